@@ -1,0 +1,32 @@
+"""CNN Lab: a small st.navigation router; every page lives in pages/ and all logic in cnnlab/."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from cnnlab.i18n import translator
+from pages import _ui
+
+st.set_page_config(page_title="CNN Lab", page_icon="🧠", layout="wide")
+lang = _ui.language()
+t = translator(lang)
+
+PAGES = [  # (file, catalogue key, icon); a page appears once its file exists
+    ("home.py", "nav.home", ":material/home:"),
+    ("data.py", "nav.data", ":material/dataset:"),
+    ("build.py", "nav.build", ":material/construction:"),
+    ("train.py", "nav.train", ":material/model_training:"),
+    ("runs.py", "nav.runs", ":material/table_chart:"),
+    ("inspect.py", "nav.inspect", ":material/visibility:"),
+    ("predict.py", "nav.predict", ":material/draw:"),
+]
+here = Path(__file__).parent / "pages"
+navigation = st.navigation(
+    [
+        st.Page(f"pages/{file}", title=t(key), icon=icon, url_path=file[:-3], default=file == "home.py")
+        for file, key, icon in PAGES
+        if (here / file).is_file()
+    ]
+)
+_ui.sidebar(t)
+_ui.run_safely(navigation.run, t)

@@ -1,0 +1,59 @@
+"""Shared page helpers: language, sidebar context, friendly errors. Thin on purpose."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import streamlit as st
+
+from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+
+log = logging.getLogger("cnnlab.app")
+
+
+def language() -> str:
+    """The UI language, kept in the URL (?lang=zh) so reloads and shared links keep it."""
+    lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
+    if lang not in LANGUAGES:
+        lang = DEFAULT_LANGUAGE
+    st.session_state.setdefault("lang", lang)
+    return st.session_state["lang"]
+
+
+def tr() -> Callable[..., str]:
+    """The translator for the current session's language (for pages)."""
+    return translator(language())
+
+
+def _set_language() -> None:
+    st.session_state["lang"] = st.session_state["_lang_picker"]
+    st.query_params["lang"] = st.session_state["lang"]
+
+
+def sidebar(t: Callable[..., str]) -> None:
+    """Language switch and what is currently selected: dataset, architecture, run."""
+    with st.sidebar:
+        codes = list(LANGUAGES)
+        st.selectbox(
+            t("sidebar.language"),
+            codes,
+            index=codes.index(st.session_state["lang"]),
+            format_func=LANGUAGES.get,
+            key="_lang_picker",
+            on_change=_set_language,
+        )
+        none = t("sidebar.none")
+        spec = st.session_state.get("arch_spec")
+        st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
+        st.caption(f"**{t('sidebar.architecture')}:** {spec['name'] if spec else 'lenet5'}")
+        st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
+
+
+def run_safely(page: Callable[[], None], t: Callable[..., str]) -> None:
+    """Run a page; an unexpected error is logged on the server and shown as one sentence."""
+    try:
+        page()
+    except Exception as exc:  # noqa: BLE001  (Streamlit's stop/rerun are BaseException and pass through)
+        log.exception("page failed")
+        st.error(t("error.generic", reason=type(exc).__name__))
