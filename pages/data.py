@@ -1,0 +1,118 @@
+"""Data: samples per class, class balance, pixel statistics, augmentation preview, user datasets."""
+
+import numpy as np
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from cnnlab import data
+from pages import _ui
+
+t = _ui.tr()
+st.title(t("data.title"))
+
+infos = data.list_datasets()
+available = [i.name for i in infos if i.available]
+current = st.session_state.get("dataset", data.DEFAULT_DATASET)
+name = st.selectbox(t("data.pick"), available, index=available.index(current) if current in available else 0)
+st.session_state["dataset"] = name
+missing = [i for i in infos if not i.available]
+if missing:
+    with st.expander(t("data.unavailable")):
+        for i in missing:
+            st.markdown(f"**{i.name}** — {_ui.dataset_problem(i, t)}")
+
+
+@st.cache_resource(max_entries=3, show_spinner=True)
+def dataset(name: str) -> data.Dataset:
+    return data.load_dataset(name)
+
+
+try:
+    ds = dataset(name)
+except (data.DatasetUnavailable, OSError, ValueError, KeyError) as exc:
+    st.error(t("data.load_failed", reason=exc))
+    st.stop()
+
+st.success(t("data.in_use", source=_ui.dataset_source(data.dataset_info(name), t)))
+counts = ds.counts()
+c = st.columns(4)
+c[0].metric(t("data.train"), f"{counts['train']:,}")
+c[1].metric(t("data.val"), f"{counts['validation']:,}")
+c[2].metric(t("data.test"), f"{counts['test']:,}")
+c[3].metric(t("data.shape"), "×".join(map(str, ds.image_shape)))
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(t("data.samples"))
+    h = ds.image_shape[0] + 2
+    grid = data.class_grid(ds, per_class=12)
+    img = px.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, color_continuous_scale="gray", height=560)
+    img.update_layout(margin=dict(l=10, r=10, t=10, b=10), coloraxis_showscale=False)
+    img.update_xaxes(visible=False)
+    img.update_yaxes(tickvals=[i * h + h // 2 for i in range(ds.num_classes)], ticktext=ds.class_names)
+    st.plotly_chart(img, width="stretch", key="samples")
+with right:
+    st.subheader(t("data.counts"))
+    per_class = np.bincount(ds.y_train, minlength=ds.num_classes)
+    frame = pd.DataFrame({t("data.class_axis"): ds.class_names, t("data.count_axis"): per_class})
+    fig = px.bar(frame, x=t("data.class_axis"), y=t("data.count_axis"), height=300)
+    fig.update_layout(margin=dict(l=10, r=10, t=10, b=10))
+    fig.update_xaxes(type="category")
+    st.plotly_chart(fig, width="stretch", key="class_counts")
+    st.subheader(t("data.pixels"))
+    stats = data.pixel_stats(ds.x_train)
+    s = st.columns(4)
+    for col, key in zip(s, ("mean", "std", "min", "max"), strict=True):
+        col.metric(t(f"data.pixel_{key}"), f"{stats[key]:.1f}")
+    values = ds.x_train[:500].ravel()
+    hist = px.histogram(x=values, nbins=32, height=220, labels={"x": "0–255"})
+    hist.update_layout(margin=dict(l=10, r=10, t=30, b=10), title=t("data.pixel_hist"), showlegend=False)
+    st.plotly_chart(hist, width="stretch", key="pixel_hist")
+
+st.subheader(t("data.aug_title"))
+st.caption(t("data.aug_help"))
+a = st.columns(4)
+translation = a[0].slider(t("data.aug_translation"), 0.0, 0.3, 0.1, 0.05)
+rotation = a[1].slider(t("data.aug_rotation"), 0.0, 0.3, 0.05, 0.05)
+zoom = a[2].slider(t("data.aug_zoom"), 0.0, 0.3, 0.1, 0.05)
+flip = a[3].checkbox(t("data.aug_flip"), value=False)
+if st.button(t("data.aug_button")):
+    from cnnlab.augmentation import Augmentation, preview
+
+    with st.spinner(t("data.aug_loading")):
+        picks = ds.x_train[:4]
+        grid = preview(picks, Augmentation(translation, rotation, zoom, flip), variants=7)
+    for original, variants in zip(picks, grid, strict=True):
+        strip = np.concatenate([original, *variants], axis=1)
+        st.image(data.upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
+
+st.subheader(t("data.upload_title"))
+with st.form("upload", clear_on_submit=False):
+    st.caption(t("data.upload_help"))
+    upload = st.file_uploader(t("data.upload_file"), type=["zip", "npz"])
+    new_name = st.text_input(t("data.upload_name"), max_chars=40)
+    submitted = st.form_submit_button(t("data.upload_button"))
+if submitted and upload is not None:
+    from cnnlab import ingest
+
+    if not new_name.strip():
+        st.warning(t("data.upload_need_name"))
+        st.stop()
+    try:
+        with st.spinner(t("data.upload_progress")):
+            reader = ingest.ingest_npz if upload.name.lower().endswith(".npz") else ingest.ingest_zip
+            report = reader(upload.getvalue(), new_name.strip())
+    except ingest.IngestError as exc:
+        st.error(t("data.upload_failed", reason=exc))
+    else:
+        shape = "×".join(map(str, report.image_shape))
+        classes = len(report.per_class)
+        st.success(t("data.upload_ok", name=report.name, accepted=report.accepted, classes=classes, shape=shape))
+        if report.rejected:
+            st.warning(t("data.upload_rejected", count=len(report.rejected)))
+            st.dataframe(
+                pd.DataFrame(report.rejected, columns=[t("data.upload_file_col"), t("data.upload_reason_col")]),
+                hide_index=True,
+            )
+        st.session_state["dataset"] = report.name

@@ -1,0 +1,30 @@
+"""Real browser: `streamlit run app.py` on a free port, Debian's Chromium renders Home and Data."""
+
+from __future__ import annotations
+
+import pytest
+
+from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_and_data_render_in_chromium(tmp_path):
+    require_chromium()
+    with streamlit_server(tmp_path) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_role("heading", name="CNN Lab").wait_for()
+        page.get_by_text("Datasets on this machine").wait_for()
+        screenshot(page, "home")
+
+        page.get_by_role("link", name="Start with the data").click()
+        page.get_by_text("offline sample: 5,000 real MNIST digits").wait_for()
+        page.locator(".js-plotly-plot").first.wait_for()
+        assert page.url.endswith("/data")
+        screenshot(page, "data")
+
+        page.goto(f"{url}/?lang=zh")
+        wait_for_app(page)
+        page.get_by_text("四步训练你的第一个模型").wait_for()
+        screenshot(page, "home-zh")
