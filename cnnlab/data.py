@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import pickle
+import re
 import socket
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -348,6 +349,8 @@ def save_user_dataset(
     name: str, x: np.ndarray, y: np.ndarray, class_names: list[str], source: str
 ) -> DatasetInfo:
     """Store an ingested dataset under the data home as data.npz + meta.json (atomically)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) or name in BUILTINS or name == DEFAULT_DATASET:
+        raise ValueError(f"{name!r} is not a valid dataset name (letters, digits, - and _; not a built-in name)")
     folder = user_root() / name
     folder.mkdir(parents=True, exist_ok=True)
     tmp = folder / "data.tmp.npz"

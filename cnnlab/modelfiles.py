@@ -1,0 +1,394 @@
+"""Loading model files that users hand us (.keras, .h5) without trusting them.
+
+Keras allocates every weight of a model before it reads a single stored value, so a 40 KB
+`.keras` that declares a Dense layer of 4 million units on a 784-wide input asks for 12.5 GB.
+This module reads the architecture (`config.json`, or the HDF5 `model_config` attribute) with size
+caps, walks the layer graph itself to compute every layer's shape and parameter count, and refuses
+anything over budget, any layer type it cannot account for, and any code-carrying layer (Lambda,
+custom classes) *before* Keras sees the file. Only then is the file loaded, with
+`safe_mode=True` (unsafe deserialisation is never enabled anywhere in CNN Lab).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cnnlab import paths
+from cnnlab.ingest import IngestError, ZipLimits, open_zip, safe_zip_members
+
+KERAS_MAGIC = b"PK\x03\x04"
+H5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+# Layers that hold no weights and keep the shape.
+SHAPE_KEEPING = {
+    "Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "Dropout", "SpatialDropout2D",
+    "GaussianNoise", "GaussianDropout", "AlphaDropout", "Identity", "ActivityRegularization",
+    "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "RandomContrast",
+    "RandomBrightness", "Rescaling", "Masking",
+}  # fmt: skip
+CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
+MODEL_CLASSES = {"Functional", "Sequential", "Model"}
+
+
+class ModelFileError(ValueError):
+    """A model file that CNN Lab will not load; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """Budgets checked before Keras allocates anything."""
+
+    max_file_bytes: int = 200 * 1024 * 1024
+    max_config_bytes: int = 2 * 1024 * 1024
+    max_params: int = 30_000_000
+    max_layers: int = 1000
+    max_activation_values: int = 50_000_000  # per image, summed over layers
+
+
+@dataclass
+class ModelCheck:
+    """What the file declares, computed without building the model."""
+
+    format: str  # "keras" or "h5"
+    params: int
+    layers: int
+    input_shape: tuple[int | None, ...]
+    output_shape: tuple[int | None, ...]
+    layer_types: dict[str, int] = field(default_factory=dict)
+
+
+def sniff_model_format(head: bytes) -> str | None:
+    """'keras' for a zip (the .keras format), 'h5' for HDF5, None otherwise — by content, not name."""
+    if head.startswith(KERAS_MAGIC):
+        return "keras"
+    if head.startswith(H5_MAGIC):
+        return "h5"
+    return None
+
+
+def _as_bytes(source: bytes | str | Path, limits: ModelLimits) -> bytes:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise ModelFileError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+        if size > limits.max_file_bytes:
+            raise ModelFileError(_too_big(size, limits))
+        data = path.read_bytes()
+    if len(data) > limits.max_file_bytes:
+        raise ModelFileError(_too_big(len(data), limits))
+    return data
+
+
+def _too_big(size: int, limits: ModelLimits) -> str:
+    return f"the model file is {size / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.1f} MB"
+
+
+def read_config(data: bytes, limits: ModelLimits = ModelLimits()) -> tuple[str, dict[str, Any]]:
+    """The model's declared architecture as a dict, read with size caps and nothing executed."""
+    fmt = sniff_model_format(data[:8])
+    if fmt is None:
+        raise ModelFileError("this is not a Keras model: expected a .keras (zip) or .h5 (HDF5) file")
+    if fmt == "keras":
+        zip_limits = ZipLimits(max_members=64, max_total_bytes=limits.max_file_bytes * 4, max_ratio=1000)
+        try:
+            with open_zip(data, zip_limits, kind=".keras") as zf:
+                scan = safe_zip_members(zf, zip_limits)
+                if scan.rejected:
+                    name, reason = scan.rejected[0]
+                    raise ModelFileError(f"the .keras archive has an unsafe entry {name!r}: {reason}")
+                member = next((i for i in scan.files if i.filename == "config.json"), None)
+                if member is None:
+                    raise ModelFileError("the .keras archive has no config.json, so it is not a Keras 3 model")
+                if member.file_size > limits.max_config_bytes:
+                    raise ModelFileError(
+                        f"config.json is {member.file_size:,} bytes; the limit is {limits.max_config_bytes:,}"
+                    )
+                text = scan.read(member)
+        except IngestError as exc:
+            raise ModelFileError(f"the .keras file is damaged or unsafe: {exc}") from exc
+    else:
+        text = _h5_config(data, limits)
+    try:
+        config = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ModelFileError("the model's architecture description is not valid JSON") from exc
+    if not isinstance(config, dict):
+        raise ModelFileError("the model's architecture description is not an object")
+    return fmt, config
+
+
+def _h5_config(data: bytes, limits: ModelLimits) -> bytes:
+    import io
+
+    import h5py
+
+    try:
+        with h5py.File(io.BytesIO(data), "r") as f:
+            raw = f.attrs.get("model_config")
+    except Exception as exc:
+        raise ModelFileError(f"the .h5 file is damaged ({type(exc).__name__})") from exc
+    if raw is None:
+        raise ModelFileError("the .h5 file holds only weights, no model architecture")
+    try:
+        text = raw.encode() if isinstance(raw, str) else bytes(raw)
+    except (UnicodeError, TypeError, ValueError) as exc:
+        raise ModelFileError("the .h5 file's architecture description is damaged") from exc
+    if len(text) > limits.max_config_bytes:
+        raise ModelFileError(f"the model architecture is {len(text):,} bytes; the limit is {limits.max_config_bytes:,}")
+    return text
+
+
+# ---------------------------------------------------------------- shape and parameter walk
+
+
+def _pair(v: Any) -> tuple[int, int]:
+    if isinstance(v, int):
+        return v, v
+    a, b = v
+    return int(a), int(b)
+
+
+def _spatial(size: int | None, k: int, s: int, padding: str, dilation: int = 1) -> int | None:
+    if size is None:
+        return None
+    eff = (k - 1) * dilation + 1
+    out = math.ceil(size / s) if padding == "same" else math.floor((size - eff) / s) + 1
+    if out <= 0:
+        raise ModelFileError(f"a layer's output would be empty ({size} wide input, kernel {k}, stride {s})")
+    return out
+
+
+def _layer(class_name: str, cfg: dict[str, Any], shapes: list[tuple], limits: ModelLimits) -> tuple[tuple, int]:
+    """(output shape, parameter count) of one layer, from its config and input shapes."""
+    shape = shapes[0] if shapes else None
+    if class_name in SHAPE_KEEPING:
+        return shape, (int(shape[-1]) if class_name == "PReLU" and shape[-1] else 0)
+    if class_name == "InputLayer":
+        raw = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+        if raw is None:
+            raise ModelFileError("the model's input has no declared shape")
+        return tuple(raw), 0
+    if class_name == "Dense":
+        units = int(cfg["units"])
+        fan_in = int(shape[-1])
+        return (*shape[:-1], units), fan_in * units + (units if cfg.get("use_bias", True) else 0)
+    if class_name in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
+        n, h, w, c = shape
+        kh, kw = _pair(cfg["kernel_size"])
+        sh, sw = _pair(cfg.get("strides", 1))
+        dh, dw = _pair(cfg.get("dilation_rate", 1))
+        pad = cfg.get("padding", "valid")
+        out_h, out_w = _spatial(h, kh, sh, pad, dh), _spatial(w, kw, sw, pad, dw)
+        bias = cfg.get("use_bias", True)
+        if class_name == "Conv2D":
+            filters = int(cfg["filters"])
+            params = kh * kw * (c // int(cfg.get("groups", 1))) * filters + (filters if bias else 0)
+        elif class_name == "DepthwiseConv2D":
+            filters = c * int(cfg.get("depth_multiplier", 1))
+            params = kh * kw * filters + (filters if bias else 0)
+        else:
+            mult, filters = int(cfg.get("depth_multiplier", 1)), int(cfg["filters"])
+            params = kh * kw * c * mult + c * mult * filters + (filters if bias else 0)
+        return (n, out_h, out_w, filters), params
+    if class_name in ("MaxPooling2D", "AveragePooling2D"):
+        n, h, w, c = shape
+        ph, pw = _pair(cfg.get("pool_size", 2))
+        sh, sw = _pair(cfg.get("strides") or (ph, pw))
+        pad = cfg.get("padding", "valid")
+        return (n, _spatial(h, ph, sh, pad), _spatial(w, pw, sw, pad), c), 0
+    if class_name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
+        return ((shape[0], 1, 1, shape[-1]) if cfg.get("keepdims") else (shape[0], shape[-1])), 0
+    if class_name == "Flatten":
+        rest = shape[1:]
+        return (shape[0], None if None in rest else math.prod(rest)), 0
+    if class_name in ("BatchNormalization", "LayerNormalization"):
+        return shape, 4 * int(shape[-1]) if class_name == "BatchNormalization" else 2 * int(shape[-1])
+    if class_name == "ZeroPadding2D":
+        (t, b), (left, r) = (_pair(p) for p in cfg.get("padding", ((1, 1), (1, 1))))
+        n, h, w, c = shape
+        return (n, h + t + b if h else None, w + left + r if w else None, c), 0
+    if class_name in ("Resizing", "UpSampling2D"):
+        n, h, w, c = shape
+        if class_name == "Resizing":
+            return (n, int(cfg["height"]), int(cfg["width"]), c), 0
+        fh, fw = _pair(cfg.get("size", 2))
+        return (n, h * fh if h else None, w * fw if w else None, c), 0
+    if class_name == "Reshape":
+        target = tuple(int(v) for v in cfg["target_shape"])
+        if -1 in target:
+            known = math.prod(v for v in target if v != -1)
+            total = math.prod(shape[1:])
+            target = tuple(total // known if v == -1 else v for v in target)
+        return (shape[0], *target), 0
+    if class_name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+        return shapes[0], 0
+    if class_name == "Concatenate":
+        axis = int(cfg.get("axis", -1))
+        out = list(shapes[0])
+        out[axis] = sum(int(s[axis]) for s in shapes)
+        return tuple(out), 0
+    if class_name == "Normalization":
+        return shape, 2 * int(shape[-1]) + 1
+    raise ModelFileError(f"layer type {class_name} is not one CNN Lab can check safely, so the model is refused")
+
+
+def _tensor_refs(node: Any) -> list[str]:
+    """Names of the layers whose outputs feed one inbound node (Keras 3 config format)."""
+    refs: list[str] = []
+
+    def visit(v: Any) -> None:
+        if isinstance(v, dict):
+            if v.get("class_name") == "__keras_tensor__":
+                refs.append(v["config"]["keras_history"][0])
+            else:
+                for item in v.values():
+                    visit(item)
+        elif isinstance(v, list):
+            for item in v:
+                visit(item)
+
+    visit(node)
+    return refs
+
+
+class _Walker:
+    def __init__(self, limits: ModelLimits) -> None:
+        self.limits = limits
+        self.params = 0
+        self.layers = 0
+        self.activations = 0
+        self.types: dict[str, int] = {}
+
+    def check_entry(self, entry: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        class_name = str(entry.get("class_name", ""))
+        module = entry.get("module")
+        registered = entry.get("registered_name")
+        if class_name in CODE_LAYERS:
+            raise ModelFileError(
+                f"the model contains a {class_name} layer, which runs arbitrary Python code; CNN Lab refuses it"
+            )
+        if (module is not None and not str(module).startswith("keras")) or (
+            registered not in (None, class_name) and not str(registered).startswith("keras")
+        ):
+            raise ModelFileError(
+                f"the model uses a custom class {registered or class_name} from {module}; "
+                "only built-in Keras layers are loaded"
+            )
+        self.layers += 1
+        if self.layers > self.limits.max_layers:
+            raise ModelFileError(f"the model has more than {self.limits.max_layers} layers")
+        self.types[class_name] = self.types.get(class_name, 0) + 1
+        return class_name, entry.get("config", {})
+
+    def add(self, params: int, shape: tuple) -> None:
+        self.params += params
+        if self.params > self.limits.max_params:
+            raise ModelFileError(
+                f"the model declares more than {self.limits.max_params:,} parameters "
+                f"(it would need over {self.limits.max_params * 4 / 2**30:.1f} GB); refused before loading"
+            )
+        if shape and None not in shape[1:]:
+            self.activations += math.prod(shape[1:])
+            if self.activations > self.limits.max_activation_values:
+                raise ModelFileError("the model's feature maps are too large for this machine; refused before loading")
+
+    def model(self, entry: dict[str, Any], input_shapes: list[tuple] | None = None) -> tuple[tuple, tuple]:
+        """Walk a Sequential or Functional model config; returns (input shape, output shape)."""
+        class_name, cfg = self.check_entry(entry)
+        layers = cfg.get("layers")
+        if not isinstance(layers, list):
+            raise ModelFileError("the model's layer list is missing")
+        if class_name == "Sequential":
+            shape = input_shapes[0] if input_shapes else None
+            first = shape
+            for layer in layers:
+                shape = self.one(layer, [shape] if shape is not None else [])
+                first = first or shape
+            return first, shape
+        outputs: dict[str, tuple] = {}
+        first = None
+        for layer in layers:
+            name = layer.get("name") or layer.get("config", {}).get("name")
+            refs = [r for node in layer.get("inbound_nodes", []) for r in _tensor_refs(node)]
+            if layer.get("inbound_nodes") and not refs:
+                raise ModelFileError("this model file uses an old layer-graph format; re-save it with Keras 3")
+            if layer.get("class_name") == "InputLayer" and input_shapes:
+                shape = input_shapes.pop(0)
+                self.check_entry(layer)
+            else:
+                shape = self.one(layer, [outputs[r] for r in refs])
+            first = first or shape
+            outputs[name] = shape
+        out_refs = _tensor_refs(cfg.get("output_layers", [])) or [
+            r[0] for r in cfg.get("output_layers", []) if isinstance(r, list) and r and isinstance(r[0], str)
+        ]
+        out = outputs[out_refs[0]] if out_refs and out_refs[0] in outputs else list(outputs.values())[-1]
+        return first, out
+
+    def one(self, entry: dict[str, Any], shapes: list[tuple]) -> tuple:
+        if entry.get("class_name") in MODEL_CLASSES:
+            _, out = self.model(entry, list(shapes))
+            return out
+        class_name, cfg = self.check_entry(entry)
+        if class_name != "InputLayer" and not shapes:
+            build = entry.get("build_config", {}).get("input_shape")
+            if build is None:
+                raise ModelFileError(f"cannot tell the input size of layer {cfg.get('name', class_name)}")
+            shapes = [tuple(build)]
+        try:
+            shape, params = _layer(class_name, cfg, shapes, self.limits)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            if isinstance(exc, ModelFileError):
+                raise
+            raise ModelFileError(f"layer {cfg.get('name', class_name)} has an invalid configuration ({exc})") from exc
+        self.add(params, shape)
+        return shape
+
+
+def check_model_bytes(data: bytes, limits: ModelLimits = ModelLimits()) -> ModelCheck:
+    """Everything decidable about a model file without building it; raises ModelFileError."""
+    if len(data) > limits.max_file_bytes:
+        raise ModelFileError(_too_big(len(data), limits))
+    fmt, config = read_config(data, limits)
+    walker = _Walker(limits)
+    try:
+        first, out = walker.model(config)
+    except RecursionError as exc:
+        raise ModelFileError("the model is nested too deeply") from exc
+    if first is None or out is None:
+        raise ModelFileError("the model's input shape is not declared")
+    return ModelCheck(fmt, walker.params, walker.layers, tuple(first), tuple(out), walker.types)
+
+
+def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimits()):
+    """Check a user's model file, then load it with safe_mode=True; returns (model, ModelCheck)."""
+    data = _as_bytes(source, limits)
+    check = check_model_bytes(data, limits)
+    import keras
+
+    suffix = ".keras" if check.format == "keras" else ".h5"
+    folder = paths.subdir("uploads")
+    fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            model = keras.saving.load_model(tmp, compile=False, safe_mode=True)
+        except Exception as exc:
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "safe_mode" in message or "lambda" in message.lower():
+                message = "it contains code (a Lambda or custom function), which CNN Lab never runs"
+            raise ModelFileError(f"Keras could not load this model: {message[:300]}") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return model, check
