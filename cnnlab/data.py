@@ -132,7 +132,7 @@ def split(
     return tuple(out)
 
 
-def _with_validation(  # noqa: PLR0917
+def _with_validation(
     name, x_train, y_train, x_test, y_test, classes, source, seed, val_fraction
 ):
     """For datasets that ship their own test set: carve validation out of train only."""
