@@ -87,7 +87,23 @@ if st.button(t("data.aug_button")):
         strip = np.concatenate([original, *variants], axis=1)
         st.image(data.upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
 
+
+
+def show_rejected(rows: list) -> None:
+    frame = pd.DataFrame([(r["member"], r["reason"]) if isinstance(r, dict) else r for r in rows])
+    frame.columns = [t("data.upload_file_col"), t("data.upload_reason_col")]
+    st.dataframe(frame, hide_index=True)
+
+
 st.subheader(t("data.upload_title"))
+report = st.session_state.pop("ingest_report", None)
+if report:
+    shape = "×".join(map(str, report["image_shape"]))
+    classes = len(report["per_class"])
+    st.success(t("data.upload_ok", name=report["name"], accepted=report["accepted"], classes=classes, shape=shape))
+    if report["rejected"]:
+        st.warning(t("data.upload_rejected", count=len(report["rejected"])))
+        show_rejected(report["rejected"])
 with st.form("upload", clear_on_submit=False):
     st.caption(t("data.upload_help"))
     upload = st.file_uploader(t("data.upload_file"), type=["zip", "npz"])
@@ -102,17 +118,12 @@ if submitted and upload is not None:
     try:
         with st.spinner(t("data.upload_progress")):
             reader = ingest.ingest_npz if upload.name.lower().endswith(".npz") else ingest.ingest_zip
-            report = reader(upload.getvalue(), new_name.strip())
+            result = reader(upload.getvalue(), new_name.strip())
     except ingest.IngestError as exc:
         st.error(t("data.upload_failed", reason=exc))
+        if exc.report and exc.report.rejected:
+            show_rejected(exc.report.rejected)
     else:
-        shape = "×".join(map(str, report.image_shape))
-        classes = len(report.per_class)
-        st.success(t("data.upload_ok", name=report.name, accepted=report.accepted, classes=classes, shape=shape))
-        if report.rejected:
-            st.warning(t("data.upload_rejected", count=len(report.rejected)))
-            st.dataframe(
-                pd.DataFrame(report.rejected, columns=[t("data.upload_file_col"), t("data.upload_reason_col")]),
-                hide_index=True,
-            )
-        st.session_state["dataset"] = report.name
+        st.session_state["ingest_report"] = result.to_dict()
+        st.session_state["dataset"] = result.name
+        st.rerun()

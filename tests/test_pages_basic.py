@@ -92,3 +92,29 @@ def test_home_and_data_render_without_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True, cwd=ROOT
     )
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_upload_a_zip_of_class_folders_adds_a_dataset_and_reports_rejections():
+    from tests import hostile
+
+    members = [*hostile.class_images(("cat", "dog"), per_class=4), ("cat/evil.png", hostile.tiff_bytes())]
+    at = app("pages/data.py")
+    at.file_uploader[0].set_value(("pets.zip", hostile.build_zip(members), "application/zip"))
+    at.text_input[0].input("pets")
+    at.button[-1].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Added **pets**: 8 images in 2 classes" in s.value for s in at.success)
+    assert any("1 files were rejected" in w.value for w in at.warning)
+    assert next(s for s in at.selectbox if s.label == "Dataset").value == "pets"
+
+
+def test_upload_of_a_hostile_zip_gets_a_clear_message():
+    from tests import hostile
+
+    at = app("pages/data.py")
+    members = [("../escape/a.png", hostile.gray_png()), ("/abs/b.png", hostile.gray_png())]
+    at.file_uploader[0].set_value(("bad.zip", hostile.build_zip(members), "application/zip"))
+    at.text_input[0].input("bad")
+    at.button[-1].click().run()
+    assert not at.exception
+    assert at.error and "could not be added" in at.error[0].value
