@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from cnnlab import demo
 from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 
 log = logging.getLogger("cnnlab.app")
@@ -48,6 +49,43 @@ def sidebar(t: Callable[..., str]) -> None:
         st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
         st.caption(f"**{t('sidebar.architecture')}:** {spec['name'] if spec else 'lenet5'}")
         st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
+        if demo.enabled():
+            _demo_box(t)
+
+
+def _demo_box(t: Callable[..., str]) -> None:
+    st.warning(t("demo.badge"), icon=":material/co_present:")
+    if st.session_state.get("demo_unlocked"):
+        st.success(t("demo.unlocked"))
+        return
+    if not demo.password_configured():
+        st.caption(t("demo.no_password"))
+        return
+    with st.form("demo_unlock", border=False):
+        given = st.text_input(t("demo.password"), type="password")
+        if st.form_submit_button(t("demo.unlock")):
+            if demo.check_password(given):
+                st.session_state["demo_unlocked"] = True
+                st.rerun()
+            st.error(t("demo.wrong"))
+
+
+def allowed(action: str) -> bool:
+    """Whether this visitor may do `action` (always, unless demo mode is on and locked)."""
+    return demo.allowed(action, bool(st.session_state.get("demo_unlocked")))
+
+
+def require(action: str, t: Callable[..., str]) -> bool:
+    """Like `allowed`, but explains the refusal on the page."""
+    if allowed(action):
+        return True
+    st.info(t("demo.locked"), icon=":material/lock:")
+    return False
+
+
+def quota() -> demo.SessionQuota:
+    """This visitor's demo-mode upload budget (small; lives in the session)."""
+    return st.session_state.setdefault("demo_quota", demo.SessionQuota())
 
 
 def run_safely(page: Callable[[], None], t: Callable[..., str]) -> None:

@@ -109,7 +109,7 @@ with st.form("upload", clear_on_submit=False):
     upload = st.file_uploader(t("data.upload_file"), type=["zip", "npz"])
     new_name = st.text_input(t("data.upload_name"), max_chars=40)
     submitted = st.form_submit_button(t("data.upload_button"))
-if submitted and upload is not None:
+if submitted and upload is not None and _ui.require("add_dataset", t):
     from cnnlab import ingest
 
     if not new_name.strip():

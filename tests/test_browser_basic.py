@@ -28,3 +28,32 @@ def test_home_and_data_render_in_chromium(tmp_path):
         wait_for_app(page)
         page.get_by_text("四步训练你的第一个模型").wait_for()
         screenshot(page, "home-zh")
+
+
+def test_demo_mode_unlocks_only_with_the_presenter_password(tmp_path):
+    require_chromium()
+    env = {"CNNLAB_DEMO": "1", "CNNLAB_DEMO_PASSWORD": "presenter-pw"}
+    with streamlit_server(tmp_path, env) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_text("Demo mode: visitors can explore").wait_for()
+        page.get_by_label("Presenter password").fill("guess")
+        page.get_by_role("button", name="Unlock").click()
+        page.get_by_text("Wrong password.").wait_for()
+        page.get_by_label("Presenter password").fill("presenter-pw")
+        page.get_by_role("button", name="Unlock").click()
+        page.get_by_text("Presenter controls unlocked").wait_for()
+        screenshot(page, "demo-unlocked")
+
+
+def test_language_switch_in_the_sidebar(tmp_path):
+    require_chromium()
+    with streamlit_server(tmp_path) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_app(page)
+        page.get_by_label("Language").click()  # open the selectbox
+        page.get_by_role("option", name="简体中文").click()
+        page.get_by_text("四步训练你的第一个模型").wait_for()
+        assert "lang=zh" in page.url
+        page.reload()
+        page.get_by_text("四步训练你的第一个模型").wait_for()  # the choice survives a reload

@@ -1,0 +1,78 @@
+"""Demo mode (CNNLAB_DEMO=1): visitors explore; only the presenter, with a password, changes things.
+
+Used for live demos where the audience opens the app from phones and laptops. Visitors may browse,
+draw, upload images and inspect runs; training, deleting, renaming and model uploads need the
+presenter's password (CNNLAB_DEMO_PASSWORD). Uploads and predictions are rationed per session.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import threading
+from dataclasses import dataclass
+
+RESTRICTED = frozenset({"train", "delete", "rename", "upload_model", "resume", "stop", "export", "add_dataset"})
+
+
+def enabled() -> bool:
+    return os.environ.get("CNNLAB_DEMO", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def password_configured() -> bool:
+    return bool(os.environ.get("CNNLAB_DEMO_PASSWORD"))
+
+
+def check_password(given: str) -> bool:
+    """Constant-time comparison with CNNLAB_DEMO_PASSWORD; never true when no password is set."""
+    expected = os.environ.get("CNNLAB_DEMO_PASSWORD", "")
+    return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def allowed(action: str, unlocked: bool) -> bool:
+    """Whether `action` is allowed for a visitor (demo mode locks the RESTRICTED actions)."""
+    return not enabled() or unlocked or action not in RESTRICTED
+
+
+class LimitReached(RuntimeError):
+    """A per-session demo limit was hit; the message says which."""
+
+
+@dataclass
+class SessionQuota:
+    """Per-visitor budget in demo mode (outside demo mode nothing is limited)."""
+
+    max_uploads: int = 20
+    max_upload_bytes: int = 20 * 1024 * 1024
+    uploads: int = 0
+    upload_bytes: int = 0
+
+    def spend_upload(self, nbytes: int) -> None:
+        if not enabled():
+            return
+        if self.uploads + 1 > self.max_uploads:
+            raise LimitReached(f"demo limit: at most {self.max_uploads} uploads per visitor")
+        if self.upload_bytes + nbytes > self.max_upload_bytes:
+            raise LimitReached(f"demo limit: at most {self.max_upload_bytes // 2**20} MB of uploads per visitor")
+        self.uploads += 1
+        self.upload_bytes += nbytes
+
+
+class PredictionGate:
+    """Caps predictions running at once (process-wide in demo mode), so a crowd can't stall the demo."""
+
+    def __init__(self, limit: int = 4) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def __enter__(self) -> PredictionGate:
+        if enabled() and not self._slots.acquire(timeout=5):
+            raise LimitReached("the demo is busy: too many predictions at once, try again in a moment")
+        self._held = enabled()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._held:
+            self._slots.release()
+
+
+PREDICTIONS = PredictionGate(int(os.environ.get("CNNLAB_DEMO_MAX_PREDICTIONS", "4")))
