@@ -29,7 +29,7 @@ def test_upload_quota_in_demo_mode(monkeypatch):
     monkeypatch.setenv("CNNLAB_DEMO", "1")
     quota = demo.SessionQuota(max_uploads=2, max_upload_bytes=100)
     quota.spend_upload(40)
-    with pytest.raises(demo.LimitReached, match="MB|uploads"):
+    with pytest.raises(demo.LimitReached, match=r"MB|uploads"):
         quota.spend_upload(80)
     quota.spend_upload(10)
     with pytest.raises(demo.LimitReached, match="uploads"):
