@@ -12,6 +12,7 @@ def redraw(
     *,
     canvas: int = 280,
     height: int | None = None,
+    min_height: int = 60,
     stroke: int = 0,
     polarity: str = "white_on_black",
     transparent: bool = False,
@@ -19,14 +20,14 @@ def redraw(
 ) -> np.ndarray:
     """A 28x28 MNIST digit re-drawn as a pen drawing on a canvas (HxWx4 uint8).
 
-    It is cropped, scaled to `height` pixels (random 60-240 if None), made thicker (`stroke` > 0)
+    It is cropped, scaled to `height` pixels (random min_height-240 if None), made thicker (`stroke` > 0)
     or thinner (`stroke` < 0), binarised like a pen stroke, and put at a random place. Polarity:
     white-on-black, black-on-white, or coloured paint on a transparent canvas.
     """
     d = digit.astype(np.float32)
     rows, cols = np.flatnonzero(d.max(1) > 30), np.flatnonzero(d.max(0) > 30)
     d = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height = height or int(rng.integers(60, 240))
+    height = height or int(rng.integers(min_height, 240))
     width = max(1, round(d.shape[1] * height / d.shape[0]))
     big = Image.fromarray(d, mode="F").resize((width, height), Image.Resampling.BILINEAR)
     if stroke > 0:

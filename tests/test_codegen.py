@@ -1,0 +1,228 @@
+"""Exported scripts: they run (tiny slice, one step), save a model, and build the same network as build_model."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab.architectures import ArchSpec, LayerSpec, SpecError, build_model, preset
+from cnnlab.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
+from cnnlab.data import save_user_dataset
+from conftest import ROOT
+
+RUNNER = """
+import runpy, sys
+for script, out in zip(sys.argv[1::2], sys.argv[2::2]):
+    sys.argv = [script, "--smoke", "--out", out]
+    print("=== " + script, flush=True)
+    runpy.run_path(script, run_name="__main__")
+"""
+
+
+def write(tmp_path: Path, spec: ArchSpec, dataset: str, style: str, **hyper) -> Path:
+    path = tmp_path / f"{dataset}_{script_filename(spec, style)}"
+    path.write_text(generate_script(spec, dataset, style, hyper or None))
+    return path
+
+
+def load_module(path: Path):
+    found = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(found)
+    found.loader.exec_module(module)
+    return module
+
+
+def test_three_exported_scripts_run_and_match_build_model(tmp_path, cnnlab_home):
+    """Each style trains one step on real MNIST digits and saves; a user dataset (32x32 RGB) works too."""
+    rng = np.random.default_rng(0)
+    save_user_dataset(
+        "tiles",
+        rng.integers(0, 256, (120, 32, 32, 3), dtype=np.uint8),
+        np.arange(120) % 3,
+        ["a", "b", "c"],
+        "test tiles",
+    )
+    jobs = [(preset("lenet5"), "mnist-sample", style) for style in STYLES]
+    jobs.append((preset("resnet_small", (32, 32, 3), 3), "tiles", "sequential"))  # the ResidualBlock layer class
+    args = []
+    for spec, dataset, style in jobs:
+        script = write(tmp_path, spec, dataset, style, epochs=3, learning_rate=0.01)
+        args += [str(script), str(tmp_path / f"{script.stem}.keras")]
+    env = {"PATH": "/usr/bin:/bin", "CNNLAB_HOME": str(cnnlab_home), "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", RUNNER, *args],
+        cwd=tmp_path,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=500,
+    )
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-4000:]
+    counts = [int(n) for n in re.findall(r"Total parameters: (\d+)", out.stdout)]
+    assert counts == [build_model(spec).count_params() for spec, _, _ in jobs]
+    assert counts[:3] == [44_426] * 3
+    assert len(re.findall(r"Test loss: [\d.]+ +test accuracy: [\d.]+", out.stdout)) == len(jobs)
+    assert all(Path(path).is_file() for path in args[1::2])
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [("resnet_small", {}), ("transfer", {"weights": None}), ("transfer", {"base": "resnet50", "weights": None,
+                                                                          "mode": "fine_tuning"}),
+     ("vgg_small", {"batchnorm": True}), ("alexnet", {})],
+)  # fmt: skip
+def test_every_style_builds_the_same_network(tmp_path, name, options):
+    spec = preset(name, (28, 28, 1), 10, **options)
+    reference = build_model(spec)
+    trainable = sum(int(np.prod(w.shape)) for w in reference.trainable_weights)
+    for style in STYLES:
+        model = load_module(write(tmp_path, spec, "mnist-sample", style)).build_model()
+        assert model.count_params() == reference.count_params(), style
+        assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == trainable, style
+        if style == "functional":  # the same graph, layer for layer, with the same names
+            assert [layer.name for layer in model.layers] == [layer.name for layer in reference.layers]
+        if name == "transfer":
+            probe = np.full((1, 28, 28, 1), 0.5, dtype="float32")
+            assert np.allclose(
+                model.get_layer("transferbase_1_preprocess")(model.get_layer("transferbase_1_resize")(probe)),
+                reference.get_layer("transferbase_1_preprocess")(reference.get_layer("transferbase_1_resize")(probe)),
+            )
+
+
+def test_transfer_from_a_run_exports(tmp_path):
+    earlier = build_model(preset("lenet5"))
+    earlier.save(tmp_path / "earlier.keras")
+    spec = preset(
+        "transfer",
+        (28, 28, 1),
+        5,
+        base="run",
+        model_path=str(tmp_path / "earlier.keras"),
+        mode="fine_tuning",
+        fine_tune_layers=2,
+    )
+    reference = build_model(spec)
+    for style in STYLES:
+        model = load_module(write(tmp_path, spec, "mnist-sample", style)).build_model()
+        assert model.count_params() == reference.count_params() == 44_001
+        assert sum(int(np.prod(w.shape)) for w in model.trainable_weights) == 120 * 84 + 84 + 256 * 120 + 120 + 425
+
+
+@pytest.mark.parametrize("style", STYLES)
+@pytest.mark.parametrize("dataset", ["mnist-sample", "mnist", "fashion_mnist", "cifar10"])
+def test_scripts_compile_and_contain_the_chosen_settings(style, dataset):
+    spec = preset("simple_cnn", (32, 32, 3) if dataset == "cifar10" else (28, 28, 1), 10)
+    hyper = {"optimizer": "sgd", "learning_rate": 0.05, "epochs": 7, "batch_size": 16, "validation_split": 0.2}
+    script = generate_script(spec, dataset, style, hyper)
+    compile(script, "exported.py", "exec")
+    for text in (
+        "OPTIMIZER = 'sgd'",
+        "LEARNING_RATE = 0.05",
+        "EPOCHS = 7",
+        "BATCH_SIZE = 16",
+        "VALIDATION_SPLIT = 0.2",
+        "keras.optimizers.SGD(",
+        "--smoke",
+        "model.save(args.out)",
+        "model.evaluate(",
+    ):
+        assert text in script
+    if dataset == "mnist-sample":
+        assert "mnist_5k.csv.gz" in script
+    else:
+        assert f"keras.datasets.{dataset}.load_data()" in script
+    marker = {"sequential": "keras.Sequential(", "functional": "keras.Model(inputs, outputs", "subclass": "class "}
+    assert marker[style] in script
+
+
+def test_exported_scripts_are_lint_clean(tmp_path):
+    ruff = shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for name in ("lenet5", "resnet_small", "transfer"):
+        for style in STYLES:
+            write(tmp_path, preset(name, (32, 32, 3), 10), "cifar10", style)
+    out = subprocess.run(
+        [ruff, "check", "--isolated", "--line-length", "120", "--select", "E,F,W,B", str(tmp_path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stdout
+
+
+def test_bad_requests_are_clear_errors():
+    spec = preset("lenet5")
+    with pytest.raises(SpecError, match="unknown code style 'keras2'"):
+        generate_script(spec, "mnist-sample", "keras2")
+    with pytest.raises(SpecError, match="optimizer must be one of adam, sgd, rmsprop"):
+        generate_script(spec, "mnist-sample", "functional", {"optimizer": "adagrad"})
+    with pytest.raises(SpecError, match="unknown training setting"):
+        hyperparams_with_defaults({"epoch": 3})
+    with pytest.raises(SpecError, match="epochs=0 is out of range"):
+        hyperparams_with_defaults({"epochs": 0})
+    with pytest.raises(SpecError, match="unknown dataset 'nope'"):
+        generate_script(spec, "nope", "functional")
+    bad = ArchSpec("bad", (28, 28, 1), 10, [LayerSpec("Conv2D", {"filters": 4})])
+    with pytest.raises(SpecError, match="add Flatten or GlobalAveragePooling2D at the end"):
+        generate_script(bad, "mnist-sample", "functional")
+
+
+def test_cli_code_prints_and_writes_scripts(tmp_path):
+    spec_file = tmp_path / "mine.json"
+    spec_file.write_text(preset("mlp", (28, 28, 1), 10, units=32).to_json())
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnlab", "code", "--spec", str(spec_file), "--style", "subclass", "--epochs", "2"],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "class CnnLabModel(keras.Model)" in out.stdout and "EPOCHS = 2" in out.stdout
+    compile(out.stdout, "cli.py", "exec")
+    target = tmp_path / "lenet.py"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cnnlab",
+            "code",
+            "--arch",
+            "lenet5",
+            "--dataset",
+            "mnist-sample",
+            "--style",
+            "sequential",
+            "--out",
+            str(target),
+        ],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "keras.Sequential(" in target.read_text()
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnlab", "code", "--arch", "lenet5", "--style", "keras2"],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2 and "invalid choice" in out.stderr
+    assert json.loads(spec_file.read_text())["layers"][1]["params"]["units"] == 32
