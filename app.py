@@ -28,5 +28,5 @@ navigation = st.navigation(
         if (here / file).is_file()
     ]
 )
-_ui.sidebar(t)
-_ui.run_safely(navigation.run, t)
+status = _ui.sidebar(t)
+_ui.run_safely(navigation.run, t, after=lambda: _ui.sidebar_status(status, t))

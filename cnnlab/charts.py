@@ -189,7 +189,9 @@ def epoch_curves(table: list[dict[str, Any]], labels: dict[str, str], height: in
                 )  # fmt: skip
     fig.update_xaxes(title_text=labels.get("epoch", "epoch"), tick0=1, dtick=_epoch_tick({"": table}))
     fig.update_yaxes(range=[0, 1], row=1, col=2)
-    return _layout(fig, height)
+    _layout(fig, height)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0), margin=dict(b=40))
+    return fig
 
 
 def compare_curves(
@@ -213,3 +215,237 @@ def _epoch_tick(series: dict[str, list[dict[str, Any]]]) -> int:
     """Whole-epoch ticks, at most about ten of them."""
     longest = max((len(table) for table in series.values()), default=1)
     return max(1, math.ceil(longest / 10))
+
+
+# ---------------------------------------------------------------- inspection (the Inspect page)
+
+_IMAGE_MARGIN = dict(l=4, r=4, t=24, b=4)
+
+
+def _image_layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+    """Square pixels, row 0 at the top, no axes: a picture, not a plot."""
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(height=height, margin=_IMAGE_MARGIN, plot_bgcolor="rgba(0,0,0,0)",
+                      title={"text": title or "", "font": {"size": 13}, "x": 0.01, "y": 0.99})  # fmt: skip
+    return fig
+
+
+def feature_tiles(maps: Any, labels: dict[str, str] | None = None, max_channels: int = 64, width: int = 560,
+                  colorscale: str = "Viridis") -> go.Figure:  # fmt: skip
+    """One layer's (H, W, C) output as ONE heatmap of per-channel tiles (each scaled to its own range);
+    hover names the channel, the position and the raw activation, and each tile carries its channel number."""
+    import numpy as np
+
+    from cnnlab.inspection import tile_channels
+
+    text = {"channel": "channel", "value": "value", **(labels or {})}
+    maps = np.asarray(maps, dtype=np.float32)
+    h, w, c = maps.shape
+    n = min(c, max_channels)
+    cols = int(np.ceil(np.sqrt(n)))
+    z = tile_channels(maps, columns=cols, max_channels=max_channels, gap=1)
+    channel = np.full(z.shape, -1.0, np.float32)
+    raw = np.full(z.shape, np.nan, np.float32)
+    annotations = []
+    for k in range(n):
+        r, q = divmod(k, cols)
+        top, left = r * (h + 1), q * (w + 1)
+        channel[top : top + h, left : left + w] = k
+        raw[top : top + h, left : left + w] = maps[:, :, k]
+        annotations.append(dict(x=left - 0.5, y=top - 0.5, text=str(k), showarrow=False, xanchor="left", yanchor="top",
+                                font=dict(size=9, color="white"), bgcolor="rgba(0,0,0,0.45)"))  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, customdata=np.dstack([channel, raw]), colorscale=colorscale, showscale=False, hoverongaps=False,
+            zmin=0, zmax=1, hovertemplate=f"{text['channel']} %{{customdata[0]}} · (%{{y}}, %{{x}})<br>"
+            f"{text['value']} %{{customdata[1]:.3f}}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_layout(annotations=annotations if n <= 64 else [])
+    height = int(min(900, max(140, width * z.shape[0] / z.shape[1])))
+    return _image_layout(fig, height + 28)
+
+
+def number_text(values: Any, decimals: int = 2) -> Any:
+    """Numbers as short strings for cell labels: no "-0.00", blank for NaN."""
+    import numpy as np
+
+    z = np.asarray(values, dtype=np.float64)
+    tiny = 0.5 * 10.0**-decimals
+    return np.vectorize(lambda v: "" if np.isnan(v) else f"{0.0 if abs(v) < tiny else v:.{decimals}f}", otypes=[str])(z)
+
+
+def value_grid(values: Any, *, title: str = "", colorscale: str = "RdBu_r", symmetric: bool = True,
+               text: Any = None, outline: tuple[int, int] | None = None, height: int = 260,
+               decimals: int = 2) -> go.Figure:  # fmt: skip
+    """A small matrix (a patch, a kernel, element-wise products) as coloured cells with their numbers written in.
+
+    `symmetric` centres the colour scale on zero (weights and products); `text` replaces the printed numbers
+    (e.g. "pad" in the zero padding); `outline` draws a box around one cell (the max-pooling winner).
+    """
+    import numpy as np
+
+    z = np.asarray(values, dtype=np.float32)
+    show = text if text is not None else number_text(z, decimals)
+    big = z.shape[0] * z.shape[1] > 49
+    finite = z[np.isfinite(z)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    scale = dict(zmid=0) if symmetric else dict(zmin=low, zmax=high if high > low else low + 1)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, text=show, texttemplate="%{text}", textfont={"size": 8 if big else 11}, colorscale=colorscale,
+            showscale=False, hovertemplate="(%{y}, %{x}) %{z:.4f}<extra></extra>", xgap=1, ygap=1, **scale,
+        )
+    )  # fmt: skip
+    if outline is not None:
+        r, c = outline
+        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#111", width=3))
+    return _image_layout(fig, height, title)
+
+
+def map_with_box(values: Any, rows: tuple[int, int], cols: tuple[int, int], *, title: str = "",
+                 colorscale: str = "Gray", height: int = 300, color: str = "#ff2b2b") -> go.Figure:  # fmt: skip
+    """A whole 2-D map with a box around rows[0]..rows[1] x cols[0]..cols[1] (inclusive; it may reach into the
+    padding outside the map): where a kernel or pooling window sits, or the one output cell it produces."""
+    import numpy as np
+
+    z = np.asarray(values, dtype=np.float32)
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, showscale=False,
+                               hovertemplate="(%{y}, %{x}) %{z:.3f}<extra></extra>"))  # fmt: skip
+    fig.add_shape(type="rect", x0=cols[0] - 0.5, x1=cols[1] + 0.5, y0=rows[0] - 0.5, y1=rows[1] + 0.5,
+                  line=dict(color=color, width=3))  # fmt: skip
+    fig.update_xaxes(range=[min(-0.5, cols[0] - 0.5), max(z.shape[1] - 0.5, cols[1] + 0.5)])
+    fig.update_yaxes(range=[max(z.shape[0] - 0.5, rows[1] + 0.5), min(-0.5, rows[0] - 0.5)])
+    _image_layout(fig, height, title)
+    fig.update_yaxes(autorange=False)
+    return fig
+
+
+def prediction_bars(probabilities: Any, class_names: list[str], *, true: int | None = None,
+                    height: int = 220, title: str = "") -> go.Figure:  # fmt: skip
+    """Class probabilities as bars: the predicted class in blue, the true class (if known and different) in red."""
+    import numpy as np
+
+    p = np.asarray(probabilities, dtype=np.float64).ravel()
+    top = int(p.argmax())
+    colours = [PALETTE[0] if i == top else PALETTE[3] if i == true else "#c9d3df" for i in range(len(p))]
+    fig = go.Figure(go.Bar(x=[str(n) for n in class_names], y=p, marker_color=colours,
+                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))  # fmt: skip
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10), bargap=0.15,
+                      yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=dict(type="category"),
+                      title={"text": title, "font": {"size": 13}})  # fmt: skip
+    return fig
+
+
+def confusion_heatmap(confusion: Any, class_names: list[str], labels: dict[str, str] | None = None,
+                      height: int = 480) -> go.Figure:  # fmt: skip
+    """Confusion matrix: colour = share of the true class (so rare mistakes still show), text = image count.
+
+    A transparent square marker sits on every cell (trace 1, customdata = [true, predicted, count]) because Plotly
+    reports clicks on scatter points but not on heatmap cells; a clicked cell gets a dark outline.
+    """
+    import numpy as np
+
+    text = {"true": "true class", "predicted": "predicted class", "images": "images", "share": "of this class",
+            **(labels or {})}  # fmt: skip
+    cm = np.asarray(confusion, dtype=np.int64)
+    k = cm.shape[0]
+    names = [str(n) for n in class_names]
+    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    fig = go.Figure(
+        go.Heatmap(
+            z=share, x=names, y=names, text=cm, texttemplate="%{text}" if k <= 20 else "", colorscale="Blues",
+            zmin=0, zmax=1, showscale=False, hoverinfo="skip", xgap=1, ygap=1,
+        )
+    )  # fmt: skip
+    true_idx, pred_idx = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
+    size = int(max(6, min(44, 0.8 * (height - 90) / k)))
+    fig.add_trace(
+        go.Scatter(
+            x=[names[j] for j in pred_idx.ravel()], y=[names[i] for i in true_idx.ravel()], mode="markers",
+            customdata=np.stack([true_idx.ravel(), pred_idx.ravel(), cm.ravel(), share.ravel()], axis=1).tolist(),
+            marker=dict(symbol="square-open", size=size, color="#111", opacity=0, line=dict(width=3)),
+            selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=0)), showlegend=False,
+            hovertemplate=f"{text['true']}: %{{y}}<br>{text['predicted']}: %{{x}}<br>%{{customdata[2]}} "
+            f"{text['images']} (%{{customdata[3]:.1%}} {text['share']})<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title=text["predicted"], type="category", side="bottom", constrain="domain")
+    fig.update_yaxes(title=text["true"], type="category", autorange="reversed", scaleanchor="x", constrain="domain")
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="rgba(0,0,0,0)",
+                      clickmode="event+select", dragmode=False)  # fmt: skip
+    return fig
+
+
+def weight_histogram_grid(histograms: list, labels: dict[str, str] | None = None, columns: int = 3) -> go.Figure:
+    """One small histogram per weight variable (`inspection.WeightHistogram`), titled layer · variable · mean ± std."""
+    from plotly.subplots import make_subplots
+
+    text = {"weight": "weight", "count": "count", **(labels or {})}
+    n = max(1, len(histograms))
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    titles = [f"{h.layer} · {h.variable.split('/')[-1]}  (μ {h.mean:+.3f}, σ {h.std:.3f})" for h in histograms]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06,
+                        vertical_spacing=min(0.12, 0.5 / rows))  # fmt: skip
+    for i, h in enumerate(histograms):
+        centres = (h.edges[:-1] + h.edges[1:]) / 2
+        fig.add_bar(x=centres, y=h.counts, width=float(h.edges[1] - h.edges[0]), row=i // cols + 1, col=i % cols + 1,
+                    marker_color=PALETTE[0] if h.trainable else "#9e9e9e", showlegend=False,
+                    hovertemplate=f"{text['weight']} %{{x:.3f}}<br>{text['count']} %{{y}}<extra></extra>")  # fmt: skip
+    fig.update_annotations(font_size=11)
+    fig.update_layout(height=190 * rows + 30, margin=dict(l=10, r=10, t=30, b=10), bargap=0)
+    return fig
+
+
+def kernel_drift(epochs: list[int], change: Any, labels: dict[str, str] | None = None, height: int = 240) -> go.Figure:
+    """How far the first-layer kernels have moved from their starting values, per epoch (relative norm)."""
+    text = {"epoch": "epoch", "change": "change from the start", **(labels or {})}
+    fig = go.Figure(go.Scatter(x=list(epochs), y=list(change), mode="lines+markers", line=dict(color=PALETTE[2]),
+                               hovertemplate=f"{text['epoch']} %{{x}}: %{{y:.1%}}<extra></extra>"))  # fmt: skip
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10),
+                      xaxis=dict(title=text["epoch"], dtick=max(1, -(-len(epochs) // 10))),
+                      yaxis=dict(title=text["change"], tickformat=".0%", rangemode="tozero"))  # fmt: skip
+    return fig
+
+
+def embedding_scatter(coords: Any, y_true: Any, y_pred: Any, confidence: Any, class_names: list[str],
+                      labels: dict[str, str] | None = None, height: int = 560) -> go.Figure:  # fmt: skip
+    """2-D embedding: one colour per true class, mistakes drawn as crosses; customdata = [image index, predicted,
+    confidence] (plain lists, so selection events carry them as numbers) so a click or lasso can open the images."""
+    import numpy as np
+
+    text = {"true": "true", "predicted": "predicted", "image": "test image", "wrong": "misclassified",
+            **(labels or {})}  # fmt: skip
+    xy = np.asarray(coords, dtype=np.float32)
+    t, p, c = np.asarray(y_true), np.asarray(y_pred), np.asarray(confidence, dtype=np.float32)
+    colours = px_colours(len(class_names))
+    fig = go.Figure()
+    for k, name in enumerate(class_names):
+        for wrong in (False, True):  # right answers as dots (in the legend), mistakes as crosses on top
+            idx = np.flatnonzero((t == k) & ((p != k) if wrong else (p == k)))
+            if idx.size == 0 and wrong:
+                continue
+            fig.add_trace(
+                go.Scattergl(
+                    x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=str(name), legendgroup=str(k),
+                    showlegend=not wrong, marker=dict(color=colours[k], size=9 if wrong else 6,
+                                                      symbol="x" if wrong else "circle", line=dict(width=0)),
+                    customdata=np.stack([idx, p[idx], np.round(c[idx], 4)], axis=1).tolist(),
+                    text=[str(class_names[j]) for j in p[idx]],
+                    hovertemplate=f"{text['image']} #%{{customdata[0]}}<br>{text['true']}: {name}<br>"
+                    f"{text['predicted']}: %{{text}} (%{{customdata[2]:.0%}})<extra></extra>",
+                )
+            )  # fmt: skip
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=10, b=10), legend=dict(itemsizing="constant"),
+                      xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="rgba(0,0,0,0)")  # fmt: skip
+    return fig
+
+
+def px_colours(n: int) -> list[str]:
+    """n distinct qualitative colours (Plotly's D3 set, then Alphabet for more classes)."""
+    import plotly.express as px
+
+    base = list(px.colors.qualitative.D3) if n <= 10 else list(px.colors.qualitative.Alphabet)
+    return [base[i % len(base)] for i in range(n)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 import streamlit as st
@@ -11,6 +12,20 @@ from cnnlab import demo
 from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 
 log = logging.getLogger("cnnlab.app")
+
+
+def _leave_pages_directory_mode() -> None:
+    """Streamlit treats an app with a pages/ folder as an old-style multipage app until st.navigation
+    has run once, so a server's very first visit straight to /train would run that page without
+    app.py (no router, no sidebar). Clear that flag and rerun through app.py instead."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_pages_directory_mode()
 
 
 def language() -> str:
@@ -32,8 +47,8 @@ def _set_language() -> None:
     st.query_params["lang"] = st.session_state["lang"]
 
 
-def sidebar(t: Callable[..., str]) -> None:
-    """Language switch and what is currently selected: dataset, architecture, run."""
+def sidebar(t: Callable[..., str]):
+    """Language switch, then a slot for the current dataset / architecture / run (filled after the page ran)."""
     with st.sidebar:
         codes = list(LANGUAGES)
         st.selectbox(
@@ -44,13 +59,20 @@ def sidebar(t: Callable[..., str]) -> None:
             key="_lang_picker",
             on_change=_set_language,
         )
-        none = t("sidebar.none")
-        spec = st.session_state.get("arch_spec")
+        slot = st.container()
+        if demo.enabled():
+            _demo_box(t)
+    return slot
+
+
+def sidebar_status(slot, t: Callable[..., str]) -> None:
+    """What is selected right now, after the page may have changed it."""
+    none = t("sidebar.none")
+    spec = st.session_state.get("arch_spec")
+    with slot:
         st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
         st.caption(f"**{t('sidebar.architecture')}:** {spec['name'] if spec else 'lenet5'}")
         st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
-        if demo.enabled():
-            _demo_box(t)
 
 
 def _demo_box(t: Callable[..., str]) -> None:
@@ -88,13 +110,23 @@ def quota() -> demo.SessionQuota:
     return st.session_state.setdefault("demo_quota", demo.SessionQuota())
 
 
-def run_safely(page: Callable[[], None], t: Callable[..., str]) -> None:
-    """Run a page; an unexpected error is logged on the server and shown as one sentence."""
+def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[[], None] | None = None) -> None:
+    """Run a page; an unexpected error is logged on the server and shown as one sentence, never a traceback.
+
+    `after` runs even when the page calls st.stop() (Streamlit's stop/rerun are BaseExceptions).
+    """
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
     try:
         page()
+    except StopException:
+        pass  # st.stop() ends the page, not the app: `after` still draws
     except Exception as exc:
         log.exception("page failed")
-        st.error(t("error.generic", reason=type(exc).__name__))
+        st.error(t("error.generic", reason=f"{type(exc).__name__}: {str(exc)[:200]}"))
+    finally:
+        if after is not None:
+            after()
 
 
 def dataset_source(info, t: Callable[..., str]) -> str:
@@ -112,3 +144,86 @@ def dataset_problem(info, t: Callable[..., str]) -> str:
     if info.status in ("download", "missing"):
         return t(f"datasets.status.{info.status}")
     return info.reason
+
+
+_local = threading.local()
+
+
+def store():
+    """This thread's RunStore (one SQLite connection per thread, reused across reruns)."""
+    from cnnlab.paths import data_home
+    from cnnlab.store import RunStore
+
+    home = str(data_home())
+    cached = getattr(_local, "store", None)
+    if cached is None or getattr(_local, "home", None) != home:
+        _local.store, _local.home = RunStore(), home
+    return _local.store
+
+
+def duration(seconds: float | None, t: Callable[..., str]) -> str:
+    """'42 s' or '3 min 5 s' in the UI language."""
+    if seconds is None:
+        return "—"
+    m, s = divmod(max(0.0, float(seconds)), 60)
+    return t("train.minutes", m=m, s=s) if m else t("train.seconds", s=s)
+
+
+def current_run_id() -> str | None:
+    """The run in view: ?run= in the URL first (so reloads and second tabs agree), then the session."""
+    run_id = st.query_params.get("run") or st.session_state.get("run_id")
+    if run_id:
+        st.session_state["run_id"] = run_id
+    return run_id
+
+
+def show_run(run_id: str) -> None:
+    st.session_state["run_id"] = run_id
+    st.query_params["run"] = run_id
+
+
+def page_link(container, page: str, label: str, icon: str, **query: str) -> None:
+    """A link to another page with query parameters, shown only once that page exists."""
+    from pathlib import Path
+
+    if (Path(__file__).parent / f"{page}.py").is_file():
+        container.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=query)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cached_model(path: str, mtime: float):
+    """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
+    import keras
+
+    from cnnlab.inspection import predictor
+
+    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    return model, predictor(model), threading.Lock()
+
+
+def run_model(run_id: str):
+    """(run, model, predictor, lock) for a run's best checkpoint, cached per (run id, file mtime).
+
+    Nothing large goes into st.session_state; hold `lock` around predictions (models are shared by
+    every session of this server). Returns None when the run has no checkpoint yet.
+    """
+    from cnnlab.export import ExportError, run_model_path
+
+    run = store().find_run(run_id)
+    try:
+        path = run_model_path(store(), run.id)
+    except ExportError:
+        return None
+    model, pred, lock = _cached_model(str(path), path.stat().st_mtime)
+    return run, model, pred, lock
+
+
+def finished_runs(shape: tuple[int, ...] | None = None) -> list:
+    """Runs that have a saved model (optionally only those whose input is `shape`), newest first."""
+    out = []
+    for run in store().list_runs():
+        if shape is not None and tuple(run.arch.get("input_shape", ())) != tuple(shape):
+            continue
+        if store().artifact(run.id, "best_model") or store().artifact(run.id, "last_model"):
+            out.append(run)
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import subprocess
 import sys
@@ -72,7 +73,8 @@ def test_catalogue_is_complete_in_both_languages():
     for key, (en, zh) in CATALOGUE.items():
         assert en.strip() and zh.strip(), key
         has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in zh)
-        assert has_cjk or zh == en, f"{key}: Chinese text missing"
+        words = re.sub(r"\{[^}]*\}", "", zh)
+        assert has_cjk or zh == en or not re.search(r"[A-Za-z]", words), f"{key}: Chinese text missing"
         # the same placeholders in both languages, so formatting never fails in one of them
         assert _fields(en) == _fields(zh), key
 

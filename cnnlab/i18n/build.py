@@ -214,7 +214,7 @@ STRINGS = {
     ),
     "build.issue.empty_output": (
         "the input is {h}×{w}, so the output would be empty — use padding='same' or a smaller {what}",
-        "输入只有 {h}×{w}，输出将为空——请改用 padding='same'，或换更小的窗口",
+        "输入只有 {h}×{w}，输出将为空——请改用 padding='same'，或换更小的{what}",
     ),
     "build.issue.needs_feature_map": (
         "needs a feature map (H × W × C) but gets a flat vector of {n} values — put conv and pooling layers before "

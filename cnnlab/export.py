@@ -1,0 +1,134 @@
+"""Getting a run out of CNN Lab: SavedModel and TensorFlow Lite exports, metrics as CSV.
+
+Exports are written next to the run's checkpoints (runs/<id>/exports/) and recorded as artifacts,
+so the Runs page can show their sizes and offer them for download.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cnnlab.store import RunStore
+
+
+class ExportError(RuntimeError):
+    """An export that could not be made; the message says why."""
+
+
+@dataclass
+class ExportResult:
+    kind: str  # "savedmodel" | "tflite"
+    path: Path  # a .zip for SavedModel (a folder doesn't download), the .tflite file otherwise
+    size: int
+    test_accuracy: float | None = None  # TFLite: accuracy of the converted model on the run's test set
+    keras_accuracy: float | None = None
+
+
+def run_model_path(store: RunStore, run_id: str) -> Path:
+    """The best checkpoint of a run (or its last one); ExportError when it has none yet."""
+    for kind in ("best_model", "last_model"):
+        art = store.artifact(run_id, kind)
+        if art and art.path.is_file():
+            return art.path
+    raise ExportError("this run has no saved model yet (it saves one after its first completed epoch)")
+
+
+def metrics_csv(store: RunStore, run_id: str) -> str:
+    """Every stored metric of a run as CSV (epoch, step, scope, split, name, value, time)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["epoch", "step", "scope", "split", "name", "value", "time"])
+    for m in store.metrics(run_id):
+        writer.writerow([m.epoch, m.step if m.step is not None else "", m.scope, m.split, m.name, m.value, m.time])
+    return out.getvalue()
+
+
+def _load(path: Path):
+    import keras
+
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
+def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
+    """A TensorFlow SavedModel of the run's best model, zipped for download."""
+    model = _load(run_model_path(store, run_id))
+    folder = store.run_dir(run_id) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "savedmodel"
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        model.export(str(target), format="tf_saved_model", verbose=False)
+    except Exception as exc:
+        raise ExportError(f"SavedModel export failed: {exc}") from exc
+    archive = Path(shutil.make_archive(str(folder / "savedmodel.tmp"), "zip", target))
+    final = archive.replace(folder / "savedmodel.zip")
+    store.add_artifact(run_id, "savedmodel", final, replace_kind=True)
+    return ExportResult("savedmodel", final, final.stat().st_size)
+
+
+def tflite_bytes(model) -> bytes:
+    """Convert a Keras model to a TensorFlow Lite flatbuffer (float32, no quantisation)."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return converter.convert()
+
+
+def tflite_predict(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    """Run a TFLite model over float32 inputs in batches; returns its outputs."""
+    import tensorflow as tf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+        interpreter = tf.lite.Interpreter(model_content=content)
+    inp = interpreter.get_input_details()[0]
+    out = interpreter.get_output_details()[0]
+    results = []
+    for start in range(0, len(x), batch):
+        chunk = x[start : start + batch].astype(np.float32)
+        interpreter.resize_tensor_input(inp["index"], list(chunk.shape))
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(inp["index"], chunk)
+        interpreter.invoke()
+        results.append(interpreter.get_tensor(out["index"]).copy())
+    return np.concatenate(results)
+
+
+def export_tflite(store: RunStore, run_id: str) -> ExportResult:
+    """A .tflite file of the run's best model, with its accuracy on the run's own test split."""
+    from cnnlab.architectures import to_model_input
+    from cnnlab.data import load_dataset
+
+    model = _load(run_model_path(store, run_id))
+    try:
+        content = tflite_bytes(model)
+    except Exception as exc:
+        raise ExportError(f"TensorFlow Lite conversion failed: {exc}") from exc
+    folder = store.run_dir(run_id) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / "model.tflite.tmp"
+    tmp.write_bytes(content)
+    final = tmp.replace(folder / "model.tflite")
+    store.add_artifact(run_id, "tflite", final, replace_kind=True)
+
+    run = store.get_run(run_id)
+    ds = load_dataset(run.dataset, seed=run.seed, val_fraction=float(run.config.get("val_fraction", 0.1)))
+    x = to_model_input(ds.x_test)
+    lite = tflite_predict(content, x).argmax(axis=1)
+    keras_pred = np.asarray(model.predict(x, batch_size=256, verbose=0)).argmax(axis=1)
+    return ExportResult(
+        "tflite",
+        final,
+        len(content),
+        test_accuracy=float((lite == ds.y_test).mean()),
+        keras_accuracy=float((keras_pred == ds.y_test).mean()),
+    )

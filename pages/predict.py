@@ -1,0 +1,39 @@
+"""Predict: draw a digit (or upload images) and see what the model sees, what it predicts and why; teach it."""
+
+import streamlit as st
+
+from cnnlab import teach
+from pages import _predict_views as views
+from pages import _ui
+
+t = _ui.tr()
+st.title(t("predict.title"))
+st.caption(t("predict.intro"))
+
+runs = views.usable_runs()
+if not runs:
+    views.no_model(t)
+    st.stop()
+run = views.pick_run(t, runs)
+loaded = _ui.run_model(run.id)
+if loaded is None:
+    st.warning(t("predict.no_checkpoint"))
+    st.stop()
+_, model, predictor, _ = loaded
+names = teach.class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
+
+draw_tab, upload_tab, photo_tab = st.tabs(
+    [f":material/draw: {t('predict.tab_draw')}", f":material/upload: {t('predict.tab_upload')}",
+     f":material/photo_camera: {t('predict.tab_photos')}"]
+)  # fmt: skip
+with draw_tab:
+    if teach.is_digit_model(predictor.input_shape):
+        views.draw_section(t, run.id, names)
+        views.my_drawings(t, run, names)
+    else:
+        shape = "×".join(map(str, predictor.input_shape))
+        st.info(t("predict.draw_needs_digits", name=run.name, shape=shape))
+with upload_tab:
+    views.upload_section(t, run.id, names)
+with photo_tab:
+    views.photo_section(t)

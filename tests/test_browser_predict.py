@@ -1,0 +1,95 @@
+"""Real browser: draw digits with the mouse on the real streamlit-drawable-canvas, see the preprocessing steps and a
+prediction appear after each stroke, undo a stroke in the canvas toolbar, teach the model, and read it in Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from test_teach import home_copy
+
+from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
+
+BARS = "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data ? p.data[0].x.length : 0 }"
+ONE = [(150, 60), (140, 240)]  # a vertical stroke
+TOP_BAR = [(80, 62), (152, 58)]  # with it, a seven
+SEVEN = [(60, 60), (210, 60), (110, 240)]
+
+
+def stroke(page, points: list[tuple[int, int]]) -> None:
+    """Press, drag and release the mouse over the canvas, as a person draws."""
+    box = page.locator("canvas").last.bounding_box()
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+    page.mouse.up()
+
+
+def prediction(page) -> list[str]:
+    page.locator("[data-testid='stMetricValue']").first.wait_for()
+    wait_for_app(page)
+    page.wait_for_timeout(400)
+    return page.locator("[data-testid='stMetricValue']").all_inner_texts()
+
+
+def test_draw_with_the_mouse_and_see_steps_and_prediction(tmp_path_factory):
+    require_chromium()
+    home, base, _ = home_copy(tmp_path_factory, "predict-browser")
+    with streamlit_server(home) as url, browser_page(1400, 1500) as page:
+        page.set_default_timeout(90_000)
+        page.goto(f"{url}/predict?run={base}")
+        wait_for_app(page)
+        page.get_by_text("Nothing to recognise yet").wait_for()
+        page.locator("canvas").last.wait_for()
+
+        stroke(page, ONE)
+        first = prediction(page)
+        assert re.fullmatch(r"\d", first[0]) and first[1].endswith("%")
+        for caption in ("drawn", "cropped", "20×20", "centred 28×28"):
+            page.get_by_text(caption, exact=True).wait_for()
+        page.wait_for_function(f"({BARS})() > 0")
+        assert page.evaluate(BARS) == 10  # a probability for every class
+        page.get_by_text("Grad-CAM: where it looked").wait_for()
+        page.get_by_text(re.compile(r"conv2d\w*: 6 maps of 24×24")).wait_for()
+
+        stroke(page, TOP_BAR)  # the prediction follows every stroke
+        page.wait_for_function(
+            "(before) => { const v = document.querySelectorAll(\"[data-testid='stMetricValue']\");"
+            " return v.length && v[1].innerText !== before }", arg=first[1], timeout=60_000,
+        )  # fmt: skip
+        prediction(page)
+        page.get_by_text("Wrong? Teach it").wait_for()
+        screenshot(page, "predict-drawn")
+
+        page.mouse.move(*_centre(page))  # the canvas toolbar shows on hover
+        page.get_by_role("button", name="Undo").first.click()
+        page.wait_for_function(
+            "(before) => { const v = document.querySelectorAll(\"[data-testid='stMetricValue']\");"
+            " return v.length && v[1].innerText === before }", arg=first[1], timeout=60_000,
+        )  # fmt: skip
+        assert prediction(page) == first  # back to the one-stroke drawing
+
+        page.locator("[data-testid='stSelectbox']").last.click()  # teach it: "this is a 4"
+        page.get_by_role("option", name="4", exact=True).click()
+        wait_for_app(page)
+        page.get_by_role("button", name="Add to my drawings").click()
+        page.get_by_text("Saved as “4”").wait_for()
+        page.get_by_text("My drawings (4)").wait_for()  # three from the fine-tune fixture, and this one
+
+        page.goto(f"{url}/predict?run={base}&lang=zh")
+        wait_for_app(page)
+        page.get_by_text("还没有可识别的内容").wait_for()
+        stroke(page, SEVEN)
+        assert re.fullmatch(r"\d", prediction(page)[0])
+        page.get_by_text("居中 28×28", exact=True).wait_for()
+        page.get_by_text("预测结果").wait_for()
+        page.get_by_text("认错了？教教它").wait_for()
+        screenshot(page, "predict-drawn-zh")
+
+
+def _centre(page) -> tuple[float, float]:
+    box = page.locator("canvas").last.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -1,0 +1,249 @@
+"""The Predict page through AppTest (the real app.py router) over real trained runs.
+
+A drawing is injected the honest way: the canvas component's value is put in session state under its key
+(`_predict_views.canvas_key()`), in the exact shape the browser sends, so the real `st_canvas` call decodes it
+and the page runs as it does after a real stroke (see pages/_predict_views.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import hostile
+import keras
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+from test_teach import digit_canvases, home_copy
+
+from cnnlab import demo, jobs, teach
+from cnnlab import store as rs
+from cnnlab.inspection import predictor
+from cnnlab.preprocess import canvas_to_mnist
+from cnnlab.store import RunStore
+from cnnlab.training import TrainConfig
+from conftest import APP_PATH
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    return home_copy(tmp_path_factory, "predict-page")
+
+
+@pytest.fixture
+def home(trained, monkeypatch):
+    path, base, tuned = trained
+    monkeypatch.setenv("CNNLAB_HOME", str(path))
+    return path, base, tuned
+
+
+def canvas_value(rgba: np.ndarray | None) -> dict:
+    """What the drawable canvas sends after a stroke: Fabric.js JSON and the canvas as a PNG data URL."""
+    if rgba is None:
+        return {"drawing": {"raw": {"objects": []}, "data": None}}
+    buf = io.BytesIO()
+    Image.fromarray(rgba).save(buf, "PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return {"drawing": {"raw": {"version": "5.3.0", "objects": [{"type": "path"}]}, "data": url}}
+
+
+def open_predict(lang: str = "en", canvas: np.ndarray | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP_PATH, default_timeout=120)
+    at.session_state["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page("pages/predict.py")
+    if canvas is not None:
+        at.session_state["predict_canvas_0"] = canvas_value(canvas)
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def end_run(run_id: str) -> None:
+    """Teardown for a run a test started through the page: ask it to stop, and end its worker (started by this
+    test) at once rather than after TensorFlow has loaded."""
+    import os
+    import signal
+
+    run = jobs.stop_run(run_id)
+    if run.pid and jobs.pid_alive(run.pid):
+        os.kill(run.pid, signal.SIGKILL)
+    assert jobs.wait_for(run_id, timeout=120).status in rs.TERMINAL
+
+
+def image_captions(at: AppTest) -> list[str]:
+    return [c for image in at.get("image") for c in image.captions]
+
+
+def model_of(run_id: str):
+    return keras.saving.load_model(RunStore().get_run(run_id).best_model, compile=False)
+
+
+def test_a_drawing_is_predicted_with_steps_probabilities_gradcam_and_feature_maps(home):
+    _, base, _ = home
+    canvas = digit_canvases(1, seed=11)[0][0]
+    at = open_predict(canvas=canvas, run_id=base)
+    expected = predictor(model_of(base)).predict_one(canvas_to_mnist(canvas))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Prediction"] == str(int(expected.argmax()))
+    assert metrics["Confidence"] == f"{expected.max():.1%}"
+    captions = image_captions(at)
+    assert {"drawn", "cropped", "20×20", "centred 28×28"} <= set(captions)
+    assert any(c.startswith("conv2d") and "6 maps of 24×24" in c for c in captions)
+    assert len(at.get("image")) >= 4 + 1 + 2  # four steps, Grad-CAM, two conv layers
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert '"type":"bar"' in chart.replace(" ", "")
+    drawn = at.session_state["drawn_digit"]  # for the Inspect page
+    assert drawn.shape == (28, 28) and drawn.dtype == np.float32
+    np.testing.assert_array_equal(drawn, canvas_to_mnist(canvas))
+    assert any(f"`{base}`" in c.value for c in at.caption)  # the run in use is named
+
+
+def test_empty_canvas_and_a_dot_say_nothing_to_recognise(home):
+    _, base, _ = home
+    at = open_predict(run_id=base)
+    assert any("Nothing to recognise yet" in i.value for i in at.info)
+    assert not at.metric
+    dot = np.zeros((280, 280, 4), np.uint8)
+    dot[..., 3] = 255
+    dot[100:106, 140:146, :3] = 255
+    at = open_predict(canvas=dot, run_id=base)
+    assert any("only a dot" in w.value for w in at.warning)
+    assert not at.metric and "drawn_digit" not in at.session_state
+
+
+def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(home):
+    _, base, _ = home
+    canvas = digit_canvases(2, seed=12)[0][1]
+    at = open_predict(canvas=canvas, run_id=base)
+    before = len(teach.load_drawings("mnist-sample"))
+    at.selectbox(key="predict_label").set_value(4).run()
+    at.button(key="predict_add").click().run()
+    assert not at.exception
+    drawings = teach.load_drawings("mnist-sample")
+    assert len(drawings) == before + 1 and drawings.y[-1] == 4
+    np.testing.assert_array_equal(drawings.x[-1][..., 0], teach.to_uint8(canvas_to_mnist(canvas))[..., 0])
+    assert at.session_state["predict_canvas_n"] == 1  # a fresh canvas for the next drawing
+    assert any("Saved as “4”" in s.value for s in at.success)
+    assert any(f"My drawings ({before + 1})" in h.value for h in at.subheader)
+
+    at.button(key="predict_finetune_go").click().run()
+    assert not at.exception
+    new = next(r.id for r in RunStore().list_runs() if r.parent == base and r.status in rs.ACTIVE)
+    try:
+        run = RunStore().get_run(new)
+        assert run.parent == base and run.name == "tiny lenet + my drawings"
+        assert teach.finetune_drawings(run)[1].tolist() == drawings.y.tolist()
+        assert any("in the background" in m.value for m in at.markdown)
+    finally:
+        end_run(new)
+
+
+def test_a_fine_tuned_run_shows_before_and_after_for_the_drawings(home):
+    at = open_predict(run_id=home[2])
+    assert any("before and after fine-tuning" in h.value for h in at.subheader)
+    summary = next(c.value for c in at.caption if c.value.startswith("Before:"))
+    assert "of 3 right" in summary
+    assert sum("→" in c for c in image_captions(at)) == 3
+
+
+def test_uploads_predict_good_files_and_give_each_bad_file_its_own_error(home):
+    _, base, _ = home
+    canvas = digit_canvases(1, seed=13)[0][0]
+    paper = 255 - canvas[..., 0]  # a dark digit on white paper
+    good = hostile.encode(Image.fromarray(paper).resize((500, 500)), "JPEG")
+    at = open_predict(run_id=base)
+    at.file_uploader(key="predict_upload").set_value([
+        ("digit.jpg", good, "image/jpeg"),
+        ("cut.png", hostile.truncated_png(), "image/png"),
+        ("fake.png", hostile.tiff_bytes(), "image/png"),
+        ("blank.png", hostile.gray_png(255, (64, 64)), "image/png"),
+        ("digit-again.webp", hostile.encode(Image.fromarray(paper), "WEBP", lossless=True), "image/webp"),
+    ]).run()  # fmt: skip
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 3
+    assert any("cut.png" in e and "truncated" in e for e in errors)
+    assert any("fake.png is a TIFF image" in e for e in errors)
+    assert any("blank.png: nothing to recognise" in e for e in errors)
+    captions = image_captions(at)
+    assert "digit.jpg" in captions and "digit-again.webp" in captions
+    probs = predictor(model_of(base)).predict_one(teach.image_for_model(good, (28, 28, 1)))
+    expected = teach.top_k(probs, "0123456789")
+    tops = [m.value for m in at.markdown if " · " in m.value]
+    assert len(tops) == 2 and tops[0].startswith(f"**{expected[0][1]}**")
+    assert len(tops[0].split("\n")) == 3  # top-3
+
+
+def test_demo_quota_limits_uploads(home, monkeypatch):
+    _, base, _ = home
+    monkeypatch.setenv("CNNLAB_DEMO", "1")
+    at = open_predict(run_id=base, demo_quota=demo.SessionQuota(max_uploads=1))
+    at.file_uploader(key="predict_upload").set_value([
+        ("a.png", hostile.gray_png(255, (32, 32)), "image/png"),
+        ("b.png", hostile.gray_png(255, (32, 32)), "image/png"),
+    ]).run()  # fmt: skip
+    errors = [e.value for e in at.error]
+    assert any("b.png" in e and "demo limit" in e for e in errors)
+
+
+def test_demo_mode_locks_fine_tuning(home, monkeypatch):
+    _, base, _ = home
+    monkeypatch.setenv("CNNLAB_DEMO", "1")
+    monkeypatch.setenv("CNNLAB_DEMO_PASSWORD", "s3cret")
+    runs_before = len(RunStore().list_runs())
+    at = open_predict(run_id=base)
+    at.button(key="predict_finetune_go").click().run()
+    assert any("only the presenter" in i.value for i in at.info)
+    assert len(RunStore().list_runs()) == runs_before
+
+
+def test_photos_tab_says_how_to_enable_mobilenet_offline(home):
+    at = open_predict(run_id=home[1])
+    message = next(i.value for i in at.info if "Photo recognition is off" in i.value)
+    assert teach.PHOTO_WEIGHTS in message and teach.PHOTO_CLASSES in message
+    assert str(teach.photo_status().folder) in message
+
+
+def test_predict_page_in_chinese(home):
+    canvas = digit_canvases(1, seed=11)[0][0]
+    at = open_predict(lang="zh", canvas=canvas, run_id=home[1])
+    assert at.title[0].value == "预测"
+    assert {m.label for m in at.metric} == {"预测结果", "置信度"}
+    assert "居中 28×28" in image_captions(at)
+    assert any("没有可识别" in i.value or "照片识别未启用" in i.value for i in at.info)
+
+
+def test_without_a_model_the_page_offers_the_default_recipe_and_shows_its_progress():
+    at = open_predict()
+    assert any("no trained model yet" in i.value for i in at.info)
+    button = next(b for b in at.button if b.label == "Train LeNet-5 (default recipe)")
+    button.click().run()
+    assert not at.exception
+    run_id = at.session_state["predict_default_run"]
+    try:
+        run = RunStore().get_run(run_id)
+        assert run.name == "LeNet-5 default recipe" and run.arch["name"] == "lenet5"
+        recipe = TrainConfig()  # the default recipe, untouched
+        assert run.dataset == "mnist-sample" and run.config["epochs"] == recipe.epochs
+        assert run.config["learning_rate"] == recipe.learning_rate and run.config["schedule"] == recipe.schedule
+        assert any("Training **LeNet-5 default recipe** in the background" in m.value for m in at.markdown)
+        assert at.get("progress")
+    finally:
+        end_run(run_id)
+
+
+def test_demo_mode_locks_training_the_default_recipe(monkeypatch):
+    monkeypatch.setenv("CNNLAB_DEMO", "1")
+    monkeypatch.setenv("CNNLAB_DEMO_PASSWORD", "s3cret")
+    at = open_predict()
+    next(b for b in at.button if b.label == "Train LeNet-5 (default recipe)").click().run()
+    assert any("only the presenter" in i.value for i in at.info)
+    assert RunStore().list_runs() == []
