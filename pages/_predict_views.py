@@ -326,7 +326,7 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
                     key="predict_finetune_go"):  # fmt: skip
             if _ui.require("train", t):
                 try:
-                    new = teach.start_finetune(run.id, store, name=t("predict.finetune_name", name=run.name))
+                    teach.start_finetune(run.id, store, name=t("predict.finetune_name", name=run.name))
                 except (teach.TeachError, ConfigError) as exc:
                     st.error(str(exc))
                 else:

@@ -7,11 +7,14 @@ import re
 import time
 
 import pytest
+
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-POINTS = "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; return p && p.data ? p.data[0].x.length : 0 }"
+POINTS = (
+    "() => { const p = document.querySelectorAll('.js-plotly-plot')[0]; return p && p.data ? p.data[0].x.length : 0 }"
+)
 
 
 def batch_points(page) -> int:

@@ -82,7 +82,7 @@ def test_train_page_shows_a_finished_run(trained_home, monkeypatch):
 
 
 def test_runs_page_lists_runs_and_manages_one(trained_home, monkeypatch):
-    home, run_id = trained_home
+    home, _ = trained_home
     monkeypatch.setenv("CNNLAB_HOME", str(home))
     at = open_page("pages/runs.py")
     table = at.dataframe[0].value
