@@ -55,12 +55,11 @@ def test_train_page_has_every_setting_with_help():
 
 def test_train_page_refuses_invalid_settings_with_a_message():
     at = open_page("pages/train.py")
-    at.number_input(key="tr_epochs").set_value(3)
-    at.number_input(key="tr_warmup_epochs").set_value(5)
-    at.button[-1].click().run()
+    at.slider(key="tr_val_fraction").set_value(0.0)  # but the monitor stays "val_loss"
+    next(b for b in at.button if b.label == "Train").click().run()
     assert not at.exception
     message = at.error[0].value
-    assert "can't be trained" in message and "warmup_epochs (5) must be fewer than epochs (3)" in message
+    assert "can't be trained" in message and "needs a validation split" in message
     with RunStore() as store:
         assert store.list_runs() == []  # nothing was queued
 
