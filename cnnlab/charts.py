@@ -388,14 +388,14 @@ def weight_histogram_grid(histograms: list, labels: dict[str, str] | None = None
     rows = -(-n // cols)
     titles = [f"{h.layer} · {h.variable.split('/')[-1]}  (μ {h.mean:+.3f}, σ {h.std:.3f})" for h in histograms]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06,
-                        vertical_spacing=min(0.12, 0.5 / rows))  # fmt: skip
+                        vertical_spacing=min(0.2, 0.6 / rows))  # fmt: skip
     for i, h in enumerate(histograms):
         centres = (h.edges[:-1] + h.edges[1:]) / 2
         fig.add_bar(x=centres, y=h.counts, width=float(h.edges[1] - h.edges[0]), row=i // cols + 1, col=i % cols + 1,
                     marker_color=PALETTE[0] if h.trainable else "#9e9e9e", showlegend=False,
                     hovertemplate=f"{text['weight']} %{{x:.3f}}<br>{text['count']} %{{y}}<extra></extra>")  # fmt: skip
     fig.update_annotations(font_size=11)
-    fig.update_layout(height=190 * rows + 30, margin=dict(l=10, r=10, t=30, b=10), bargap=0)
+    fig.update_layout(height=210 * rows + 30, margin=dict(l=10, r=10, t=30, b=10), bargap=0)
     return fig
 
 

@@ -1,0 +1,69 @@
+"""Inspect: look inside a trained model — feature maps, filters, Grad-CAM, convolution step-through,
+evaluation with a clickable confusion matrix, and embeddings — for a run or an uploaded model file."""
+
+import streamlit as st
+
+from pages import _inspect_views as views
+from pages import _ui
+
+t = _ui.tr()
+st.title(t("inspect.title"))
+st.caption(t("inspect.intro"))
+
+runs = _ui.finished_runs()
+
+
+def _accuracy(run) -> str:
+    acc = (run.final_metrics or {}).get("test_accuracy")
+    return "—" if acc is None else f"{acc:.1%}"
+
+
+labels = {r.id: t("inspect.run_item", name=r.name, id=r.id, acc=_accuracy(r)) for r in runs}
+sources = (["run"] if runs else []) + ["upload"]
+if not runs:
+    st.info(t("inspect.no_runs"))
+    st.page_link("pages/train.py", label=t("inspect.go_train"), icon=":material/model_training:")
+
+subject = None
+if len(sources) > 1:
+    source = st.radio(t("inspect.source"), sources, horizontal=True, key="insp_source",
+                      format_func=lambda s: t(f"inspect.source.{s}"))  # fmt: skip
+else:
+    source = sources[0]
+
+
+def _pick_run() -> None:
+    _ui.show_run(st.session_state["insp_run"])
+
+
+if source == "run":
+    current = _ui.current_run_id()
+    if current and current not in labels:
+        st.caption(t("inspect.run_not_ready", id=current))
+    st.session_state["insp_run"] = current if current in labels else runs[0].id
+    run_id = st.selectbox(t("inspect.run"), list(labels), format_func=labels.get, key="insp_run", on_change=_pick_run)
+    subject = views.run_subject(run_id, t)
+else:
+    with st.container(border=True):
+        subject = views.upload_subject(t)
+if subject is None:
+    st.stop()
+
+with st.container(border=True):
+    picked = views.pick_input(subject, t)
+
+names = ["fm", "filters", "cam", "step", "eval", "emb"]
+views.keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
+tabs = st.tabs([t(f"inspect.tab.{n}") for n in names], key="insp_tab", on_change="rerun")
+needs_input = {"fm": views.feature_maps_tab, "cam": views.cam_tab, "step": views.step_tab}
+no_input = {"filters": views.filters_tab, "eval": views.evaluation_tab, "emb": views.embeddings_tab}
+for name, tab in zip(names, tabs, strict=True):
+    if tab.open is False:
+        continue
+    with tab:
+        if name in no_input:
+            views.safely(lambda f=no_input[name]: f(subject, t), t)
+        elif picked is None:
+            st.info(t("inspect.pick_first"))
+        else:
+            views.safely(lambda f=needs_input[name]: f(subject, picked, t), t)
