@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -239,9 +238,7 @@ def test_trainer_in_process_plateau_early_stopping_label_smoothing(cnnlab_home: 
     rid = store.create_run(name="x", arch=cfg.arch, dataset=cfg.dataset, config=cfg.to_dict(), epochs=6)
     store.update_run(rid, status="running", pid=os.getpid())
     live = Live()
-    t0 = time.perf_counter()
     outcome = Trainer(rid, store, live).run()
-    assert time.perf_counter() - t0 < 120
     assert outcome.status == "early_stopped" and outcome.epochs_done == 3
     table = store.epoch_table(rid)
     assert [r["lr"] for r in table] == pytest.approx([1e-9, 5e-10, 2.5e-10])
@@ -256,20 +253,3 @@ def test_trainer_in_process_plateau_early_stopping_label_smoothing(cnnlab_home: 
     with np.load(store.artifacts(rid, "kernels")[0].path) as f:
         assert f["kernel"].shape == (5, 5, 1, 6) and str(f["layer"]) == "conv2d_1"
     shutil.rmtree(store.run_dir(rid))
-
-
-@pytest.mark.slow
-def test_bench_train_runs_and_reports_the_ratio(cnnlab_home: Path) -> None:
-    """Not a timing test: the benchmark script runs end to end and reports its figures."""
-    import json
-
-    cmd = [
-        sys.executable, "-m", "cnnlab.bench", "train", "--rounds", "2", "--epochs-per-round", "1",
-        "--max-train-samples", "256", "--batch-size", "64", "--json",
-    ]  # fmt: skip
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=280, check=False)
-    assert out.returncode == 0, out.stderr[-2000:]
-    res = json.loads(out.stdout)
-    assert res["engine_over_bare"]["n"] == 2 and res["engine_over_bare"]["median"] > 0
-    assert set(res["samples_per_s"]) == {"engine", "engine_no_live_metrics", "bare"}
-    assert res["live_metrics_cost"]["n"] == 2 and res["env"]["TF_ENABLE_ONEDNN_OPTS"] == "1"

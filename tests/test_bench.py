@@ -1,0 +1,59 @@
+"""The benchmark script runs end to end and reports every figure. Not a timing test: how fast is its business."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory) -> dict:
+    home = tmp_path_factory.mktemp("bench-home")
+    env = {"CNNLAB_BENCH_HOME": str(home), "CNNLAB_OFFLINE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnlab.bench", "--quick", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=380, check=False,
+        env={**os.environ, **env},
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout)
+
+
+def test_training_throughput_is_measured_side_by_side(quick_bench: dict) -> None:
+    train = quick_bench["train"]
+    assert set(train["samples_per_s"]) == {"engine", "engine_no_live_metrics", "bare"}
+    assert all(s["n"] == 2 and s["median"] > 0 for s in train["samples_per_s"].values())
+    assert train["engine_over_bare"]["n"] == 2 and train["live_metrics_cost"]["n"] == 2
+    assert train["onednn"]["engine"] is True  # cnnlab turns it on; the bare fit keeps TensorFlow's default
+    assert train["batch_metric_rows"] > 0  # the live stream really wrote rows
+
+
+def test_latencies_memory_and_cold_start_are_reported(quick_bench: dict) -> None:
+    latency = quick_bench["latency"]
+    for key in ("drawing_to_prediction_ms", "feature_maps_all_layers_ms"):
+        assert latency[key]["n"] == 20 and latency[key]["min"] > 0
+    assert latency["layers_mapped"] >= 4  # conv, pool, conv, pool at least
+    memory = quick_bench["memory"]
+    assert memory["status"] == "finished" and memory["worker_peak_rss_mib"] > 100
+    cold = quick_bench["coldstart"]
+    assert cold["served_s"]["n"] == 1 and cold["served_s"]["median"] > 0
+    if Path("/usr/bin/chromium").exists():
+        assert cold["rendered_s"]["median"] >= cold["served_s"]["median"]
+    assert cold["tensorflow_loaded_after_home_data_build"] is False  # Home, Data, Build need no model
+
+
+def test_environment_and_summary_are_recorded(quick_bench: dict) -> None:
+    env = quick_bench["env"]
+    assert env["cpus"] >= 1 and env["versions"]["keras"] and env["TF_ENABLE_ONEDNN_OPTS (engine)"] == "1"
+    measures = [row[0] for row in quick_bench["summary"]]
+    assert "engine / bare fit" in measures and "drawing -> prediction" in measures
+    assert "cold start: Home served" in measures
