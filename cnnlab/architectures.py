@@ -679,7 +679,9 @@ def build_model(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET, notes: list[
     info = notes if notes is not None else []
     for i, layer in enumerate(spec.layers, start=1):
         x = _build_layer(keras, layer, node_name(layer, i), x, tuple(int(d) for d in x.shape[1:]), info)
-    outputs = keras.layers.Dense(spec.num_classes, activation="softmax", name="predictions")(x)
+    # float32 even under mixed precision (same config as the default policy): a float16 softmax rounds small
+    # probabilities to 0, and the loss takes their log
+    outputs = keras.layers.Dense(spec.num_classes, activation="softmax", dtype="float32", name="predictions")(x)
     return keras.Model(inputs, outputs, name=_model_name(spec.name))
 
 

@@ -52,7 +52,10 @@ def add_arch_arguments(p: argparse.ArgumentParser, *, default_dataset: str | Non
     group.add_argument("--spec", metavar="FILE.json", help="a custom architecture spec (JSON, as the Build page saves)")
     p.add_argument("--dataset", default=default_dataset, help="the dataset whose image shape and classes to use")
     p.add_argument(
-        "--option", action="append", default=[], metavar="KEY=VALUE",
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="a preset option, e.g. flavour=classic (lenet5), variant=scaled (alexnet), base=resnet50 (transfer)",
     )
 
@@ -144,8 +147,11 @@ def cmd_code(args: argparse.Namespace) -> int:
 
     spec, dataset = spec_from_args(args)
     hyper = {
-        "optimizer": args.optimizer, "learning_rate": args.learning_rate, "epochs": args.epochs,
-        "batch_size": args.batch_size, "validation_split": args.validation_split,
+        "optimizer": args.optimizer,
+        "learning_rate": args.learning_rate,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "validation_split": args.validation_split,
     }
     try:
         script = generate_script(spec, dataset or "mnist-sample", args.style, hyper)
@@ -203,6 +209,7 @@ _TRAIN_HELP = {
     "strategy": "default, or mirrored (tf.distribute.MirroredStrategy over all local GPUs)",
     "batch_metrics_every": "seconds between live per-batch metric writes (0 = off)",
     "kernel_snapshots": "save the first conv layer's kernels every epoch",
+    "mixed_precision": "mixed_float16: float16 maths, float32 weights and output (faster on GPUs; slower on CPU)",
 }
 
 
@@ -280,8 +287,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     try:
         run = jobs.wait_for(run_id, timeout=args.timeout, store=store, on_update=show)
     except KeyboardInterrupt:
-        print(f"\nrun {run_id} keeps training in the background; `python -m cnnlab stop {run_id}` stops it",
-              file=sys.stderr)
+        print(
+            f"\nrun {run_id} keeps training in the background; `python -m cnnlab stop {run_id}` stops it",
+            file=sys.stderr,
+        )
         return 130
     except TimeoutError as exc:
         raise CliError(f"{exc}; it keeps training (`python -m cnnlab runs` shows it)") from None
@@ -299,8 +308,12 @@ def add_train(sub) -> None:
     p = sub.add_parser("train", help="train a network as a background run (waits unless --detach)")
     add_arch_arguments(p, default_dataset="mnist-sample")
     p.add_argument("--name", help="a name for the run (default: architecture on dataset)")
-    choices = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "strategy": STRATEGIES,
-               "monitor": ("val_loss", "val_accuracy", "loss", "accuracy")}
+    choices = {
+        "optimizer": OPTIMIZERS,
+        "schedule": SCHEDULES,
+        "strategy": STRATEGIES,
+        "monitor": ("val_loss", "val_accuracy", "loss", "accuracy"),
+    }
     for f in fields(TrainConfig):
         if f.name not in _TRAIN_HELP:
             continue

@@ -23,12 +23,28 @@ from cnnlab import paths
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 FASHION_CLASSES = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 ]
 CIFAR10_CLASSES = [
-    "airplane", "automobile", "bird", "cat", "deer",
-    "dog", "frog", "horse", "ship", "truck",
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
 ]
 DEFAULT_DATASET = "mnist-sample"
 DOWNLOAD_HOST = ("storage.googleapis.com", 443)
@@ -132,9 +148,7 @@ def split(
     return tuple(out)
 
 
-def _with_validation(
-    name, x_train, y_train, x_test, y_test, classes, source, seed, val_fraction
-):
+def _with_validation(name, x_train, y_train, x_test, y_test, classes, source, seed, val_fraction):
     """For datasets that ship their own test set: carve validation out of train only."""
     xt, yt, xv, yv, _, _ = split(x_train, y_train, seed=seed, val_fraction=val_fraction, test_fraction=0.0)
     return Dataset(name, xt, yt, xv, yv, x_test, y_test.astype(np.int64), classes, source)
@@ -345,9 +359,7 @@ def _user_infos() -> list[DatasetInfo]:
     return infos
 
 
-def save_user_dataset(
-    name: str, x: np.ndarray, y: np.ndarray, class_names: list[str], source: str
-) -> DatasetInfo:
+def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list[str], source: str) -> DatasetInfo:
     """Store an ingested dataset under the data home as data.npz + meta.json (atomically)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) or name in BUILTINS or name == DEFAULT_DATASET:
         raise ValueError(f"{name!r} is not a valid dataset name (letters, digits, - and _; not a built-in name)")
@@ -400,8 +412,16 @@ def list_datasets() -> list[DatasetInfo]:
             )
         infos.append(
             DatasetInfo(
-                name, b.title, cached or online, b.source, b.shape, b.classes, reason, dict(b.counts),
-                status=status, fix=fix if status == "offline" else "",
+                name,
+                b.title,
+                cached or online,
+                b.source,
+                b.shape,
+                b.classes,
+                reason,
+                dict(b.counts),
+                status=status,
+                fix=fix if status == "offline" else "",
             )
         )
     return infos + _user_infos()

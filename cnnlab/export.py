@@ -50,6 +50,19 @@ def metrics_csv(store: RunStore, run_id: str) -> str:
     return out.getvalue()
 
 
+def require_tensorflow(what: str) -> None:
+    """SavedModel and TensorFlow Lite are TensorFlow formats: say so plainly, before any work, where TensorFlow is
+    missing (a machine running Keras on JAX alone); the run's .keras checkpoint exports fine where it is installed."""
+    from cnnlab.training import keras_backend, tensorflow_available
+
+    if not tensorflow_available():
+        raise ExportError(
+            f"{what} export needs TensorFlow, which is not installed here (Keras runs on {keras_backend()}); "
+            "export this run on a machine with TensorFlow, e.g. where the app runs: its .keras checkpoint works "
+            "there unchanged"
+        )
+
+
 def _load(path: Path):
     import keras
 
@@ -58,6 +71,7 @@ def _load(path: Path):
 
 def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
     """A TensorFlow SavedModel of the run's best model, zipped for download."""
+    require_tensorflow("SavedModel")
     model = _load(run_model_path(store, run_id))
     folder = store.run_dir(run_id) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
@@ -108,6 +122,7 @@ def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     from cnnlab.architectures import to_model_input
     from cnnlab.data import load_dataset
 
+    require_tensorflow("TensorFlow Lite")
     model = _load(run_model_path(store, run_id))
     try:
         content = tflite_bytes(model)

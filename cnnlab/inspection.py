@@ -30,8 +30,16 @@ class InspectionError(ValueError):
 
 # Layers whose output is their input at inference time: not worth a feature-map panel.
 PASS_THROUGH = frozenset(
-    {"InputLayer", "Dropout", "SpatialDropout1D", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
-     "AlphaDropout", "ActivityRegularization"}
+    {
+        "InputLayer",
+        "Dropout",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "ActivityRegularization",
+    }
 )
 CONV_TYPES = frozenset({"Conv2D", "DepthwiseConv2D"})  # layers the convolution step-through explains
 POOL_TYPES = frozenset({"MaxPooling2D", "AveragePooling2D"})
@@ -183,14 +191,18 @@ def _walk(model: Any, x: Any, on_layer: Callable, *, symbolic: bool = False) -> 
 
     def step(layer, args, kwargs, parent):
         if _is_nested(layer):
+
             def compute():
                 return run(layer, args[0], layer.name)
         elif symbolic:
+
             def compute():
                 return layer.compute_output_spec(*args, **kwargs)
         else:
+
             def compute():
                 return layer(*args, **kwargs)
+
         out = on_layer(counter, layer, parent, args, compute)
         if isinstance(out, (list, tuple)):
             out = out[0]
@@ -314,8 +326,16 @@ def _nested(model: Any, name: str) -> Any:
     raise KeyError(name)
 
 
-def _forward(model: Any, x: Any, *, taps: Sequence[int] = (), tap_inputs: Sequence[int] = (),
-             logits: bool = False, delta_at: int | None = None, delta: Any = None) -> tuple[Any, dict, dict]:
+def _forward(
+    model: Any,
+    x: Any,
+    *,
+    taps: Sequence[int] = (),
+    tap_inputs: Sequence[int] = (),
+    logits: bool = False,
+    delta_at: int | None = None,
+    delta: Any = None,
+) -> tuple[Any, dict, dict]:
     """The real forward pass: (final output, {index: output}, {index: input}).
 
     `logits=True` replaces a softmax head by its pre-softmax scores (Grad-CAM and saliency explain the class
@@ -462,8 +482,7 @@ class FeatureMapper:
         self.model = model
         structure = _structure(model)
         self.layers = [
-            info for info in structure.layers
-            if kinds == "all" or (info.spatial and info.type not in PASS_THROUGH)
+            info for info in structure.layers if kinds == "all" or (info.spatial and info.type not in PASS_THROUGH)
         ]
         taps = [info.index for info in self.layers]
 
@@ -654,8 +673,19 @@ def weight_histograms(model: Any, bins: int = 40) -> list[WeightHistogram]:
                 continue
             counts, edges = np.histogram(values, bins=bins)
             trainable = bool(getattr(var, "trainable", False)) and bool(layer.trainable)
-            out.append(WeightHistogram(layer.name, var.name, parent, trainable, counts, edges,
-                                       float(values.mean()), float(values.std()), int(values.size)))
+            out.append(
+                WeightHistogram(
+                    layer.name,
+                    var.name,
+                    parent,
+                    trainable,
+                    counts,
+                    edges,
+                    float(values.mean()),
+                    float(values.std()),
+                    int(values.size),
+                )
+            )
     return out
 
 
@@ -916,12 +946,28 @@ def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, 
     act_name, act = _activation_of(layer)
     pre = total + bias
     return ConvStep(
-        layer=layer_name, filter_index=int(filter_index), row=int(row), col=int(col),
-        input_rows=(top, top + (kh - 1) * dh), input_cols=(left, left + (kw - 1) * dw),
-        patch=patch, in_image=valid, kernel=np.asarray(weights, dtype=np.float32), products=products, total=total,
-        bias=bias, pre_activation=pre, activation=act_name, value=act(pre),
-        actual=float(layer_out[row, col, filter_index]), input_map=layer_in, output_map=layer_out[:, :, filter_index],
-        strides=(sh, sw), padding=padding, dilation=(dh, dw), input_channels=channels,
+        layer=layer_name,
+        filter_index=int(filter_index),
+        row=int(row),
+        col=int(col),
+        input_rows=(top, top + (kh - 1) * dh),
+        input_cols=(left, left + (kw - 1) * dw),
+        patch=patch,
+        in_image=valid,
+        kernel=np.asarray(weights, dtype=np.float32),
+        products=products,
+        total=total,
+        bias=bias,
+        pre_activation=pre,
+        activation=act_name,
+        value=act(pre),
+        actual=float(layer_out[row, col, filter_index]),
+        input_map=layer_in,
+        output_map=layer_out[:, :, filter_index],
+        strides=(sh, sw),
+        padding=padding,
+        dilation=(dh, dw),
+        input_channels=channels,
     )
 
 
@@ -979,11 +1025,24 @@ def pool_step(model: Any, x: Any, layer_name: str, channel: int, row: int, col: 
         kind, winner = "average", None
         value = float(np.mean(real, dtype=np.float64))
     return PoolStep(
-        layer=layer_name, kind=kind, channel=int(channel), row=int(row), col=int(col),
-        input_rows=(top, top + ph - 1), input_cols=(left, left + pw - 1), window=window, in_image=valid,
-        winner=winner, count=int(valid.sum()), value=value, actual=float(layer_out[row, col, channel]),
-        input_map=layer_in[:, :, channel], output_map=layer_out[:, :, channel],
-        pool_size=(ph, pw), strides=(sh, sw), padding=padding,
+        layer=layer_name,
+        kind=kind,
+        channel=int(channel),
+        row=int(row),
+        col=int(col),
+        input_rows=(top, top + ph - 1),
+        input_cols=(left, left + pw - 1),
+        window=window,
+        in_image=valid,
+        winner=winner,
+        count=int(valid.sum()),
+        value=value,
+        actual=float(layer_out[row, col, channel]),
+        input_map=layer_in[:, :, channel],
+        output_map=layer_out[:, :, channel],
+        pool_size=(ph, pw),
+        strides=(sh, sw),
+        padding=padding,
     )
 
 
@@ -1067,16 +1126,28 @@ class Evaluation:
     def most_confident_mistakes(self, n: int = 16) -> list[Mistake]:
         """The n mistakes the model was surest about."""
         return [
-            Mistake(int(i), int(self.y_true[i]), int(self.y_pred[i]), float(self.probabilities[i, self.y_pred[i]]),
-                    self.probabilities[i])
+            Mistake(
+                int(i),
+                int(self.y_true[i]),
+                int(self.y_pred[i]),
+                float(self.probabilities[i, self.y_pred[i]]),
+                self.probabilities[i],
+            )
             for i in self.misclassified[:n]
         ]
 
     def per_class(self) -> list[dict[str, Any]]:
         """One row per class: name, support, precision, recall, accuracy, f1 (ready for a table)."""
         return [
-            {"class": i, "name": name, "support": int(self.support[i]), "precision": float(self.precision[i]),
-             "recall": float(self.recall[i]), "accuracy": float(self.recall[i]), "f1": float(self.f1[i])}
+            {
+                "class": i,
+                "name": name,
+                "support": int(self.support[i]),
+                "precision": float(self.precision[i]),
+                "recall": float(self.recall[i]),
+                "accuracy": float(self.recall[i]),
+                "f1": float(self.f1[i]),
+            }
             for i, name in enumerate(self.class_names)
         ]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -186,8 +187,7 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
             if _log_says_out_of_memory(store, run.id):
                 status = st.FAILED
                 reason = (
-                    "out of memory: the worker crashed allocating memory; "
-                    "lower the batch size or use a smaller network"
+                    "out of memory: the worker crashed allocating memory; lower the batch size or use a smaller network"
                 )
         else:
             silent = now - (run.heartbeat or 0)
@@ -327,8 +327,47 @@ def resume_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
         pid=None,
     ):
         raise JobError(f"run {run.id} changed state meanwhile; try again")
+    remove_orphaned_temp_files(store.run_dir(run.id))
     reconcile(store)
     return store.get_run(run.id)
+
+
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)\.\d+\.tmp(\.[^.]*)?$")  # training.atomic_write: .NAME.PID.THREAD.tmp.EXT
+
+
+def remove_orphaned_temp_files(folder: Path) -> list[Path]:
+    """Delete half-written files whose writer process is gone; returns them.
+
+    A worker killed during an atomic write (the best-model copy, a kernel snapshot) leaves its temporary file
+    behind, and no later attempt reuses it: without this, each such kill would keep a model-sized hidden file.
+    Files of a process that still exists are left alone.
+    """
+    removed = []
+    for path in folder.rglob(".*.tmp*") if folder.is_dir() else ():
+        match = _TEMP_NAME.match(path.name)
+        if match is None or not path.is_file() or _pid_exists(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _pid_exists(pid: int) -> bool:
+    """Whether any process (not a zombie) has this pid; when unsure, True (the file is kept)."""
+    if os.name == "nt":  # (os.kill would terminate it there)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return not stat[stat.rindex(")") + 2 :].startswith(("Z", "X"))
+    except (OSError, ValueError):
+        return True
 
 
 def delete_run(run_ref: str, store: st.RunStore | None = None) -> None:

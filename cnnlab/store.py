@@ -220,8 +220,15 @@ def _json_default(value: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock across processes (used only while creating/migrating the database)."""
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the lock file `path` (created if missing) for the duration of the `with` block.
+
+    Use it to serialize a read-modify-write of a file across processes and threads: every holder opens the
+    file itself, so two threads of one process exclude each other too. It blocks until the lock is free (no
+    timeout) and is released when the block ends, also on an exception; the lock file is left in place. The
+    store takes it on `runs.sqlite.lock` while creating or migrating the database, and `cnnlab.teach` on a
+    drawings file's `.lock` while adding or removing a drawing. flock on POSIX, msvcrt.locking on Windows.
+    """
     with open(path, "a+b") as fh:
         try:
             import fcntl
@@ -282,7 +289,7 @@ class RunStore:
 
     def _migrate(self) -> None:
         """Create or upgrade the schema; serialized across processes by a lock file next to the database."""
-        with _file_lock(self.path.with_name(self.path.name + ".lock")):
+        with file_lock(self.path.with_name(self.path.name + ".lock")):
             conn = self._connect()
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -558,13 +565,16 @@ class RunStore:
         epoch: int | None = None,
         conn: sqlite3.Connection | None = None,
         replace_kind: bool = False,
+        size: int | None = None,
     ) -> None:
         """Record a file that is complete on disk (call only after its atomic replace).
 
-        replace_kind drops other rows of this kind first (e.g. the previous 'last_model').
+        replace_kind drops other rows of this kind first (e.g. the previous 'last_model'). `size` is for a file
+        that lands at `path` right after the commit (a staged best model); by default the file's own size.
         """
         p = Path(path)
-        size = p.stat().st_size if p.is_file() else None
+        if size is None:
+            size = p.stat().st_size if p.is_file() else None
 
         def _do(c: sqlite3.Connection) -> None:
             if replace_kind:

@@ -32,7 +32,7 @@ import numpy as np
 from cnnlab import paths
 from cnnlab.images import load_image
 from cnnlab.preprocess import FIELD, preprocess_steps
-from cnnlab.store import Run, RunStore
+from cnnlab.store import Run, RunStore, file_lock
 
 DIGIT_SHAPE = (FIELD, FIELD, 1)
 DRAWINGS_DIR = "drawings"
@@ -164,10 +164,8 @@ def load_drawings(dataset: str, store: RunStore | None = None) -> Drawings:
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
     """An exclusive lock on the drawings file, so two tabs adding at once both keep their drawing."""
-    from cnnlab.store import _file_lock
-
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(path.with_name(path.name + ".lock")):
+    with file_lock(path.with_name(path.name + ".lock")):
         yield
 
 

@@ -9,11 +9,14 @@ written down in DEFAULT_RECIPE_NOTES below.
 
 from __future__ import annotations
 
+import contextlib
+import importlib.util
 import json
 import math
 import os
 import queue
 import shutil
+import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -130,6 +133,7 @@ class TrainConfig:
     strategy: str = "default"  # default | mirrored (tf.distribute.MirroredStrategy over local GPUs)
     batch_metrics_every: float = 0.5  # seconds between live per-batch metric writes; 0 turns them off
     kernel_snapshots: bool = True  # save the first conv layer's kernels every epoch (for Inspect)
+    mixed_precision: bool = False  # mixed_float16 on GPUs; slower on CPU (the output layer stays float32)
 
     # ------------------------------------------------------------ (de)serialisation
 
@@ -150,7 +154,7 @@ class TrainConfig:
         return cfg
 
     def monitor_mode(self) -> str:
-        """"max" for accuracies, "min" for losses."""
+        """ "max" for accuracies, "min" for losses."""
         return "max" if self.monitor.endswith("accuracy") else "min"
 
     # ------------------------------------------------------------ validation (pure Python)
@@ -201,7 +205,7 @@ class TrainConfig:
         if self.monitor.startswith("val_") and isinstance(self.val_fraction, (int, float)) and self.val_fraction == 0:
             p.append(f"monitor {self.monitor} needs a validation split: set val_fraction above 0 or monitor loss")
         p += _augmentation_problems(self.augmentation)
-        for name in ("early_stopping", "restore_best", "nesterov", "kernel_snapshots"):
+        for name in ("early_stopping", "restore_best", "nesterov", "kernel_snapshots", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
                 p.append(f"{name} must be true or false, got {getattr(self, name)!r}")
         return p
@@ -447,6 +451,20 @@ def atomic_copy(src: Path, dst: Path) -> Path:
     return atomic_write(dst, lambda tmp: shutil.copyfile(src, tmp))
 
 
+STAGED_BEST = "best.next-e"
+
+
+def staged_best_path(best_path: Path, epoch: int | None) -> Path:
+    """Where epoch `epoch`'s new best model waits until the store has committed that epoch."""
+    return best_path.with_name(f"{STAGED_BEST}{epoch or 0:04d}.keras")
+
+
+def promote_staged_best(staged: Path, best_path: Path) -> None:
+    """Replace the best model with the staged one in one atomic rename (a crash leaves one or the other)."""
+    os.replace(staged, best_path)
+    fsync_dir(best_path.parent)
+
+
 # ---------------------------------------------------------------- metrics in NumPy
 
 
@@ -565,18 +583,68 @@ class Outcome:
     evaluation: dict[str, Any] = field(default_factory=dict)
 
 
-def configure_devices(strategy: str) -> None:
-    """Before TensorFlow starts: split the CPU into logical devices when mirroring without GPUs.
+def keras_backend() -> str:
+    """The Keras backend of this process, without importing Keras when it is not loaded yet (configure_devices
+    runs before the backend's framework starts; cnnlab/__init__ defaults KERAS_BACKEND to tensorflow)."""
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        return str(keras.backend.backend())
+    return os.environ.get("KERAS_BACKEND", "tensorflow")
 
-    CNNLAB_LOGICAL_CPUS (default 2) is how many; this is how MirroredStrategy is exercised on a CPU-only box.
+
+def tensorflow_available() -> bool:
+    """Whether TensorFlow can be imported here, without importing it (the JAX GPU machine has none)."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class PlainStrategy:
+    """make_strategy's answer off TensorFlow, where Keras distributes by itself (JAX) or nothing is distributed:
+    the two members of a tf.distribute.Strategy that Trainer uses."""
+
+    def __init__(self, replicas: int = 1) -> None:
+        self.num_replicas_in_sync = replicas
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
+
+
+def configure_compilation_cache() -> None:
+    """JAX: keep compiled XLA programs in the data home's cache (unless JAX_COMPILATION_CACHE_DIR says where), so
+    the next worker training the same network skips compiling it again (seconds per program on a CPU).
+
+    Call before JAX is imported: it reads the setting from the environment when it starts."""
+    if keras_backend() == "jax" and "jax" not in sys.modules:
+        from cnnlab.paths import subdir
+
+        os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(subdir("cache") / "jax"))
+
+
+def configure_devices(strategy: str) -> None:
+    """Before the backend starts: split the CPU into logical devices when mirroring without GPUs.
+
+    CNNLAB_LOGICAL_CPUS (default 2) is how many; this is how MirroredStrategy (TensorFlow) or Keras' DataParallel
+    distribution (JAX) is exercised on a CPU-only box.
     """
     if strategy != "mirrored":
+        return
+    n = int(os.environ.get("CNNLAB_LOGICAL_CPUS", "2"))
+    backend = keras_backend()
+    if backend == "jax":
+        if "jax" not in sys.modules:  # XLA reads the flag once, when JAX starts; GPUs, if any, still come first
+            flags = os.environ.get("XLA_FLAGS", "")
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count={n}".strip()
+        return
+    if backend != "tensorflow":
         return
     import tensorflow as tf
 
     if tf.config.list_physical_devices("GPU"):
         return
-    n = int(os.environ.get("CNNLAB_LOGICAL_CPUS", "2"))
     cpus = tf.config.list_physical_devices("CPU")
     try:
         tf.config.set_logical_device_configuration(cpus[0], [tf.config.LogicalDeviceConfiguration()] * n)
@@ -584,7 +652,26 @@ def configure_devices(strategy: str) -> None:
         pass
 
 
+def even_shard_count(n: int, batch_size: int, replicas: int) -> int:
+    """How many of `n` images an epoch uses when every batch is split evenly over `replicas` devices: JAX's data
+    parallelism refuses uneven shards (tf.distribute pads them), so the last partial batch drops its remainder
+    (fewer than `replicas` images, different ones each epoch since the order is shuffled)."""
+    return n - (n % batch_size) % max(1, replicas)
+
+
 def make_strategy(name: str):
+    """tf.distribute on TensorFlow; on JAX "mirrored" is Keras' DataParallel over every device (set globally,
+    because the JAX trainer looks the distribution up when fit starts, outside any scope)."""
+    backend = keras_backend()
+    if backend != "tensorflow":
+        if name == "mirrored" and backend == "jax":
+            import keras
+
+            devices = keras.distribution.list_devices()
+            if len(devices) > 1:
+                keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+                return PlainStrategy(len(devices))
+        return PlainStrategy()
     import tensorflow as tf
 
     if name != "mirrored":
@@ -640,11 +727,23 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(y) / cfg.batch_size)
 
     def _augmenter(self) -> list:
-        """Keras preprocessing layers, applied in the tf.data map (so the saved model stays clean)."""
+        """Keras preprocessing layers, applied in the input pipeline (so the saved model stays clean).
+
+        They compute in float32 even under mixed precision: the model casts its input itself, and resampling
+        images in float16 would only lose detail."""
+        import keras
+
         from cnnlab.augmentation import Augmentation, augmentation_layers
 
         aug = Augmentation(**dict(self.cfg.augmentation or {}))
-        return augmentation_layers(aug, seed=self.cfg.seed) if aug.enabled else []
+        if not aug.enabled:
+            return []
+        policy = keras.config.dtype_policy()
+        keras.config.set_dtype_policy("float32")
+        try:
+            return augmentation_layers(aug, seed=self.cfg.seed)
+        finally:
+            keras.config.set_dtype_policy(policy)
 
     def pipelines(self, initial_epoch: int = 0):
         """The training input: a tf.data pipeline over indices into the images kept in memory as uint8.
@@ -654,7 +753,12 @@ class Trainer:
         scalars and gathering whole batches costs far less per image than pushing every image through
         tf.data on its own (measured here: ~0.7 s vs ~1.0 s per epoch for a bare fit of LeNet-5);
         the uint8 copy is a quarter of the float32 memory.
+
+        Other backends (JAX, where TensorFlow may not even be installed) get the same work done by
+        ArrayBatches, a keras.utils.PyDataset (see `_batches_class`).
         """
+        if keras_backend() != "tensorflow":
+            return _batches_class()(self, initial_epoch)
         import tensorflow as tf
 
         cfg = self.cfg
@@ -731,7 +835,18 @@ class Trainer:
         from cnnlab.architectures import ArchSpec, build_model
 
         cfg = self.cfg
+        # before any layer exists; every build sets it, so a process that trains twice never inherits a policy
+        keras.config.set_dtype_policy("mixed_float16" if cfg.mixed_precision else "float32")
         self.strategy = make_strategy(cfg.strategy)
+        replicas = self.strategy.num_replicas_in_sync
+        if replicas > 1 and keras_backend() != "tensorflow":
+            if cfg.batch_size % replicas:
+                raise ConfigError(
+                    f"batch_size {cfg.batch_size} must be a multiple of the {replicas} devices that the mirrored "
+                    "strategy splits every batch over"
+                )
+            n = even_shard_count(len(self.y_train), cfg.batch_size, replicas)
+            self.steps_per_epoch = math.ceil(n / cfg.batch_size)  # before the schedules count steps
         with self.strategy.scope():
             if resume_from is not None:
                 model = keras.saving.load_model(resume_from, compile=True, safe_mode=True)
@@ -748,13 +863,18 @@ class Trainer:
                 loss=self._loss(),
                 metrics=["accuracy"],
                 steps_per_execution=cfg.steps_per_execution,
-                jit_compile=False,  # XLA on CPU bypasses oneDNN and measured 2-4x slower here
+                # TensorFlow: XLA on CPU bypasses oneDNN and measured 2-4x slower here. JAX: XLA is how it runs
+                # fast at all (an eager JAX train step is orders of magnitude slower)
+                jit_compile=False if keras_backend() == "tensorflow" else "auto",
             )
         self.model = model
         self.loss_fn = self._loss()
         self.committer = EpochCommitter(self)
-        replicas = self.strategy.num_replicas_in_sync
-        print(f"strategy {cfg.strategy}: {replicas} replica{'s' if replicas > 1 else ''}", flush=True)
+        print(
+            f"backend {keras_backend()}, strategy {cfg.strategy}: {replicas} replica{'s' if replicas > 1 else ''}, "
+            f"dtype policy {keras.config.dtype_policy().name}",
+            flush=True,
+        )
 
     def _check_memory(self) -> None:
         """Fail with "out of memory" before TensorFlow would crash the process (memory may have filled up
@@ -787,16 +907,41 @@ class Trainer:
 
     def predict(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
         """Class probabilities for uint8 images, in batches (one traced function, no Keras predict loop)."""
-        import tensorflow as tf
-
         if not hasattr(self, "_forward"):
-            model = self.model
-            self._forward = tf.function(lambda t: model(t, training=False), reduce_retracing=True)
+            self._forward = self._make_forward()
         out = [
-            self._forward(tf.convert_to_tensor(x[i : i + batch].astype(np.float32) / 255.0)).numpy()
+            np.asarray(self._forward(x[i : i + batch].astype(np.float32) / 255.0), np.float32)
             for i in range(0, len(x), batch)
         ]
         return np.concatenate(out) if out else np.zeros((0, self.num_classes), np.float32)
+
+    def _make_forward(self):
+        """float32 batch -> probabilities: a tf.function on TensorFlow; elsewhere predict_on_batch, which the JAX
+        trainer jit-compiles and feeds the current weights (also between epochs of a fit)."""
+        model = self.model
+        if keras_backend() != "tensorflow":
+            return model.predict_on_batch
+        import tensorflow as tf
+
+        forward = tf.function(lambda t: model(t, training=False), reduce_retracing=True)
+        return lambda a: forward(tf.convert_to_tensor(a)).numpy()
+
+    def current_learning_rate(self) -> float:
+        """The optimizer's learning rate now. On JAX a schedule read eagerly compiles its `ops.cond` again on every
+        read (~70 ms each on this CPU, per epoch), so there it is read through one jit-compiled function."""
+        import keras
+
+        opt = self.model.optimizer
+        inner = getattr(opt, "inner_optimizer", opt)  # LossScaleOptimizer (mixed precision) wraps the real one
+        schedule = getattr(inner, "_learning_rate", None)
+        if keras_backend() == "jax" and isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+            cached = getattr(self, "_schedule_jit", None)
+            if cached is None or cached[0] is not schedule:
+                import jax
+
+                cached = self._schedule_jit = (schedule, jax.jit(schedule))
+            return float(cached[1](inner.iterations.value))
+        return float(np.asarray(opt.learning_rate))
 
     def loss_value(self, y: np.ndarray, probs: np.ndarray) -> float:
         if self.cfg.label_smoothing > 0:
@@ -826,13 +971,11 @@ class Trainer:
                 initial_epoch=initial_epoch,
                 callbacks=[cb, *(callbacks or [])],
                 verbose=0,
-                shuffle=False,  # tf.data shuffles
+                shuffle=False,  # the pipeline shuffles
             )
         finally:
             self.committer.flush()  # every completed epoch is on disk and in the store before fit returns
-        cb.finished_all = cb.early_stopped or (
-            not cb.user_stopped and not cb.diverged and self.epochs_done >= epochs
-        )
+        cb.finished_all = cb.early_stopped or (not cb.user_stopped and not cb.diverged and self.epochs_done >= epochs)
         return cb
 
     def run(self) -> Outcome:
@@ -883,11 +1026,18 @@ class Trainer:
         return Outcome(status, self.epochs_done, final, evaluation)
 
     def _cleanup_checkpoints(self) -> None:
-        """Remove epoch checkpoints newer than the store's record (a crash between save and commit)."""
+        """Remove epoch checkpoints newer than the store's record (a crash between save and commit), and finish
+        or drop a staged best model: promoted if its epoch was committed as the best, deleted if it never was."""
         keep = self.store.artifact(self.run_id, "last_model")
         for p in (self.dir / "checkpoints").glob("*.keras"):
             if keep is None or p.resolve() != keep.path.resolve():
                 p.unlink(missing_ok=True)
+        best = self.store.artifact(self.run_id, "best_model")
+        for staged in self.dir.glob(f"{STAGED_BEST}*.keras"):
+            if best is not None and staged.resolve() == staged_best_path(best.path, best.epoch).resolve():
+                promote_staged_best(staged, best.path)
+            else:
+                staged.unlink(missing_ok=True)
 
     def _summary(self, evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
         out = summarize(self.store, self.run_id, self.epochs_done, self.state)
@@ -1052,8 +1202,9 @@ class EpochCommitter:
 
         try:
             shadow = keras.models.model_from_json(model_json)
-            shadow.compile(optimizer=optimizer_cls.from_config(optimizer_config), loss=self.t._loss(),
-                           metrics=["accuracy"])
+            shadow.compile(
+                optimizer=optimizer_cls.from_config(optimizer_config), loss=self.t._loss(), metrics=["accuracy"]
+            )
             shadow.optimizer.build(shadow.trainable_variables)
             self.shadow = shadow
         except Exception as exc:  # (an unusual model: commit synchronously instead)
@@ -1082,8 +1233,9 @@ class EpochCommitter:
         t, e, run_id = self.t, record.epoch, self.t.run_id
         ckpt = t.dir / "checkpoints" / f"last-e{e:04d}.keras"
         atomic_save_model(model, ckpt)  # files first (atomic) ...
-        if record.improved:
-            atomic_copy(ckpt, record.best_path)
+        staged = None
+        if record.improved:  # the committed best stays in place until the transaction records the new one
+            staged = atomic_copy(ckpt, staged_best_path(record.best_path, e))
         kernels = None
         if record.kernel is not None:
             kernel, bias, name = record.kernel
@@ -1102,7 +1254,8 @@ class EpochCommitter:
             store.add_metrics(rows, conn=c)
             store.add_artifact(run_id, "last_model", ckpt, epoch=e, conn=c, replace_kind=True)
             if record.improved:
-                store.add_artifact(run_id, "best_model", record.best_path, epoch=e, conn=c, replace_kind=True)
+                store.add_artifact(run_id, "best_model", record.best_path, epoch=e, conn=c, replace_kind=True,
+                                   size=staged.stat().st_size if staged else None)  # fmt: skip
             if kernels is not None:
                 store.add_artifact(run_id, "kernels", kernels, epoch=e, conn=c)
             c.execute(
@@ -1111,6 +1264,8 @@ class EpochCommitter:
                 (e, record.elapsed, _json(record.state), _json(progress), run_id),
             )
         t.epochs_done = e
+        if staged is not None:
+            promote_staged_best(staged, record.best_path)
         t.mark(f"epoch {e} committed (train {record.train_time:.2f}s)")
         for old in (t.dir / "checkpoints").glob("last-e*.keras"):
             if old != ckpt:
@@ -1120,6 +1275,14 @@ class EpochCommitter:
     def _tensorboard(self, store: RunStore, epoch: int, values: dict) -> None:
         """Per-epoch scalars in TensorBoard's format (train/ and val/ folders); never fatal."""
         if self._tb_failed:
+            return
+        if not tensorflow_available():
+            self._tb_failed = True
+            print(
+                "TensorBoard log skipped: writing it needs TensorFlow, which is not installed here "
+                f"(Keras runs on {keras_backend()}); every metric is in the run store all the same",
+                flush=True,
+            )
             return
         try:
             if self._tb is None:
@@ -1132,7 +1295,6 @@ class EpochCommitter:
             print(f"TensorBoard log skipped: {exc}", flush=True)
 
 
-
 class TensorBoardWriter:
     """Scalar summaries TensorBoard reads, written with TensorFlow alone.
 
@@ -1143,6 +1305,10 @@ class TensorBoardWriter:
     def __init__(self, logdir: Path) -> None:
         import tensorflow as tf
         from tensorflow.core.framework import summary_pb2
+
+        if keras_backend() != "tensorflow":  # only writing files here: leave the GPUs to the backend that trains
+            with contextlib.suppress(RuntimeError, ValueError):
+                tf.config.set_visible_devices([], "GPU")
 
         meta = summary_pb2.SummaryMetadata(
             plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
@@ -1159,6 +1325,74 @@ class TensorBoardWriter:
                 tf.summary.write(name, tf.constant(float(v), tf.float32), metadata=self._meta)
         for w in self._writers.values():
             w.flush()
+
+
+def _batches_class():
+    """ArrayBatches, the training input off TensorFlow (defined on first use: keras.utils.PyDataset needs Keras)."""
+    if "batches" not in _CLASSES:
+        import keras
+
+        class ArrayBatches(keras.utils.PyDataset):
+            """What the tf.data pipeline does, batch by batch, for backends without tf.data (JAX; no TensorFlow).
+
+            Each epoch's order is a permutation seeded by (seed, epoch), so a resumed run shuffles like one that
+            never stopped; the engine callback says which epoch starts (`start_epoch`). A batch's uint8 images are
+            gathered on the host and go to the device as uint8 (a quarter of float32); scaling to [0, 1] and the
+            same Keras augmentation layers run there in one compiled function (jax.jit on JAX) that threads the
+            layers' seed state through, so augmentation is reproducible too. One worker (Keras' default) calls
+            `__getitem__` in order, which that state needs; on a GPU, Keras' JAX loop asks for each batch one step
+            ahead, so its gather, transfer and augmentation are queued before the previous step runs.
+            """
+
+            def __init__(self, trainer: Trainer, initial_epoch: int = 0) -> None:
+                super().__init__()
+                self.images, self.labels = trainer.x_train, np.asarray(trainer.y_train, np.int64)
+                self.batch_size = trainer.cfg.batch_size
+                replicas = getattr(getattr(trainer, "strategy", None), "num_replicas_in_sync", 1)
+                self.count = even_shard_count(len(self.labels), self.batch_size, replicas)
+                self.seed = trainer.cfg.seed
+                smooth = trainer.cfg.label_smoothing > 0  # the categorical loss wants one-hot labels
+                self.one_hot = np.eye(trainer.num_classes, dtype=np.float32) if smooth else None
+                self.start_epoch(initial_epoch)
+                self._layers = trainer._augmenter()
+                for layer in self._layers:
+                    layer.build((None, *self.images.shape[1:]))
+                self._state_vars = [v for layer in self._layers for v in layer.variables]  # the seed generators
+                self._state = [v.value for v in self._state_vars]
+                self._prepare = self._compile()
+
+            def __len__(self) -> int:
+                return math.ceil(self.count / self.batch_size)
+
+            def start_epoch(self, epoch: int) -> None:
+                self.epoch = epoch
+                self._order = np.random.default_rng([self.seed, epoch]).permutation(len(self.labels))[: self.count]
+
+            def __getitem__(self, index: int):
+                idx = self._order[index * self.batch_size : (index + 1) * self.batch_size]
+                x, self._state = self._prepare(self._state, self.images[idx])
+                y = self.labels[idx]
+                return x, (self.one_hot[y] if self.one_hot is not None else y)
+
+            def _compile(self):
+                layers, state_vars = self._layers, self._state_vars
+
+                def prepare(state: list, images):
+                    with keras.StatelessScope(state_mapping=list(zip(state_vars, state, strict=True))) as scope:
+                        x = keras.ops.cast(images, "float32") / 255.0
+                        for layer in layers:
+                            x = layer(x, training=True)
+                        new = [scope.get_current_value(v) for v in state_vars]
+                    return x, [n if n is not None else s for n, s in zip(new, state, strict=True)]
+
+                if keras.backend.backend() == "jax":
+                    import jax
+
+                    return jax.jit(prepare)
+                return prepare
+
+        _CLASSES["batches"] = ArrayBatches
+    return _CLASSES["batches"]
 
 
 def make_callback(trainer: Trainer):
@@ -1200,9 +1434,15 @@ def _callback_class():
             def on_epoch_begin(self, epoch: int, logs=None) -> None:
                 self.epoch = epoch + 1
                 self.step = 0
+                start_epoch = getattr(getattr(self.t, "_train_data", None), "start_epoch", None)
+                if start_epoch is not None:  # ArrayBatches: this epoch's shuffle
+                    start_epoch(epoch)
                 self.epoch_start = time.perf_counter()
                 self.live.set_progress(
-                    phase="train", epoch=self.epoch, epochs=self.cfg.epochs, step=0,
+                    phase="train",
+                    epoch=self.epoch,
+                    epochs=self.cfg.epochs,
+                    step=0,
                     steps_per_epoch=self.t.steps_per_epoch,
                 )
 
@@ -1281,7 +1521,7 @@ def _callback_class():
                 values: dict[tuple[str, str], float] = {
                     ("train", "loss"): float(logs["loss"]),
                     ("train", "accuracy"): float(logs.get("accuracy", float("nan"))),
-                    ("train", "lr"): float(np.asarray(self.model.optimizer.learning_rate)),
+                    ("train", "lr"): t.current_learning_rate(),
                     ("train", "seconds"): train_time,
                     ("train", "samples_per_s"): len(t.y_train) / train_time if train_time > 0 else 0.0,
                 }
@@ -1317,8 +1557,8 @@ def _callback_class():
                 state["wait"] = 0 if significant else int(state.get("wait", 0)) + 1
                 if cfg.schedule == "plateau":
                     self._plateau(significant)
-                    values[("train", "lr")] = float(np.asarray(self.model.optimizer.learning_rate))
-                state["lr"] = float(np.asarray(self.model.optimizer.learning_rate))
+                    values[("train", "lr")] = t.current_learning_rate()
+                state["lr"] = values[("train", "lr")]
                 if cfg.early_stopping and state["wait"] >= cfg.patience:
                     self.early_stopped = True
                     state["early_stopped_epoch"] = e

@@ -128,8 +128,9 @@ def run_worker(run_id: str) -> int:
     outcome = None
     failure: str | None = None
     try:
-        from cnnlab.training import Trainer, configure_devices
+        from cnnlab.training import Trainer, configure_compilation_cache, configure_devices
 
+        configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
         trainer = Trainer(run_id, store, live)
         outcome = trainer.run()

@@ -152,25 +152,35 @@ def _uploaded_model(sha256: str, _payload: bytes):
     return model, check, inspection.predictor(model), threading.Lock()
 
 
+def _charged(file: Any, key: str, t: T) -> bytes | None:
+    """An uploaded file's bytes, charged to the visitor's upload quota once per file (remembered under `key`);
+    None when there is no file, or (with a message) when the demo limit is reached."""
+    from cnnlab import demo
+
+    if file is None:
+        return None
+    payload = file.getvalue()
+    if st.session_state.get(key) != file.file_id:
+        try:
+            _ui.quota().spend_upload(len(payload))
+        except demo.LimitReached as exc:
+            st.error(t("demo.limit", reason=exc))
+            return None
+        st.session_state[key] = file.file_id
+    return payload
+
+
 def upload_subject(t: T) -> Subject | None:
     """The model-file uploader (.keras / .h5, demo-locked) and the dataset to inspect that model on."""
-    from cnnlab import demo
     from cnnlab.modelfiles import ModelFileError
 
     if not _ui.require("upload_model", t):
         return None
     st.caption(t("inspect.upload_help"))
     file = st.file_uploader(t("inspect.upload_label"), type=["keras", "h5"], key="insp_model_file")
-    if file is None:
+    payload = _charged(file, "insp_model_charged", t)
+    if payload is None:
         return None
-    payload = file.getvalue()
-    if st.session_state.get("insp_model_charged") != file.file_id:
-        try:
-            _ui.quota().spend_upload(len(payload))
-        except demo.LimitReached as exc:
-            st.error(t("demo.limit", reason=exc))
-            return None
-        st.session_state["insp_model_charged"] = file.file_id
     sha = hashlib.sha256(payload).hexdigest()
     try:
         with st.spinner(t("inspect.upload_checking")):
@@ -243,7 +253,6 @@ def _test_image(subj: Subject, index: int, t: T) -> tuple[np.ndarray, int, str]:
 
 
 def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
-    from cnnlab import demo
     from cnnlab.images import ImageError, load_image
     from cnnlab.preprocess import NothingToRecognise, canvas_to_mnist
 
@@ -253,16 +262,9 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
     mnist_like = (h, w, c) == (28, 28, 1)
     mnistify = mnist_like and st.checkbox(t("inspect.mnistify"), value=True, key="insp_mnistify",
                                           help=t("inspect.mnistify_help"))  # fmt: skip
-    if file is None:
+    payload = _charged(file, "insp_image_charged", t)
+    if payload is None:
         return None
-    payload = file.getvalue()
-    if st.session_state.get("insp_image_charged") != file.file_id:
-        try:
-            _ui.quota().spend_upload(len(payload))
-        except demo.LimitReached as exc:
-            st.error(t("demo.limit", reason=exc))
-            return None
-        st.session_state["insp_image_charged"] = file.file_id
     try:
         if mnistify:
             image = canvas_to_mnist(load_image(payload, mode="L", name=file.name))[..., None]
@@ -513,6 +515,21 @@ def step_tab(subj: Subject, picked: Picked, t: T) -> None:
         _pool_step(subj, picked, pools, t)
 
 
+def _layer_unit_position(layers: list, prefix: str, unit: str, label: str, t: T) -> tuple[str, int, int, int]:
+    """The step-through's picker: a layer (`{prefix}_layer`), one of its output channels (`{prefix}_{unit}`,
+    labelled by the catalogue key `label`) and an output position; returns (layer name, channel, row, col)."""
+    names = [i.name for i in layers]
+    _keep(f"{prefix}_layer", names)
+    c1, c2 = st.columns(2)
+    name = c1.selectbox(t("inspect.layer"), names, key=f"{prefix}_layer")
+    info = layers[names.index(name)]
+    with c2:
+        n = info.output_shape[-1]
+        channel = _int(t(label, n=n), n - 1, f"{prefix}_{unit}")
+    row, col = _position(info, prefix, t)
+    return name, channel, row, col
+
+
 def _position(info: inspection.LayerInfo, prefix: str, t: T) -> tuple[int, int]:
     h, w = info.output_shape[:2]
     a, b = st.columns(2)
@@ -533,14 +550,7 @@ def _pad_text(values: np.ndarray, inside: np.ndarray) -> np.ndarray:
 
 
 def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
-    names = [i.name for i in convs]
-    _keep("insp_conv_layer", names)
-    c1, c2 = st.columns(2)
-    name = c1.selectbox(t("inspect.layer"), names, key="insp_conv_layer")
-    info = convs[names.index(name)]
-    with c2:
-        f = _int(t("inspect.filter", n=info.output_shape[-1]), info.output_shape[-1] - 1, "insp_conv_filter")
-    row, col = _position(info, "insp_conv", t)
+    name, f, row, col = _layer_unit_position(convs, "insp_conv", "filter", "inspect.filter", t)
     with subj.lock:
         s = inspection.conv_step(subj.model, picked.image, name, f, row, col)
     kh, kw, cin = s.kernel.shape
@@ -581,14 +591,7 @@ def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
 
 
 def _pool_step(subj: Subject, picked: Picked, pools: list, t: T) -> None:
-    names = [i.name for i in pools]
-    _keep("insp_pool_layer", names)
-    c1, c2 = st.columns(2)
-    name = c1.selectbox(t("inspect.layer"), names, key="insp_pool_layer")
-    info = pools[names.index(name)]
-    with c2:
-        channel = _int(t("inspect.channel_of", n=info.output_shape[-1]), info.output_shape[-1] - 1, "insp_pool_channel")
-    row, col = _position(info, "insp_pool", t)
+    name, channel, row, col = _layer_unit_position(pools, "insp_pool", "channel", "inspect.channel_of", t)
     with subj.lock:
         s = inspection.pool_step(subj.model, picked.image, name, channel, row, col)
     a, b, c = st.columns([2, 1, 2])

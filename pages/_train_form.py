@@ -63,12 +63,13 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         patience = field(v[3].number_input, "patience", 1, 100, d.patience)
         restore = field(v[4].checkbox, "restore_best", d.restore_best)
     with tabs[3]:
-        a = st.columns(5)
+        a = st.columns(6)
         seed = field(a[0].number_input, "seed", 0, 2**31 - 1, d.seed)
         spe = field(a[1].number_input, "steps_per_execution", 1, 64, d.steps_per_execution)
         momentum = field(a[2].slider, "momentum", 0.0, 0.99, d.momentum, 0.01)
         nesterov = field(a[3].checkbox, "nesterov", d.nesterov)
         metrics = field(a[4].multiselect, "metrics", ["accuracy", "precision", "recall", "auc"], d.metrics)
+        mixed = field(a[5].checkbox, "mixed_precision", d.mixed_precision)
 
     config = dict(
         dataset=dataset, arch=spec if fits and arch == choices[0] else arch, epochs=int(epochs),
@@ -78,6 +79,6 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         augmentation={"translation": translation, "rotation": rotation, "zoom": zoom, "flip": flip},
         early_stopping=early, monitor=monitor, patience=int(patience), restore_best=restore, seed=int(seed),
         steps_per_execution=int(spe), momentum=float(momentum), nesterov=nesterov,
-        metrics=metrics or ["accuracy"],
+        metrics=metrics or ["accuracy"], mixed_precision=mixed,
     )  # fmt: skip
     return config, run_name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 
@@ -110,6 +111,14 @@ def quota() -> demo.SessionQuota:
     return st.session_state.setdefault("demo_quota", demo.SessionQuota())
 
 
+_PATH = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s'\"\\/]+[\\/])+([^\s'\"\\/]*)")
+
+
+def redact(message: str) -> str:
+    """An error message without the server's folder names (a demo audience sees the page): keep file names only."""
+    return _PATH.sub(lambda m: m.group(1) or "…", message)
+
+
 def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[[], None] | None = None) -> None:
     """Run a page; an unexpected error is logged on the server and shown as one sentence, never a traceback.
 
@@ -123,7 +132,7 @@ def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[
         pass  # st.stop() ends the page, not the app: `after` still draws
     except Exception as exc:
         log.exception("page failed")
-        st.error(t("error.generic", reason=f"{type(exc).__name__}: {str(exc)[:200]}"))
+        st.error(t("error.generic", reason=f"{type(exc).__name__}: {redact(str(exc))[:200]}"))
     finally:
         if after is not None:
             after()

@@ -50,8 +50,9 @@ if tuple(base.input_shape) != shape or base.num_classes != classes:  # the datas
 with st.container(border=True):
     ss.setdefault("build_preset", base.name if base.name in arch.PRESETS else "lenet5")
     top = st.columns([1, 3])
-    name = top[0].selectbox(t("build.preset"), list(arch.PRESETS), key="build_preset", format_func=word,
-                            on_change=load_preset)
+    name = top[0].selectbox(
+        t("build.preset"), list(arch.PRESETS), key="build_preset", format_func=word, on_change=load_preset
+    )
     top[1].caption(t(f"build.desc.{name}"))
     chosen = {o.name: ss.get(f"build_opt_{name}_{o.name}", o.default) for o in arch.PRESET_OPTIONS[name]}
     shown = arch.visible_options(name, chosen)
@@ -62,8 +63,13 @@ with st.container(border=True):
         elif o.kind in ("int", "float"):
             col.number_input(value=o.default, step=1 if o.kind == "int" else 0.05, placeholder=t("build.auto"), **kw)
         elif o.name == "model_path":
-            col.selectbox(options=arch.saved_run_models(), index=None, placeholder=t("build.no_runs"),
-                          format_func=arch.run_model_label, **kw)
+            col.selectbox(
+                options=arch.saved_run_models(),
+                index=None,
+                placeholder=t("build.no_runs"),
+                format_func=arch.run_model_label,
+                **kw,
+            )
         else:
             col.selectbox(options=list(o.choices), format_func=word, **kw)
     if name == "transfer" and chosen["base"] != "run" and chosen["weights"] == "imagenet":
@@ -94,8 +100,13 @@ columns = {
     "activation": cfg.SelectboxColumn(t("build.col.activation"), options=list(arch.ACTIVATIONS)),
     "rate": cfg.NumberColumn(t("build.col.rate"), min_value=0.0, max_value=0.95, step=0.05),
 }
-edited = st.data_editor(table.astype({"rate": "float64"}), column_config=columns, num_rows="dynamic",
-                        key=f"build_editor_{ss['build_ver']}", width="stretch")
+edited = st.data_editor(
+    table.astype({"rate": "float64"}),
+    column_config=columns,
+    num_rows="dynamic",
+    key=f"build_editor_{ss['build_ver']}",
+    width="stretch",
+)
 originals = [base.layers[i] if isinstance(i, int) and i < len(base.layers) else None for i in edited.index]
 spec = base.with_layers(layers := arch.table_to_layers(edited.to_dict("records"), originals))
 ss["arch_spec"] = spec.to_dict()  # the Train page builds exactly this
@@ -124,12 +135,24 @@ frame = pd.DataFrame(result.table())
 frame["problem"] = [problems.get(n, "") for n in frame["index"]]
 if not frame["problem"].any():
     frame = frame.drop(columns="problem")
-heads = {"index": "#", "name": t("build.col.name"), "label": t("build.col.layer"), "problem": t("build.col.issue"),
-         "output": t("build.col.output"), "params": t("build.params"), "macs": t("build.macs"),
-         "receptive_field": t("build.col.rf"), "memory_kb": t("build.col.memory")}
+heads = {
+    "index": "#",
+    "name": t("build.col.name"),
+    "label": t("build.col.layer"),
+    "problem": t("build.col.issue"),
+    "output": t("build.col.output"),
+    "params": t("build.params"),
+    "macs": t("build.macs"),
+    "receptive_field": t("build.col.rf"),
+    "memory_kb": t("build.col.memory"),
+}
 number = cfg.NumberColumn(format="localized")
-st.dataframe(frame.rename(columns=heads), hide_index=True, width="stretch", column_config={
-    heads["params"]: number, heads["macs"]: number, heads["problem"]: cfg.TextColumn(width="large")})
+st.dataframe(
+    frame.rename(columns=heads),
+    hide_index=True,
+    width="stretch",
+    column_config={heads["params"]: number, heads["macs"]: number, heads["problem"]: cfg.TextColumn(width="large")},
+)
 labels = {k: t(f"build.chart.{k}") for k in DEFAULT_LABELS}
 st.plotly_chart(architecture_diagram(result, labels=labels), width="stretch", key="build_diagram")
 

@@ -88,7 +88,6 @@ if st.button(t("data.aug_button")):
         st.image(data.upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
 
 
-
 def show_rejected(rows: list) -> None:
     frame = pd.DataFrame([(r["member"], r["reason"]) if isinstance(r, dict) else r for r in rows])
     frame.columns = [t("data.upload_file_col"), t("data.upload_reason_col")]

@@ -50,3 +50,12 @@ def redraw(
         out[..., :3] = (255 - ink[..., None] * (255 - np.array([20, 20, 120]))).astype(np.uint8)
         out[..., 3] = 255
     return out
+
+
+def digit_canvases(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
+    """Real MNIST test digits re-drawn as pen drawings on a 280x280 canvas (white on black), with labels."""
+    from cnnlab.data import load_dataset
+
+    ds = load_dataset("mnist-sample")
+    rng = np.random.default_rng(seed)
+    return [redraw(ds.x_test[i][..., 0], rng) for i in range(n)], [int(v) for v in ds.y_test[:n]]

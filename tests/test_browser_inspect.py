@@ -3,14 +3,11 @@ misclassified test images; then the page in Chinese."""
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
-from cnnlab import jobs
-from cnnlab.store import RunStore
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,26 +19,6 @@ CELL_XY = (
     " return [r.left + f.xaxis._offset + f.xaxis.l2p(j), r.top + f.yaxis._offset + f.yaxis.l2p(i)] }"
 )
 GALLERY = "() => document.querySelectorAll('.st-key-insp_cell_gallery [data-testid=\"stImage\"]').length"
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A data home with one finished LeNet-5 run (2 epochs on 1,024 real MNIST digits, real trainer)."""
-    home = tmp_path_factory.mktemp("inspect-browser")
-    old = os.environ.get("CNNLAB_HOME")
-    os.environ["CNNLAB_HOME"] = str(home)
-    try:
-        with RunStore() as store:
-            config = {"dataset": "mnist-sample", "arch": "lenet5", "epochs": 2, "max_train_samples": 1024}
-            run_id = jobs.start_run(config, name="tiny lenet", store=store)
-            run = jobs.wait_for(run_id, timeout=240, store=store)
-            assert run.status == "finished", run.reason
-    finally:
-        if old is None:
-            os.environ.pop("CNNLAB_HOME", None)
-        else:
-            os.environ["CNNLAB_HOME"] = old
-    return home, run_id
 
 
 def cell_position(page, true: int, pred: int) -> tuple[float, float]:
@@ -62,9 +39,9 @@ def open_tab(page, name: str) -> None:
     wait_for_app(page)
 
 
-def test_click_a_confusion_cell_opens_its_images(trained):
+def test_click_a_confusion_cell_opens_its_images(tiny_run):
     require_chromium()
-    home, run_id = trained
+    home, run_id = tiny_run
     with streamlit_server(home) as url, browser_page(1400, 2400) as page:
         page.set_default_timeout(90_000)
         page.goto(f"{url}/inspect?run={run_id}")

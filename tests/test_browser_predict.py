@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from test_teach import home_copy
 
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
 
@@ -35,9 +34,9 @@ def prediction(page) -> list[str]:
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
 
-def test_draw_with_the_mouse_and_see_steps_and_prediction(tmp_path_factory):
+def test_draw_with_the_mouse_and_see_steps_and_prediction(finetuned):
     require_chromium()
-    home, base, _ = home_copy(tmp_path_factory, "predict-browser")
+    home, base, _ = finetuned
     with streamlit_server(home) as url, browser_page(1400, 1500) as page:
         page.set_default_timeout(90_000)
         page.goto(f"{url}/predict?run={base}")

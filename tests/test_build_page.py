@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from cnnlab.analysis import check
 from cnnlab.architectures import ArchSpec, LayerSpec, preset
 from cnnlab.i18n import t
-from conftest import APP_PATH, ROOT
+from conftest import APP_PATH, ROOT, open_app
 
 BROKEN = ArchSpec("mine", (28, 28, 1), 10, [
     LayerSpec("Conv2D", {"filters": 8, "kernel_size": 3, "strides": 3}),  # 28 -> 9
@@ -21,15 +21,7 @@ BROKEN = ArchSpec("mine", (28, 28, 1), 10, [
 
 
 def build_page(lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=120)
-    at.session_state["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/build.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app("pages/build.py", lang, **state)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

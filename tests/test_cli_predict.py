@@ -12,8 +12,8 @@ import hostile
 import keras
 import numpy as np
 import pytest
+from drawing import digit_canvases
 from PIL import Image
-from test_teach import digit_canvases, home_copy
 
 from cnnlab import cli, teach
 from cnnlab.inspection import predictor
@@ -23,15 +23,9 @@ from conftest import ROOT
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    return home_copy(tmp_path_factory, "predict-cli")
-
-
 @pytest.fixture
-def images(trained, monkeypatch, tmp_path):
-    """A photo of a digit on paper, a drawing, and three files that cannot be used."""
-    monkeypatch.setenv("CNNLAB_HOME", str(trained[0]))
+def images(tiny_run, tmp_path):
+    """A photo of a digit on paper, a drawing, and three files that cannot be used (in a home with the tiny run)."""
     canvases, _ = digit_canvases(2, seed=21)
     files = {
         "paper.jpg": hostile.encode(Image.fromarray(255 - canvases[0][..., 0]).resize((400, 400)), "JPEG"),
@@ -53,8 +47,8 @@ def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-def test_json_has_probabilities_per_image_and_an_error_per_bad_file(trained, images, capsys):
-    _, base, _ = trained
+def test_json_has_probabilities_per_image_and_an_error_per_bad_file(tiny_run, images, capsys):
+    base = tiny_run.run_id
     order = ["paper.jpg", "cut.png", "drawing.png", "fake.png", "blank.gif"]
     code, out, _ = run_cli(capsys, "predict", base, *(str(images[n]) for n in order), "--json")
     assert code == 0
@@ -76,8 +70,8 @@ def test_json_has_probabilities_per_image_and_an_error_per_bad_file(trained, ima
     assert "nothing to recognise" in errors["blank.gif"]
 
 
-def test_all_bad_images_exit_2_and_unknown_runs_are_named(trained, images, capsys):
-    code, out, err = run_cli(capsys, "predict", trained[1], str(images["cut.png"]), "/no/such.png", "--json")
+def test_all_bad_images_exit_2_and_unknown_runs_are_named(tiny_run, images, capsys):
+    code, out, err = run_cli(capsys, "predict", tiny_run.run_id, str(images["cut.png"]), "/no/such.png", "--json")
     assert code == 2
     entries = json.loads(out)
     assert all("error" in e for e in entries) and "cannot read such.png" in entries[1]["error"]
@@ -86,14 +80,14 @@ def test_all_bad_images_exit_2_and_unknown_runs_are_named(trained, images, capsy
     assert code == 2 and "no-such-run" in err
 
 
-def test_text_output_by_run_name_in_a_real_process(trained, images):
-    env = {**os.environ, "CNNLAB_HOME": str(trained[0])}
+def test_text_output_by_run_name_in_a_real_process(tiny_run, images):
+    env = {**os.environ, "CNNLAB_HOME": str(tiny_run.home)}
     out = subprocess.run(
         [sys.executable, "-m", "cnnlab", "predict", "tiny lenet", str(images["drawing.png"]), str(images["fake.png"])],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert lines[0].startswith(f"run {trained[1]} (tiny lenet)")
+    assert lines[0].startswith(f"run {tiny_run.run_id} (tiny lenet)")
     assert lines[1].startswith(f"{images['drawing.png']}: ") and "(p=" in lines[1]
     assert "error: fake.png is a TIFF image" in lines[2]

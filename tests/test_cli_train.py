@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,28 +15,9 @@ import pytest
 from cnnlab import jobs
 from cnnlab.store import RunStore
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("home_with_data")]
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--max-train-samples", "256", "--batch-size", "32", "--batch-metrics-every", "0.2"]
-_SAMPLE_CACHE: dict[str, Path] = {}
-
-
-@pytest.fixture(autouse=True)
-def home_with_data(cnnlab_home: Path, tmp_path_factory):
-    """The parsed MNIST sample in each fresh home; no worker outlives its test."""
-    if "npz" not in _SAMPLE_CACHE:
-        from cnnlab.data import load_dataset
-
-        load_dataset("mnist-sample")
-        keep = tmp_path_factory.mktemp("sample") / "mnist-sample.npz"
-        shutil.copy(cnnlab_home / "cache" / "mnist-sample.npz", keep)
-        _SAMPLE_CACHE["npz"] = keep
-    (cnnlab_home / "cache").mkdir(exist_ok=True)
-    shutil.copy(_SAMPLE_CACHE["npz"], cnnlab_home / "cache" / "mnist-sample.npz")
-    yield cnnlab_home
-    for run in RunStore().list_runs(["running"]):
-        if run.pid and jobs.pid_alive(run.pid):
-            os.kill(run.pid, signal.SIGKILL)
 
 
 def cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess:
@@ -131,11 +110,9 @@ def test_stop_within_one_batch_then_resume_from_the_cli() -> None:
         time.sleep(0.05)
     wrong = cli("stop", "x" + started["id"])
     assert wrong.returncode == 2 and "no run matches" in wrong.stderr
-    requested = time.monotonic()
     stop = cli("stop", started["id"][:-1], "--wait", "--json")  # a unique id prefix is enough
     assert stop.returncode == 0, stop.stderr
     assert json.loads(stop.stdout)["status"] == "stopped"
-    assert time.monotonic() - requested < 30
     run = store.get_run(started["id"])
     fm = run.final_metrics
     assert fm["stop_latency_steps"] <= 1  # stopped at the first batch boundary after the request arrived

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 
@@ -14,50 +13,17 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import inspection, jobs
+from cnnlab import inspection
 from cnnlab.data import load_dataset
 from cnnlab.i18n import t as tr
 from cnnlab.store import RunStore
-from conftest import APP_PATH, ROOT
+from conftest import ROOT, open_app
 
 TABS = ("fm", "filters", "cam", "step", "eval", "emb")
 
 
-@pytest.fixture(scope="module")
-def trained_home(tmp_path_factory):
-    """A data home holding one finished run (LeNet-5, 2 epochs on 1,024 real MNIST digits)."""
-    home = tmp_path_factory.mktemp("inspect-home")
-    old = os.environ.get("CNNLAB_HOME")
-    os.environ["CNNLAB_HOME"] = str(home)
-    try:
-        with RunStore() as store:
-            config = {"dataset": "mnist-sample", "arch": "lenet5", "epochs": 2, "max_train_samples": 1024}
-            run_id = jobs.start_run(config, name="tiny lenet", store=store)
-            run = jobs.wait_for(run_id, timeout=240, store=store)
-            assert run.status == "finished", run.reason
-    finally:
-        if old is None:
-            os.environ.pop("CNNLAB_HOME", None)
-        else:
-            os.environ["CNNLAB_HOME"] = old
-    return home, run_id
-
-
-@pytest.fixture
-def home(trained_home, monkeypatch):
-    monkeypatch.setenv("CNNLAB_HOME", str(trained_home[0]))
-    return trained_home
-
-
 def open_inspect(tab: str = "fm", lang: str = "en", **state) -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=180)
-    at.session_state["lang"] = lang
-    at.session_state["insp_tab"] = tr(f"inspect.tab.{tab}", lang)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/inspect.py").run()
-    assert not at.exception, at.exception
+    at = open_app("pages/inspect.py", lang, timeout=180, **{"insp_tab": tr(f"inspect.tab.{tab}", lang), **state})
     assert not at.error, [e.value for e in at.error]
     return at
 
@@ -86,8 +52,8 @@ def test_empty_state_points_to_train_and_needs_no_tensorflow():
     assert lines[-1] == "False False"  # the page stays light until there is a model to look at
 
 
-def test_every_tab_explains_the_trained_run(home):
-    _, run_id = home
+def test_every_tab_explains_the_trained_run(tiny_run):
+    run_id = tiny_run.run_id
     with RunStore() as store:
         run = store.get_run(run_id)
     for tab in TABS:
@@ -122,8 +88,8 @@ def test_every_tab_explains_the_trained_run(home):
             assert sum(len(tr_["customdata"]) for tr_ in scatter) == 1000  # every test image is a point
 
 
-def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(home):
-    _, run_id = home
+def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(tiny_run):
+    run_id = tiny_run.run_id
     at = open_inspect("eval", run_id=run_id)
     ds = load_dataset("mnist-sample")
     # the page opens on the most confused cell, so its gallery shows mistakes straight away
@@ -154,8 +120,8 @@ def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(home):
     assert f"but it is **{true}**" in texts(at)
 
 
-def test_input_modes(home):
-    _, run_id = home
+def test_input_modes(tiny_run):
+    run_id = tiny_run.run_id
     at = open_inspect("fm", run_id=run_id, insp_mode="mistake")
     assert "Misclassified images" in at.selectbox(key="insp_mistake").label
     assert "but it is" in texts(at)
@@ -171,8 +137,8 @@ def test_input_modes(home):
     assert "Why **" in texts(at) and "true class" not in texts(at)  # no label for a drawing
 
 
-def test_uploaded_image_goes_through_the_safe_loader(home):
-    _, run_id = home
+def test_uploaded_image_goes_through_the_safe_loader(tiny_run):
+    run_id = tiny_run.run_id
     at = open_inspect("fm", run_id=run_id, insp_mode="upload")
     digit = np.full((120, 90), 255, np.uint8)  # a photo-like dark "1" on white paper, not 28x28
     digit[20:100, 40:52] = 0
@@ -186,14 +152,14 @@ def test_uploaded_image_goes_through_the_safe_loader(home):
     assert at.error and "can't be used" in at.error[0].value
 
 
-def test_tsne_on_request(home):
-    _, run_id = home
+def test_tsne_on_request(tiny_run):
+    run_id = tiny_run.run_id
     at = open_inspect("emb", run_id=run_id, insp_emb_method="tsne", insp_emb_n=120)
     assert "projected to 2-D with t-SNE" in texts(at)
 
 
-def test_chinese(home):
-    _, run_id = home
+def test_chinese(tiny_run):
+    run_id = tiny_run.run_id
     # the open tab was remembered under its English label: switching language keeps the same tab open
     at = open_inspect("step", lang="zh", run_id=run_id, insp_tab="Step-through")
     assert at.title[0].value == "透视模型" and at.session_state["insp_tab"] == "逐步计算"
@@ -207,8 +173,8 @@ def _model_bytes(run_id: str) -> bytes:
         return run_model_path(store, run_id).read_bytes()
 
 
-def test_upload_a_model_file_and_inspect_it_on_a_dataset(home):
-    _, run_id = home
+def test_upload_a_model_file_and_inspect_it_on_a_dataset(tiny_run):
+    run_id = tiny_run.run_id
     payload = _model_bytes(run_id)
     at = open_inspect("eval", run_id=run_id, insp_source="upload")
     at.file_uploader(key="insp_model_file").set_value(("mine.keras", payload, "application/octet-stream")).run()
@@ -220,8 +186,8 @@ def test_upload_a_model_file_and_inspect_it_on_a_dataset(home):
     assert metrics["Test accuracy"] == {m.label: m.value for m in run_metrics}["Test accuracy"]  # the same model
 
 
-def test_a_hostile_model_file_is_refused_with_a_message(home):
-    _, run_id = home
+def test_a_hostile_model_file_is_refused_with_a_message(tiny_run):
+    run_id = tiny_run.run_id
     at = open_inspect("eval", run_id=run_id, insp_source="upload")
     at.file_uploader(key="insp_model_file").set_value(("evil.keras", b"PK\x03\x04 not a zip", "x")).run()
     assert not at.exception
@@ -229,8 +195,8 @@ def test_a_hostile_model_file_is_refused_with_a_message(home):
     assert not at.metric  # nothing is inspected
 
 
-def test_model_upload_is_locked_in_demo_mode(home, monkeypatch):
-    _, run_id = home
+def test_model_upload_is_locked_in_demo_mode(tiny_run, monkeypatch):
+    run_id = tiny_run.run_id
     monkeypatch.setenv("CNNLAB_DEMO", "1")
     at = open_inspect("eval", run_id=run_id, insp_source="upload")
     assert any("only the presenter" in i.value for i in at.info)

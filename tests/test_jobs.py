@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,28 +17,9 @@ from cnnlab import jobs
 from cnnlab.store import RunStore
 from cnnlab.training import ConfigError
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("home_with_data")]
 
 SMALL = {"max_train_samples": 256, "batch_size": 32, "epochs": 1, "batch_metrics_every": 0.2}
-_SAMPLE_CACHE: dict[str, Path] = {}
-
-
-@pytest.fixture(autouse=True)
-def home_with_data(cnnlab_home: Path, tmp_path_factory):
-    """Each test's fresh home gets the parsed MNIST sample (parsed once), and no worker outlives its test."""
-    if "npz" not in _SAMPLE_CACHE:
-        from cnnlab.data import load_dataset
-
-        load_dataset("mnist-sample")
-        keep = tmp_path_factory.mktemp("sample") / "mnist-sample.npz"
-        shutil.copy(cnnlab_home / "cache" / "mnist-sample.npz", keep)
-        _SAMPLE_CACHE["npz"] = keep
-    (cnnlab_home / "cache").mkdir(exist_ok=True)
-    shutil.copy(_SAMPLE_CACHE["npz"], cnnlab_home / "cache" / "mnist-sample.npz")
-    yield cnnlab_home
-    for run in RunStore().list_runs(["running"]):
-        if run.pid and jobs.pid_alive(run.pid):
-            os.kill(run.pid, signal.SIGKILL)
 
 
 def wait_until(predicate, timeout: float = 120, poll: float = 0.05):

@@ -10,18 +10,11 @@ import sys
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.i18n import CATALOGUE, LANGUAGES, t
-from conftest import APP_PATH, ROOT
+from conftest import ROOT, open_app
 
 
 def app(page: str | None = None, lang: str = "en") -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(page, lang)
 
 
 def texts(at: AppTest) -> str:

@@ -14,9 +14,9 @@ import hostile
 import keras
 import numpy as np
 import pytest
+from drawing import digit_canvases
 from PIL import Image
 from streamlit.testing.v1 import AppTest
-from test_teach import digit_canvases, home_copy
 
 from cnnlab import demo, jobs, teach
 from cnnlab import store as rs
@@ -24,21 +24,9 @@ from cnnlab.inspection import predictor
 from cnnlab.preprocess import canvas_to_mnist
 from cnnlab.store import RunStore
 from cnnlab.training import TrainConfig
-from conftest import APP_PATH
+from conftest import open_app
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    return home_copy(tmp_path_factory, "predict-page")
-
-
-@pytest.fixture
-def home(trained, monkeypatch):
-    path, base, tuned = trained
-    monkeypatch.setenv("CNNLAB_HOME", str(path))
-    return path, base, tuned
 
 
 def canvas_value(rgba: np.ndarray | None) -> dict:
@@ -52,16 +40,8 @@ def canvas_value(rgba: np.ndarray | None) -> dict:
 
 
 def open_predict(lang: str = "en", canvas: np.ndarray | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP_PATH, default_timeout=120)
-    at.session_state["lang"] = lang
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    at.switch_page("pages/predict.py")
-    if canvas is not None:
-        at.session_state["predict_canvas_0"] = canvas_value(canvas)
-    at.run()
-    assert not at.exception, at.exception
+    drawn = {} if canvas is None else {"predict_canvas_0": canvas_value(canvas)}
+    at = open_app("pages/predict.py", lang, page_state=drawn, **state)
     assert not at.error, [e.value for e in at.error]
     return at
 
@@ -86,8 +66,8 @@ def model_of(run_id: str):
     return keras.saving.load_model(RunStore().get_run(run_id).best_model, compile=False)
 
 
-def test_a_drawing_is_predicted_with_steps_probabilities_gradcam_and_feature_maps(home):
-    _, base, _ = home
+def test_a_drawing_is_predicted_with_steps_probabilities_gradcam_and_feature_maps(finetuned):
+    _, base, _ = finetuned
     canvas = digit_canvases(1, seed=11)[0][0]
     at = open_predict(canvas=canvas, run_id=base)
     expected = predictor(model_of(base)).predict_one(canvas_to_mnist(canvas))
@@ -106,8 +86,8 @@ def test_a_drawing_is_predicted_with_steps_probabilities_gradcam_and_feature_map
     assert any(f"`{base}`" in c.value for c in at.caption)  # the run in use is named
 
 
-def test_empty_canvas_and_a_dot_say_nothing_to_recognise(home):
-    _, base, _ = home
+def test_empty_canvas_and_a_dot_say_nothing_to_recognise(finetuned):
+    _, base, _ = finetuned
     at = open_predict(run_id=base)
     assert any("Nothing to recognise yet" in i.value for i in at.info)
     assert not at.metric
@@ -119,8 +99,8 @@ def test_empty_canvas_and_a_dot_say_nothing_to_recognise(home):
     assert not at.metric and "drawn_digit" not in at.session_state
 
 
-def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(home):
-    _, base, _ = home
+def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(finetuned):
+    _, base, _ = finetuned
     canvas = digit_canvases(2, seed=12)[0][1]
     at = open_predict(canvas=canvas, run_id=base)
     before = len(teach.load_drawings("mnist-sample"))
@@ -146,16 +126,16 @@ def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(home):
         end_run(new)
 
 
-def test_a_fine_tuned_run_shows_before_and_after_for_the_drawings(home):
-    at = open_predict(run_id=home[2])
+def test_a_fine_tuned_run_shows_before_and_after_for_the_drawings(finetuned):
+    at = open_predict(run_id=finetuned.tuned)
     assert any("before and after fine-tuning" in h.value for h in at.subheader)
     summary = next(c.value for c in at.caption if c.value.startswith("Before:"))
     assert "of 3 right" in summary
     assert sum("→" in c for c in image_captions(at)) == 3
 
 
-def test_uploads_predict_good_files_and_give_each_bad_file_its_own_error(home):
-    _, base, _ = home
+def test_uploads_predict_good_files_and_give_each_bad_file_its_own_error(finetuned):
+    _, base, _ = finetuned
     canvas = digit_canvases(1, seed=13)[0][0]
     paper = 255 - canvas[..., 0]  # a dark digit on white paper
     good = hostile.encode(Image.fromarray(paper).resize((500, 500)), "JPEG")
@@ -182,8 +162,8 @@ def test_uploads_predict_good_files_and_give_each_bad_file_its_own_error(home):
     assert len(tops[0].split("\n")) == 3  # top-3
 
 
-def test_demo_quota_limits_uploads(home, monkeypatch):
-    _, base, _ = home
+def test_demo_quota_limits_uploads(finetuned, monkeypatch):
+    _, base, _ = finetuned
     monkeypatch.setenv("CNNLAB_DEMO", "1")
     at = open_predict(run_id=base, demo_quota=demo.SessionQuota(max_uploads=1))
     at.file_uploader(key="predict_upload").set_value([
@@ -194,8 +174,8 @@ def test_demo_quota_limits_uploads(home, monkeypatch):
     assert any("b.png" in e and "demo limit" in e for e in errors)
 
 
-def test_demo_mode_locks_fine_tuning(home, monkeypatch):
-    _, base, _ = home
+def test_demo_mode_locks_fine_tuning(finetuned, monkeypatch):
+    _, base, _ = finetuned
     monkeypatch.setenv("CNNLAB_DEMO", "1")
     monkeypatch.setenv("CNNLAB_DEMO_PASSWORD", "s3cret")
     runs_before = len(RunStore().list_runs())
@@ -205,16 +185,16 @@ def test_demo_mode_locks_fine_tuning(home, monkeypatch):
     assert len(RunStore().list_runs()) == runs_before
 
 
-def test_photos_tab_says_how_to_enable_mobilenet_offline(home):
-    at = open_predict(run_id=home[1])
+def test_photos_tab_says_how_to_enable_mobilenet_offline(finetuned):
+    at = open_predict(run_id=finetuned.base)
     message = next(i.value for i in at.info if "Photo recognition is off" in i.value)
     assert teach.PHOTO_WEIGHTS in message and teach.PHOTO_CLASSES in message
     assert str(teach.photo_status().folder) in message
 
 
-def test_predict_page_in_chinese(home):
+def test_predict_page_in_chinese(finetuned):
     canvas = digit_canvases(1, seed=11)[0][0]
-    at = open_predict(lang="zh", canvas=canvas, run_id=home[1])
+    at = open_predict(lang="zh", canvas=canvas, run_id=finetuned.base)
     assert at.title[0].value == "预测"
     assert {m.label for m in at.metric} == {"预测结果", "置信度"}
     assert "居中 28×28" in image_captions(at)

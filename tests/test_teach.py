@@ -1,81 +1,29 @@
 """cnnlab.teach: images in a model's terms, the personal dataset of drawings, a real fine-tune run, photo status.
 
-`predict_home()` trains one tiny real LeNet-5 run and one real fine-tune of it on three saved drawings, once per
-pytest session; the Predict page, CLI and browser tests import it and work on copies.
+The real fine-tune is conftest's `finetuned_home`: the session's tiny LeNet-5 run fine-tuned on three saved
+drawings, trained once per session and shared with the Predict page and browser tests.
 """
 
 from __future__ import annotations
 
 import io
 import os
-import shutil
 import threading
 from pathlib import Path
 
 import hostile
 import numpy as np
 import pytest
-from drawing import redraw
+from drawing import digit_canvases, redraw
 from PIL import Image
 
-from cnnlab import jobs, teach
 from cnnlab import store as rs
+from cnnlab import teach
 from cnnlab.images import ImageError
 from cnnlab.preprocess import NothingToRecognise, canvas_to_mnist, preprocess_steps
 from cnnlab.store import RunStore
 
 pytestmark = pytest.mark.timeout(300)
-_SHARED: dict[str, tuple[Path, str, str]] = {}
-
-
-def digit_canvases(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
-    """Real MNIST test digits re-drawn as pen drawings on a 280x280 canvas (white on black), with labels."""
-    from cnnlab.data import load_dataset
-
-    ds = load_dataset("mnist-sample")
-    rng = np.random.default_rng(seed)
-    return [redraw(ds.x_test[i][..., 0], rng) for i in range(n)], [int(v) for v in ds.y_test[:n]]
-
-
-def predict_home(tmp_path_factory) -> tuple[Path, str, str]:
-    """(home, base run id, fine-tune run id): LeNet-5 for 2 epochs on 1,024 digits, then 2 epochs of fine-tuning
-    on three saved drawings. Built once per session; copy it (`home_copy`) before changing anything."""
-    if "home" in _SHARED:
-        return _SHARED["home"]
-    home = tmp_path_factory.getbasetemp() / "predict-shared-home"
-    old = os.environ.get("CNNLAB_HOME")
-    os.environ["CNNLAB_HOME"] = str(home)
-    try:
-        with RunStore() as store:
-            config = {"dataset": "mnist-sample", "arch": "lenet5", "epochs": 2, "max_train_samples": 1024}
-            base = jobs.wait_for(jobs.start_run(config, name="tiny lenet", store=store), timeout=240, store=store)
-            assert base.status == rs.FINISHED, base.reason
-            canvases, labels = digit_canvases(3, seed=5)
-            for canvas, label in zip(canvases, labels, strict=True):
-                teach.add_drawing("mnist-sample", canvas_to_mnist(canvas), label, 10, store)
-            tuned_id = teach.start_finetune(base.id, store, epochs=2)
-            tuned = jobs.wait_for(tuned_id, timeout=240, store=store)
-            assert tuned.status == rs.FINISHED, tuned.reason
-    finally:
-        if old is None:
-            os.environ.pop("CNNLAB_HOME", None)
-        else:
-            os.environ["CNNLAB_HOME"] = old
-    _SHARED["home"] = (home, base.id, tuned.id)
-    return _SHARED["home"]
-
-
-def home_copy(tmp_path_factory, name: str = "predict-home") -> tuple[Path, str, str]:
-    """A private copy of the shared home (runs, models, drawings), safe to change."""
-    home, base, tuned = predict_home(tmp_path_factory)
-    target = tmp_path_factory.mktemp(name) / "home"
-    shutil.copytree(home, target, ignore=shutil.ignore_patterns("*.lock"))
-    return target, base, tuned
-
-
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    return predict_home(tmp_path_factory)
 
 
 # ---------------------------------------------------------------- images in a model's terms
@@ -200,8 +148,8 @@ def test_repeats_keep_the_drawings_a_tenth_of_the_data():
 # ---------------------------------------------------------------- fine-tuning (real runs)
 
 
-def test_finetune_is_a_new_run_from_the_model_on_data_plus_drawings(shared, monkeypatch):
-    home, base_id, tuned_id = shared
+def test_finetune_is_a_new_run_from_the_model_on_data_plus_drawings(finetuned_home, monkeypatch):
+    home, base_id, tuned_id = finetuned_home  # read only: the session's home itself, whose paths the runs name
     monkeypatch.setenv("CNNLAB_HOME", str(home))
     import keras
 
@@ -228,18 +176,15 @@ def test_finetune_is_a_new_run_from_the_model_on_data_plus_drawings(shared, monk
     assert after[np.arange(len(y)), y].mean() > before[np.arange(len(y)), y].mean()
 
 
-def test_finetune_refuses_what_it_cannot_do(shared, monkeypatch, tmp_path):
-    home, base_id, _ = shared
-    copy = tmp_path / "home"
-    shutil.copytree(home, copy, ignore=shutil.ignore_patterns("*.lock", "drawings"))
-    monkeypatch.setenv("CNNLAB_HOME", str(copy))
+def test_finetune_refuses_what_it_cannot_do(tiny_run):
+    home, base_id = tiny_run  # a trained run, and no drawings yet
     with pytest.raises(teach.TeachError, match="at least one drawing"):
         teach.start_finetune(base_id)
     colour = rs.Run(id="x", name="cifar net", created=0, status="finished", arch={"input_shape": [32, 32, 3]},
                     dataset="cifar10", config={})  # fmt: skip
-    drawings = teach.Drawings("cifar10", np.ones((1, 28, 28, 1), np.uint8), np.zeros(1, np.int64), copy / "x.npz")
+    drawings = teach.Drawings("cifar10", np.ones((1, 28, 28, 1), np.uint8), np.zeros(1, np.int64), home / "x.npz")
     with pytest.raises(teach.TeachError, match="32x32x3"):
-        teach.finetune_config(colour, copy / "model.keras", drawings, RunStore())
+        teach.finetune_config(colour, home / "model.keras", drawings, RunStore())
 
 
 # ---------------------------------------------------------------- photos (MobileNetV2)

@@ -140,6 +140,13 @@ STRINGS = {
         "less often. 1–8.",
         "每次调用 TensorFlow 连续运行的批数。对小模型更快，但实时曲线更新变少。取 1–8。",
     ),
+    "train.mixed_precision": ("Mixed precision", "混合精度"),
+    "train.help.mixed_precision": (
+        "Computes in 16-bit floats while keeping the weights and the output in 32-bit: faster and lighter on "
+        "GPUs, slower on a CPU. Leave it off unless training runs on a GPU.",
+        "以 16 位浮点数计算，权重和输出仍保持 32 位：在 GPU 上更快、更省显存，在 CPU 上反而更慢。"
+        "除非在 GPU 上训练，否则保持关闭。",
+    ),
     "train.metrics": ("Extra metrics", "附加指标"),
     "train.help.metrics": (
         "Besides loss: accuracy, and the precision, recall and AUC averaged over classes.",
