@@ -1,6 +1,5 @@
 """Home: what CNN Lab does, the first step, and which datasets this machine has. No TensorFlow here."""
 
-import pandas as pd
 import streamlit as st
 
 from cnnlab import paths
@@ -19,18 +18,20 @@ st.page_link("pages/data.py", label=t("home.start"), icon=":material/arrow_forwa
 
 st.subheader(t("home.datasets"))
 infos = list_datasets()
+# a Markdown table: five rows need no data grid, and Home stays free of pandas (half a second at cold start)
+header = [t(f"home.col_{k}") for k in ("name", "available", "shape", "classes", "counts", "source")]
 rows = [
-    {
-        t("home.col_name"): i.name,
-        t("home.col_available"): i.available,
-        t("home.col_shape"): "×".join(map(str, i.image_shape)),
-        t("home.col_classes"): len(i.class_names),
-        t("home.col_counts"): " / ".join(f"{v:,}" for v in i.counts.values()),
-        t("home.col_source"): _ui.dataset_source(i, t),
-    }
+    [
+        f"`{i.name}`",
+        "✅" if i.available else "—",
+        "×".join(map(str, i.image_shape)),
+        str(len(i.class_names)),
+        " / ".join(f"{v:,}" for v in i.counts.values()),
+        _ui.dataset_source(i, t).replace("|", "\\|"),
+    ]
     for i in infos
 ]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.markdown("\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * len(header), *rows]))
 for i in infos:
     if i.status != "ok":
         st.caption(f"**{i.name}** — {t('home.how_to_enable')}: {_ui.dataset_problem(i, t)}")
