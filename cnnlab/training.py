@@ -64,12 +64,14 @@ one test image = 0.1%, so differences under ~0.5% are noise):
   same + label smoothing 0.1  (the default) ............................ 98.4 (seed 1: 97.6)
 Batch 128 is the cheapest per epoch here (about 0.8 s with augmentation), so 40 epochs fit the minute.
 
-Settings measured for speed (engine throughput, LeNet-5, batch 128, `python -m cnnlab.bench settings`):
-  oneDNN on 3,789 vs off 1,829 samples/s (2.1x; kept: cnnlab/__init__ sets TF_ENABLE_ONEDNN_OPTS=1);
-  TensorFlow's default thread pools beat intra/inter = 1,1 (2,548) and 2,1 (3,118);
-  steps_per_execution 8 gave 3,141 (no gain, and it would make a stop wait up to 8 batches): kept at 1;
-  XLA (jit_compile) bypasses oneDNN: 80 ms vs 20 ms per LeNet-5 step at batch 128: kept off;
-  tf.data over indices with batched gathers instead of per-image elements: ~0.7 s vs ~1.0 s per epoch.
+Settings measured for speed (engine throughput, LeNet-5, batch 128, `python -m cnnlab.bench settings`, 2 cores):
+  oneDNN on 6,554 vs off 3,113 images/s (2.1x; kept: cnnlab/__init__ sets TF_ENABLE_ONEDNN_OPTS=1);
+  TensorFlow's default thread pools beat intra/inter = 1,1 (4,499) and 2,1 (5,479);
+  steps_per_execution 8 gave 5,489 (no gain, and it would make a stop wait up to 8 batches): kept at 1;
+  XLA (jit_compile) bypasses oneDNN: 80 ms vs 20 ms per LeNet-5 step at batch 128: kept off on TensorFlow;
+  Keras on JAX on this CPU: 3,642 (the JAX path is for GPUs);
+  tf.data over indices with batched gathers, a float32 copy with per-image elements and uint8 slices with a cast
+  measured within noise of each other (5,487 / 5,498 / 5,599); the uint8 copy is a quarter of the memory.
 """
 
 
@@ -749,10 +751,8 @@ class Trainer:
         """The training input: a tf.data pipeline over indices into the images kept in memory as uint8.
 
         indices -> cache -> shuffle (every epoch) -> batch -> gather the batch's images and labels ->
-        scale to [0, 1] (+ augment, + one-hot for label smoothing) -> prefetch. Shuffling and batching
-        scalars and gathering whole batches costs far less per image than pushing every image through
-        tf.data on its own (measured here: ~0.7 s vs ~1.0 s per epoch for a bare fit of LeNet-5);
-        the uint8 copy is a quarter of the float32 memory.
+        scale to [0, 1] (+ augment, + one-hot for label smoothing) -> prefetch. As fast here as a pipeline over
+        a float32 copy (see DEFAULT_RECIPE_NOTES), with a quarter of its memory.
 
         Other backends (JAX, where TensorFlow may not even be installed) get the same work done by
         ArrayBatches, a keras.utils.PyDataset (see `_batches_class`).
