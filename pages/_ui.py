@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnlab import demo
-from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
+from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, explain, translator
 
 log = logging.getLogger("cnnlab.app")
 
@@ -23,7 +23,18 @@ def _leave_pages_directory_mode() -> None:
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        if not _imported_by_app():  # through app.py the router runs already: no extra rerun at cold start
+            st.rerun()
+
+
+def _imported_by_app() -> bool:
+    """Whether app.py (the router) is what is running, rather than a page opened directly by its URL."""
+    import inspect
+
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    main = getattr(get_script_run_ctx(), "main_script_path", None)
+    return main is not None and any(frame.filename == main for frame in inspect.stack(context=0))
 
 
 _leave_pages_directory_mode()
@@ -109,6 +120,16 @@ def require(action: str, t: Callable[..., str]) -> bool:
 def quota() -> demo.SessionQuota:
     """This visitor's demo-mode upload budget (small; lives in the session)."""
     return st.session_state.setdefault("demo_quota", demo.SessionQuota())
+
+
+def reason(error: object) -> str:
+    """An engine error's message in the UI language (the engine writes English; see cnnlab.i18n.explain)."""
+    return explain(error, language())
+
+
+def reasons(problems) -> str:
+    """A ConfigError's problems as a Markdown list, each in the UI language."""
+    return "\n".join(f"- {reason(p)}" for p in problems)
 
 
 _PATH = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s'\"\\/]+[\\/])+([^\s'\"\\/]*)")
