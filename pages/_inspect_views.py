@@ -114,7 +114,7 @@ def _load_dataset(name: str, seed: int, val_fraction: float, t: T) -> data.Datas
         with st.spinner(t("inspect.loading_data", name=name)):
             return _dataset(name, int(seed), float(val_fraction))
     except (data.DatasetUnavailable, KeyError, OSError, ValueError) as exc:
-        st.error(t("inspect.data_failed", name=name, reason=exc))
+        st.error(t("inspect.data_failed", name=name, reason=_ui.reason(exc)))
         return None
 
 
@@ -164,7 +164,7 @@ def _charged(file: Any, key: str, t: T) -> bytes | None:
         try:
             _ui.quota().spend_upload(len(payload))
         except demo.LimitReached as exc:
-            st.error(t("demo.limit", reason=exc))
+            st.error(t("demo.limit", reason=_ui.reason(exc)))
             return None
         st.session_state[key] = file.file_id
     return payload
@@ -186,7 +186,7 @@ def upload_subject(t: T) -> Subject | None:
         with st.spinner(t("inspect.upload_checking")):
             model, check, pred, lock = _uploaded_model(sha, payload)
     except ModelFileError as exc:
-        st.error(t("inspect.upload_refused", name=file.name, reason=exc))
+        st.error(t("inspect.upload_refused", name=file.name, reason=_ui.reason(exc)))
         return None
     shape, classes = tuple(pred.input_shape), int(check.output_shape[-1] or 0)
     st.success(t("inspect.upload_ok", name=file.name, params=f"{check.params:,}", layers=check.layers,
@@ -218,7 +218,7 @@ def safely(draw: Callable[[], None], t: T) -> None:
         try:
             draw()
         except inspection.InspectionError as exc:
-            st.error(t("inspect.cannot", reason=exc))
+            st.error(t("inspect.cannot", reason=_ui.reason(exc)))
 
     _ui.run_safely(guarded, t)
 
@@ -271,7 +271,7 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
         else:
             image = load_image(payload, mode="L" if c == 1 else "RGB", size=(w, h), name=file.name)
     except ImageError as exc:
-        st.error(t("inspect.image_refused", reason=exc))
+        st.error(t("inspect.image_refused", reason=_ui.reason(exc)))
         return None
     except NothingToRecognise:
         st.warning(t("inspect.image_empty"))
@@ -714,7 +714,7 @@ def embeddings_tab(subj: Subject, t: T) -> None:
         try:
             emb = _embedding(subj.key, method, n, subj)
         except inspection.InspectionError as exc:
-            st.error(t("inspect.cannot", reason=exc))
+            st.error(t("inspect.cannot", reason=_ui.reason(exc)))
             return
     pred = emb.probabilities.argmax(axis=1)
     conf = emb.probabilities.max(axis=1)

@@ -131,7 +131,7 @@ def _progress(t: Callable[..., str], run_id: str) -> None:
         _ui.page_link(st, "train", t("predict.train_link"), ":material/model_training:", run=run.id)
         return
     if run.status != rs.FINISHED and not run.best_model:
-        st.warning(t("predict.run_failed", reason=run.reason or run.status))
+        st.warning(t("predict.run_failed", reason=_ui.reason(run.reason) if run.reason else run.status))
     if st.session_state.pop(flag, False):
         st.rerun()  # it has just ended: one full rerun shows its model
 
@@ -157,7 +157,7 @@ def no_model(t: Callable[..., str]) -> None:
                 new = jobs.start_run({"dataset": DEFAULT_DATASET, "arch": "lenet5"},
                                      name=t("predict.default_run_name"), store=store)  # fmt: skip
             except ConfigError as exc:
-                st.error(t("predict.invalid") + "\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+                st.error(t("predict.invalid") + "\n\n" + _ui.reasons(exc.problems))
                 return
             st.session_state["predict_default_run"] = new
             st.rerun()
@@ -236,7 +236,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str])
             cam = grad_cam(model, x, layer_name=layer)
             convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
     except demo.LimitReached as exc:
-        st.warning(t("predict.busy", reason=str(exc)))
+        st.warning(t("predict.busy", reason=_ui.reason(exc)))
         return
     except InspectionError:
         cam, convs, layer = None, [], ""
@@ -295,7 +295,7 @@ def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[st
             try:
                 teach.add_drawing(run.dataset, x, int(label), len(names), _ui.store())
             except teach.TeachError as exc:
-                st.error(str(exc))
+                st.error(_ui.reason(exc))
                 return
             st.session_state["predict_flash"] = t("predict.added", label=teach.class_name(names, int(label)))
             clear_canvas()
@@ -328,7 +328,7 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
                 try:
                     teach.start_finetune(run.id, store, name=t("predict.finetune_name", name=run.name))
                 except (teach.TeachError, ConfigError) as exc:
-                    st.error(str(exc))
+                    st.error(_ui.reason(exc))
                 else:
                     st.rerun()
     # the newest fine-tune of this run (started here or in another tab, running or done)
@@ -408,7 +408,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     inputs, labels = [], []
     for f in files:
         if refusal := _spend(f):
-            st.error(t("predict.quota", name=f.name, reason=refusal))
+            st.error(t("predict.quota", name=f.name, reason=_ui.reason(refusal)))
             continue
         try:
             inputs.append(teach.image_for_model(f.getvalue(), pred.input_shape, name=f.name))
@@ -416,7 +416,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
         except NothingToRecognise:
             st.error(t("predict.blank_file", name=f.name))
         except (ImageError, teach.TeachError) as exc:
-            st.error(t("predict.bad_file", reason=str(exc)))
+            st.error(t("predict.bad_file", reason=_ui.reason(exc)))
     if not inputs:
         return
     with demo.PREDICTIONS, lock:
@@ -466,13 +466,13 @@ def photo_section(t: Callable[..., str]) -> None:
     items = []
     for f in files:
         if refusal := _spend(f):
-            st.error(t("predict.quota", name=f.name, reason=refusal))
+            st.error(t("predict.quota", name=f.name, reason=_ui.reason(refusal)))
             continue
         try:
             with demo.PREDICTIONS:
                 pixels, top = classifier.classify(f.getvalue(), name=f.name)
         except ImageError as exc:
-            st.error(t("predict.bad_file", reason=str(exc)))
+            st.error(t("predict.bad_file", reason=_ui.reason(exc)))
             continue
         items.append((f.name, pixels, top))
     gallery(items, columns=4)

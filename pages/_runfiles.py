@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnlab import export
+from pages import _ui
 
 
 def _size(n: int) -> str:
@@ -57,7 +58,7 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
                                 store, run.id
                             )
                         except export.ExportError as exc:
-                            st.error(t("runs.export_failed", reason=exc))
+                            st.error(t("runs.export_failed", reason=_ui.reason(exc)))
                         else:
                             if result.test_accuracy is not None:
                                 st.success(

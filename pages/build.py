@@ -76,7 +76,7 @@ with st.container(border=True):
         ok = arch.imagenet_weights_status(chosen["base"], chosen["input_size"] or 224).available
         (st.info if ok else st.warning)(t("build.weights_ok" if ok else "build.weights_missing"))
     if ss.get("build_problem"):
-        st.error(ss["build_problem"])
+        st.error(_ui.reason(ss["build_problem"]))
     upload = st.file_uploader(t("build.upload"), type=["json"], key="build_upload")
     if upload is not None and ss.get("build_upload_id") != upload.file_id:
         ss["build_upload_id"] = upload.file_id
@@ -84,7 +84,7 @@ with st.container(border=True):
             load(arch.ArchSpec.from_json(upload.getvalue().decode("utf-8", "replace")).adapted(shape, classes))
             st.rerun()
         except arch.SpecError as exc:
-            st.error(t("build.upload_bad", reason=exc))
+            st.error(t("build.upload_bad", reason=_ui.reason(exc)))
 
 st.subheader(t("build.layers"))
 st.caption(t("build.layers_help"))

@@ -31,7 +31,7 @@ def dataset(name: str) -> data.Dataset:
 try:
     ds = dataset(name)
 except (data.DatasetUnavailable, OSError, ValueError, KeyError) as exc:
-    st.error(t("data.load_failed", reason=exc))
+    st.error(t("data.load_failed", reason=_ui.reason(exc)))
     st.stop()
 
 st.success(t("data.in_use", source=_ui.dataset_source(data.dataset_info(name), t)))
@@ -89,7 +89,8 @@ if st.button(t("data.aug_button")):
 
 
 def show_rejected(rows: list) -> None:
-    frame = pd.DataFrame([(r["member"], r["reason"]) if isinstance(r, dict) else r for r in rows])
+    pairs = [(r["member"], r["reason"]) if isinstance(r, dict) else r for r in rows]
+    frame = pd.DataFrame([(member, _ui.reason(why)) for member, why in pairs])
     frame.columns = [t("data.upload_file_col"), t("data.upload_reason_col")]
     st.dataframe(frame, hide_index=True)
 
@@ -119,7 +120,7 @@ if submitted and upload is not None and _ui.require("add_dataset", t):
             reader = ingest.ingest_npz if upload.name.lower().endswith(".npz") else ingest.ingest_zip
             result = reader(upload.getvalue(), new_name.strip())
     except ingest.IngestError as exc:
-        st.error(t("data.upload_failed", reason=exc))
+        st.error(t("data.upload_failed", reason=_ui.reason(exc)))
         if exc.report and exc.report.rejected:
             show_rejected(exc.report.rejected)
     else:

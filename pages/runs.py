@@ -90,7 +90,7 @@ if run.status in rs.RESUMABLE and c.button(t("runs.resume"), icon=":material/pla
         try:
             resumed = jobs.resume_run(run.id, store=store)
         except jobs.JobError as exc:
-            st.error(t("runs.action_failed", reason=exc))
+            st.error(t("runs.action_failed", reason=_ui.reason(exc)))
         else:
             st.success(t("runs.resumed", run=run.id, epoch=resumed.epochs_done + 1))
             _ui.show_run(run.id)
@@ -98,7 +98,11 @@ if not run.active:
     with c.popover(t("runs.delete"), icon=":material/delete:"):
         st.markdown(t("runs.delete_confirm", name=run.name))
         if st.button(t("runs.delete_yes"), type="primary") and _ui.require("delete", t):
-            jobs.delete_run(run.id, store=store)
+            try:
+                jobs.delete_run(run.id, store=store)
+            except jobs.JobError as exc:  # it started training again meanwhile (another tab)
+                st.error(t("runs.action_failed", reason=_ui.reason(exc)))
+                st.stop()
             st.session_state.pop("run_id", None)
             st.query_params.pop("run", None)
             st.rerun()

@@ -18,7 +18,7 @@ with st.expander(t("train.new"), expanded=not _ui.current_run_id()):
             try:
                 run_id = jobs.start_run(config, name=run_name, store=_ui.store())
             except ConfigError as exc:
-                st.error(t("train.invalid") + "\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+                st.error(t("train.invalid") + "\n\n" + _ui.reasons(exc.problems))
             else:
                 st.session_state["dataset"] = config["dataset"]
                 _ui.show_run(run_id)
@@ -63,8 +63,12 @@ def _live(run_id: str) -> None:
         st.progress(done, text=text)
         if run.status == rs.RUNNING and st.button(t("train.stop"), icon=":material/stop:", key="stop"):
             if _ui.require("stop", t):
-                jobs.stop_run(run.id, store=store)
-                st.toast(t("train.stopping"))
+                try:
+                    jobs.stop_run(run.id, store=store)
+                except jobs.JobError as exc:  # it ended meanwhile
+                    st.error(t("runs.action_failed", reason=_ui.reason(exc)))
+                else:
+                    st.toast(t("train.stopping"))
     batches = store.metrics(run.id, scope="batch")
     left, right = st.columns(2)
     with left:
@@ -91,9 +95,9 @@ def _live(run_id: str) -> None:
         _ui.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
         _ui.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)
     elif run.status == rs.FAILED:
-        st.error(t("train.failed_reason", reason=run.reason or "?"))
+        st.error(t("train.failed_reason", reason=_ui.reason(run.reason or "?")))
     elif run.status == rs.INTERRUPTED:
-        st.warning(t("train.interrupted_reason", reason=run.reason or "?"))
+        st.warning(t("train.interrupted_reason", reason=_ui.reason(run.reason or "?")))
     if not run.active and st.session_state.get("_live_was_active") == run.id:
         st.session_state.pop("_live_was_active")
         st.rerun()  # the run ended: one full rerun turns polling off
