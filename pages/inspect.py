@@ -3,8 +3,12 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from pages import _inspect_views as views
 from pages import _ui
+from pages._inspect_common import keep_tab, safely
+from pages._inspect_eval import embeddings_tab, evaluation_tab
+from pages._inspect_input import pick_input, run_subject, upload_subject
+from pages._inspect_layers import cam_tab, feature_maps_tab, filters_tab
+from pages._inspect_step import step_tab
 
 t = _ui.tr()
 st.title(t("inspect.title"))
@@ -42,28 +46,28 @@ if source == "run":
         st.caption(t("inspect.run_not_ready", id=current))
     st.session_state["insp_run"] = current if current in labels else runs[0].id
     run_id = st.selectbox(t("inspect.run"), list(labels), format_func=labels.get, key="insp_run", on_change=_pick_run)
-    subject = views.run_subject(run_id, t)
+    subject = run_subject(run_id, t)
 else:
     with st.container(border=True):
-        subject = views.upload_subject(t)
+        subject = upload_subject(t)
 if subject is None:
     st.stop()
 
 with st.container(border=True):
-    picked = views.pick_input(subject, t)
+    picked = pick_input(subject, t)
 
 names = ["fm", "filters", "cam", "step", "eval", "emb"]
-views.keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
+keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
 tabs = st.tabs([t(f"inspect.tab.{n}") for n in names], key="insp_tab", on_change="rerun")
-needs_input = {"fm": views.feature_maps_tab, "cam": views.cam_tab, "step": views.step_tab}
-no_input = {"filters": views.filters_tab, "eval": views.evaluation_tab, "emb": views.embeddings_tab}
+needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab}
+no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab}
 for name, tab in zip(names, tabs, strict=True):
     if tab.open is False:
         continue
     with tab:
         if name in no_input:
-            views.safely(lambda f=no_input[name]: f(subject, t), t)
+            safely(lambda f=no_input[name]: f(subject, t), t)
         elif picked is None:
             st.info(t("inspect.pick_first"))
         else:
-            views.safely(lambda f=needs_input[name]: f(subject, picked, t), t)
+            safely(lambda f=needs_input[name]: f(subject, picked, t), t)
