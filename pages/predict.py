@@ -3,18 +3,20 @@
 import streamlit as st
 
 from cnnlab import teach
-from pages import _predict_views as views
 from pages import _ui
+from pages._predict_common import no_model, pick_run, usable_runs
+from pages._predict_draw import draw_section, my_drawings
+from pages._predict_upload import photo_section, upload_section
 
 t = _ui.tr()
 st.title(t("predict.title"))
 st.caption(t("predict.intro"))
 
-runs = views.usable_runs()
+runs = usable_runs()
 if not runs:
-    views.no_model(t)
+    no_model(t)
     st.stop()
-run = views.pick_run(t, runs)
+run = pick_run(t, runs)
 loaded = _ui.run_model(run.id)
 if loaded is None:
     st.warning(t("predict.no_checkpoint"))
@@ -28,12 +30,12 @@ draw_tab, upload_tab, photo_tab = st.tabs(
 )  # fmt: skip
 with draw_tab:
     if teach.is_digit_model(predictor.input_shape):
-        views.draw_section(t, run.id, names)
-        views.my_drawings(t, run, names)
+        draw_section(t, run.id, names)
+        my_drawings(t, run, names)
     else:
         shape = "×".join(map(str, predictor.input_shape))
         st.info(t("predict.draw_needs_digits", name=run.name, shape=shape))
 with upload_tab:
-    views.upload_section(t, run.id, names)
+    upload_section(t, run.id, names)
 with photo_tab:
-    views.photo_section(t)
+    photo_section(t)

@@ -1,8 +1,8 @@
 """The Predict page through AppTest (the real app.py router) over real trained runs.
 
 A drawing is injected the honest way: the canvas component's value is put in session state under its key
-(`_predict_views.canvas_key()`), in the exact shape the browser sends, so the real `st_canvas` call decodes it
-and the page runs as it does after a real stroke (see pages/_predict_views.py).
+(`_predict_draw.canvas_key()`), in the exact shape the browser sends, so the real `st_canvas` call decodes it
+and the page runs as it does after a real stroke (see pages/_predict_draw.py).
 """
 
 from __future__ import annotations
