@@ -899,13 +899,21 @@ def _activation_of(layer: Any) -> tuple[str, Callable[[float], float]]:
     return name, apply
 
 
-def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, col: int) -> ConvStep:
-    """Recompute output (row, col, filter) of a Conv2D/DepthwiseConv2D from the layer's real input, step by step."""
+def _steppable(
+    model: Any, x: Any, layer_name: str, types: frozenset[str], what: str
+) -> tuple[np.ndarray, LayerInfo, Any]:
+    """The input batch, the layer's info and the layer object for a step-through, or InspectionError."""
     batch = _one(x, model)
-    info = _find(model, layer_name, types=CONV_TYPES, what="convolution")
+    info = _find(model, layer_name, types=types, what=what)
     layer = _layer_object(model, info)
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         raise InspectionError(f"{layer_name!r} uses {layer.data_format}; only channels_last layers can be stepped")
+    return batch, info, layer
+
+
+def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, col: int) -> ConvStep:
+    """Recompute output (row, col, filter) of a Conv2D/DepthwiseConv2D from the layer's real input, step by step."""
+    batch, info, layer = _steppable(model, x, layer_name, CONV_TYPES, "convolution")
     kernel = _kernel(layer)
     n_filters = info.output_shape[-1]
     if not 0 <= filter_index < n_filters:
@@ -997,11 +1005,7 @@ class PoolStep:
 
 def pool_step(model: Any, x: Any, layer_name: str, channel: int, row: int, col: int) -> PoolStep:
     """Recompute output (row, col, channel) of a MaxPooling2D/AveragePooling2D layer from its real input."""
-    batch = _one(x, model)
-    info = _find(model, layer_name, types=POOL_TYPES, what="pooling layer")
-    layer = _layer_object(model, info)
-    if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise InspectionError(f"{layer_name!r} uses {layer.data_format}; only channels_last layers can be stepped")
+    batch, info, layer = _steppable(model, x, layer_name, POOL_TYPES, "pooling layer")
     channels = info.output_shape[-1]
     if not 0 <= channel < channels:
         raise InspectionError(f"{layer_name!r} has {channels} channels (0..{channels - 1}); got {channel}")
