@@ -593,6 +593,25 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _positive(text: str) -> int:
+    """argparse type: a whole number of at least 1 (0 rounds or repeats would leave nothing to report)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _threads(text: str) -> str:
+    """argparse type: INTRA,INTER thread pool sizes, both positive."""
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected two positive numbers like 2,1, got {text!r}")
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m cnnlab.bench", description=__doc__.split("\n")[0],
@@ -604,18 +623,18 @@ def build_parser() -> argparse.ArgumentParser:
     t = parser.add_argument_group("train and settings")
     t.add_argument("--dataset", default="mnist-sample")
     t.add_argument("--arch", default="lenet5")
-    t.add_argument("--batch-size", type=int, default=128)
-    t.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 10; settings 4)")
-    t.add_argument("--epochs-per-round", type=int, default=1)
-    t.add_argument("--steps-per-execution", type=int, default=None, help="default: the engine's default")
+    t.add_argument("--batch-size", type=_positive, default=128)
+    t.add_argument("--rounds", type=_positive, default=None, help="interleaved rounds (default 10; settings 4)")
+    t.add_argument("--epochs-per-round", type=_positive, default=1)
+    t.add_argument("--steps-per-execution", type=_positive, default=None, help="default: the engine's default")
     t.add_argument("--batch-metrics-every", type=float, default=None, help="default: the engine's default")
-    t.add_argument("--max-train-samples", type=int, default=None)
-    t.add_argument("--threads", help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
+    t.add_argument("--max-train-samples", type=_positive, default=None)
+    t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
     t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
     o = parser.add_argument_group("latency, memory, coldstart")
-    o.add_argument("--repeats", type=int, default=200, help="timed calls per latency figure")
-    o.add_argument("--memory-epochs", type=int, default=3)
-    o.add_argument("--cold-starts", type=int, default=3)
+    o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
+    o.add_argument("--memory-epochs", type=_positive, default=3)
+    o.add_argument("--cold-starts", type=_positive, default=3)
     return parser
 
 

@@ -57,3 +57,15 @@ def test_environment_and_summary_are_recorded(quick_bench: dict) -> None:
     measures = [row[0] for row in quick_bench["summary"]]
     assert "engine / bare fit" in measures and "drawing -> prediction" in measures
     assert "cold start: Home served" in measures
+
+
+BAD_ARGS = [["train", "--rounds", "0"], ["--repeats", "-3"], ["--threads", "2"], ["--cold-starts", "x"]]
+
+
+@pytest.mark.parametrize("argv", BAD_ARGS)
+def test_bad_numbers_are_refused_with_a_message(argv: list[str], capsys) -> None:
+    from cnnlab.bench import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(argv)
+    assert "error: argument --" in capsys.readouterr().err
