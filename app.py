@@ -29,4 +29,5 @@ navigation = st.navigation(
     ]
 )
 status = _ui.sidebar(t)
+_ui.sidebar_status(status, t)
 _ui.run_safely(navigation.run, t, after=lambda: _ui.sidebar_status(status, t))

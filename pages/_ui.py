@@ -60,7 +60,10 @@ def _set_language() -> None:
 
 
 def sidebar(t: Callable[..., str]):
-    """Language switch, then a slot for the current dataset / architecture / run (filled after the page ran)."""
+    """Language switch, then a slot showing the current dataset / architecture / run.
+
+    The slot is filled now and refilled after the page ran (which may change them); a page that ends with st.stop()
+    may drop that second write, so the first one keeps the sidebar complete."""
     with st.sidebar:
         codes = list(LANGUAGES)
         st.selectbox(
@@ -71,7 +74,7 @@ def sidebar(t: Callable[..., str]):
             key="_lang_picker",
             on_change=_set_language,
         )
-        slot = st.container()
+        slot = st.empty()
         if demo.enabled():
             _demo_box(t)
     return slot
@@ -81,7 +84,7 @@ def sidebar_status(slot, t: Callable[..., str]) -> None:
     """What is selected right now, after the page may have changed it."""
     none = t("sidebar.none")
     spec = st.session_state.get("arch_spec")
-    with slot:
+    with slot.container():
         st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
         st.caption(f"**{t('sidebar.architecture')}:** {spec['name'] if spec else 'lenet5'}")
         st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
