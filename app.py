@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.i18n import translator
-from pages import _ui
+from cnnlab.ui import shell as _ui
 
 st.set_page_config(page_title="CNN Lab", page_icon="🧠", layout="wide")
 lang = _ui.language()

@@ -12,7 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from cnnlab.analysis import Analysis, Row
+from cnnlab.arch.analysis import Analysis, Row
 
 CATEGORY_COLOURS = {
     "input": "#7f7f7f",
@@ -237,7 +237,7 @@ def feature_tiles(maps: Any, labels: dict[str, str] | None = None, max_channels:
     hover names the channel, the position and the raw activation, and each tile carries its channel number."""
     import numpy as np
 
-    from cnnlab.inspection import tile_channels
+    from cnnlab.imaging import tile_channels
 
     text = {"channel": "channel", "value": "value", **(labels or {})}
     maps = np.asarray(maps, dtype=np.float32)

@@ -11,12 +11,14 @@ import json
 import sys
 from typing import Any
 
+from cnnlab.errors import CnnLabError
+
 
 def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
     print(json.dumps(payload, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
-class CliError(Exception):
+class CliError(CnnLabError):
     """A user-facing failure: printed as one line, exit status 2."""
 
 
@@ -24,7 +26,7 @@ class CliError(Exception):
 
 
 def cmd_datasets(args: argparse.Namespace) -> int:
-    from cnnlab.data import list_datasets
+    from cnnlab.data.datasets import list_datasets
 
     infos = list_datasets()
     lines = []
@@ -69,8 +71,9 @@ def _option_value(text: str) -> Any:
 
 def spec_from_args(args: argparse.Namespace):
     """The ArchSpec named by --arch/--spec, adapted to --dataset (mnist-sample unless a spec file says otherwise)."""
-    from cnnlab.architectures import ArchSpec, SpecError, preset
-    from cnnlab.data import DEFAULT_DATASET, dataset_info
+    from cnnlab.arch.presets import preset
+    from cnnlab.arch.spec import ArchSpec, SpecError
+    from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info
 
     dataset = args.dataset
     info = None
@@ -124,7 +127,7 @@ def _summary_text(result) -> str:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from cnnlab.analysis import analyze
+    from cnnlab.arch.analysis import analyze
 
     spec, dataset = spec_from_args(args)
     result = analyze(spec)
@@ -142,8 +145,8 @@ def add_summary(sub) -> None:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from cnnlab.architectures import SpecError
-    from cnnlab.codegen import generate_script
+    from cnnlab.arch.codegen import generate_script
+    from cnnlab.arch.spec import SpecError
 
     spec, dataset = spec_from_args(args)
     hyper = {
@@ -234,7 +237,7 @@ def _run_payload(run) -> dict[str, Any]:
 def _train_config(args: argparse.Namespace) -> dict[str, Any]:
     from dataclasses import fields
 
-    from cnnlab.training import TrainConfig
+    from cnnlab.train.config import TrainConfig
 
     spec, dataset = spec_from_args(args)
     cfg: dict[str, Any] = {"dataset": dataset, "arch": spec.to_dict()}
@@ -255,14 +258,15 @@ def _train_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from cnnlab import jobs
-    from cnnlab.store import FINISHED, RunStore
-    from cnnlab.training import ConfigError
+    from cnnlab.runs.jobs import wait_for
+    from cnnlab.runs.store import FINISHED, RunStore
+    from cnnlab.train.config import ConfigError
+    from cnnlab.train.launch import start_run
 
     cfg = _train_config(args)
     store = RunStore()
     try:
-        run_id = jobs.start_run(cfg, name=args.name, store=store)
+        run_id = start_run(cfg, name=args.name, store=store)
     except ConfigError as exc:
         raise CliError(f"cannot train: {exc}") from None
     if args.detach:
@@ -285,7 +289,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seen["epoch"] = run.epochs_done
 
     try:
-        run = jobs.wait_for(run_id, timeout=args.timeout, store=store, on_update=show)
+        run = wait_for(run_id, timeout=args.timeout, store=store, on_update=show)
     except KeyboardInterrupt:
         print(
             f"\nrun {run_id} keeps training in the background; `python -m cnnlab stop {run_id}` stops it",
@@ -303,7 +307,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def add_train(sub) -> None:
     from dataclasses import MISSING, fields
 
-    from cnnlab.training import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
+    from cnnlab.train.config import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
 
     p = sub.add_parser("train", help="train a network as a background run (waits unless --detach)")
     add_arch_arguments(p, default_dataset="mnist-sample")
@@ -341,9 +345,9 @@ def add_train(sub) -> None:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from cnnlab import jobs
+    from cnnlab.runs.jobs import poll
 
-    runs = jobs.poll()
+    runs = poll()
     payload = [r.to_dict() for r in runs]
     lines = [f"{'id':21} {'status':11} {'pid':>7}  {'name':28} metrics"]
     for r in runs:
@@ -363,8 +367,8 @@ def add_runs(sub) -> None:
 
 
 def _job_call(fn, ref: str):
-    from cnnlab.jobs import JobError
-    from cnnlab.store import RunNotFound
+    from cnnlab.runs.jobs import JobError
+    from cnnlab.runs.store import RunNotFound
 
     try:
         return fn(ref)
@@ -373,12 +377,12 @@ def _job_call(fn, ref: str):
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from cnnlab import jobs
-    from cnnlab.store import STOPPED
+    from cnnlab.runs.jobs import stop_run, wait_for
+    from cnnlab.runs.store import STOPPED
 
-    run = _job_call(jobs.stop_run, args.run)
+    run = _job_call(stop_run, args.run)
     if args.wait and run.status != STOPPED:
-        run = jobs.wait_for(run.id, timeout=args.wait)
+        run = wait_for(run.id, timeout=args.wait)
     _print(args, _run_payload(run), f"{run.id} {run.status}" + ("" if run.status == STOPPED else " (stop requested)"))
     return 0
 
@@ -392,11 +396,11 @@ def add_stop(sub) -> None:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from cnnlab import jobs
+    from cnnlab.runs.jobs import resume_run, wait_for
 
-    run = _job_call(jobs.resume_run, args.run)
+    run = _job_call(resume_run, args.run)
     if args.wait:
-        run = jobs.wait_for(run.id)
+        run = wait_for(run.id)
     text = f"{run.id} {run.status}, from epoch {run.epochs_done + 1 if run.status != 'finished' else run.epochs_done}"
     if run.status == "finished":
         text = f"{run.id} finished\n{_fmt_metrics(run.final_metrics)}\nbest model: {run.best_model or '-'}"
@@ -425,7 +429,7 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
         return None, args.model, args.dataset, args.seed, args.val_fraction
     if not args.run:
         raise CliError("name a run (`python -m cnnlab runs` lists them) or give --model FILE.keras --dataset NAME")
-    from cnnlab.store import RunNotFound, RunStore
+    from cnnlab.runs.store import RunNotFound, RunStore
 
     store = RunStore()
     try:
@@ -445,7 +449,7 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
 def cmd_inspect(args: argparse.Namespace) -> int:
     import os
 
-    from cnnlab.data import DatasetUnavailable, load_dataset
+    from cnnlab.data.datasets import DatasetUnavailable, load_dataset
 
     run_id, path, dataset, seed, val_fraction = _inspect_source(args)
     if not os.path.isfile(path):
@@ -461,7 +465,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise CliError(f"--index must be between 0 and {n - 1} (the {dataset} test split has {n} images)")
     import keras
 
-    from cnnlab.inspection import InspectionError, feature_maps, predictor
+    from cnnlab.inspection.features import feature_maps
+    from cnnlab.inspection.forward import InspectionError, predictor
 
     try:
         model = keras.saving.load_model(path, safe_mode=True, compile=False)
@@ -519,22 +524,23 @@ def add_inspect(sub) -> None:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     """Class probabilities per image, preprocessed exactly as the Predict page does (cnnlab.teach.image_for_model)."""
-    from cnnlab.export import ExportError, run_model_path
-    from cnnlab.store import RunNotFound, RunStore
+    from cnnlab.runs.files import ModelMissing, run_model_path
+    from cnnlab.runs.store import RunNotFound, RunStore
 
     store = RunStore()
     try:
         run = store.find_run(args.run)
         path = run_model_path(store, run.id)
-    except (RunNotFound, ExportError) as exc:
+    except (RunNotFound, ModelMissing) as exc:
         raise CliError(f"{args.run}: {exc}") from None
     import keras
     import numpy as np
 
-    from cnnlab import teach
-    from cnnlab.images import ImageError
-    from cnnlab.inspection import InspectionError, predictor
-    from cnnlab.preprocess import NothingToRecognise
+    from cnnlab.data.images import ImageError
+    from cnnlab.data.preprocess import NothingToRecognise
+    from cnnlab.inspection.forward import InspectionError, predictor
+    from cnnlab.inspection.prediction import class_names_for, image_for_model
+    from cnnlab.train.drawings import TeachError
 
     try:
         model = keras.saving.load_model(path, compile=False, safe_mode=True)
@@ -545,15 +551,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
     inputs: dict[int, Any] = {}
     for image in args.images:
         try:
-            inputs[len(entries)] = teach.image_for_model(image, pred.input_shape)
+            inputs[len(entries)] = image_for_model(image, pred.input_shape)
             entries.append({"image": image})
         except NothingToRecognise:
             entries.append({"image": image, "error": "nothing to recognise: the image is blank"})
-        except (ImageError, teach.TeachError) as exc:
+        except (ImageError, TeachError) as exc:
             entries.append({"image": image, "error": str(exc)})
     if inputs:
         probs = pred.predict(np.stack(list(inputs.values())))
-        names = teach.class_names_for(run.dataset, probs.shape[1])
+        names = class_names_for(run.dataset, probs.shape[1])
         for i, p in zip(inputs, probs, strict=True):
             k = int(p.argmax())
             entries[i].update(probabilities=[round(float(v), 6) for v in p], prediction=k, name=names[k])

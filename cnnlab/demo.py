@@ -12,6 +12,8 @@ import os
 import threading
 from dataclasses import dataclass
 
+from cnnlab.errors import CnnLabError
+
 RESTRICTED = frozenset({"train", "delete", "rename", "upload_model", "resume", "stop", "export", "add_dataset"})
 
 
@@ -34,7 +36,7 @@ def allowed(action: str, unlocked: bool) -> bool:
     return not enabled() or unlocked or action not in RESTRICTED
 
 
-class LimitReached(RuntimeError):
+class LimitReached(CnnLabError, RuntimeError):
     """A per-session demo limit was hit; the message says which."""
 
 

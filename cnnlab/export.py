@@ -6,8 +6,6 @@ so the Runs page can show their sizes and offer them for download.
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 import warnings
 from dataclasses import dataclass
@@ -15,10 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from cnnlab.store import RunStore
+from cnnlab.errors import CnnLabError
+from cnnlab.runs.files import ModelMissing, run_model_path
+from cnnlab.runs.store import RunStore
 
 
-class ExportError(RuntimeError):
+class ExportError(CnnLabError, RuntimeError):
     """An export that could not be made; the message says why."""
 
 
@@ -31,29 +31,14 @@ class ExportResult:
     keras_accuracy: float | None = None
 
 
-def run_model_path(store: RunStore, run_id: str) -> Path:
-    """The best checkpoint of a run (or its last one); ExportError when it has none yet."""
-    for kind in ("best_model", "last_model"):
-        art = store.artifact(run_id, kind)
-        if art and art.path.is_file():
-            return art.path
-    raise ExportError("this run has no saved model yet (it saves one after its first completed epoch)")
 
 
-def metrics_csv(store: RunStore, run_id: str) -> str:
-    """Every stored metric of a run as CSV (epoch, step, scope, split, name, value, time)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["epoch", "step", "scope", "split", "name", "value", "time"])
-    for m in store.metrics(run_id):
-        writer.writerow([m.epoch, m.step if m.step is not None else "", m.scope, m.split, m.name, m.value, m.time])
-    return out.getvalue()
 
 
 def require_tensorflow(what: str) -> None:
     """SavedModel and TensorFlow Lite are TensorFlow formats: say so plainly, before any work, where TensorFlow is
     missing (a machine running Keras on JAX alone); the run's .keras checkpoint exports fine where it is installed."""
-    from cnnlab.training import keras_backend, tensorflow_available
+    from cnnlab.train.devices import keras_backend, tensorflow_available
 
     if not tensorflow_available():
         raise ExportError(
@@ -61,6 +46,13 @@ def require_tensorflow(what: str) -> None:
             "export this run on a machine with TensorFlow, e.g. where the app runs: its .keras checkpoint works "
             "there unchanged"
         )
+
+
+def _model_file(store: RunStore, run_id: str) -> Path:
+    try:
+        return run_model_path(store, run_id)
+    except ModelMissing as exc:
+        raise ExportError(str(exc)) from None
 
 
 def _load(path: Path):
@@ -72,7 +64,7 @@ def _load(path: Path):
 def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
     """A TensorFlow SavedModel of the run's best model, zipped for download."""
     require_tensorflow("SavedModel")
-    model = _load(run_model_path(store, run_id))
+    model = _load(_model_file(store, run_id))
     folder = store.run_dir(run_id) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "savedmodel"
@@ -119,11 +111,11 @@ def tflite_predict(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarra
 
 def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     """A .tflite file of the run's best model, with its accuracy on the run's own test split."""
-    from cnnlab.architectures import to_model_input
-    from cnnlab.data import load_dataset
+    from cnnlab.arch.build import to_model_input
+    from cnnlab.data.datasets import load_dataset
 
     require_tensorflow("TensorFlow Lite")
-    model = _load(run_model_path(store, run_id))
+    model = _load(_model_file(store, run_id))
     try:
         content = tflite_bytes(model)
     except Exception as exc:

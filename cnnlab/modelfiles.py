@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from cnnlab import paths
-from cnnlab.ingest import IngestError, ZipLimits, open_zip, safe_zip_members
+from cnnlab.archives import IngestError, ZipLimits, open_zip, safe_zip_members
+from cnnlab.errors import CnnLabError
 
 KERAS_MAGIC = b"PK\x03\x04"
 H5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -36,7 +37,7 @@ CODE_LAYERS = {"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", 
 MODEL_CLASSES = {"Functional", "Sequential", "Model"}
 
 
-class ModelFileError(ValueError):
+class ModelFileError(CnnLabError, ValueError):
     """A model file that CNN Lab will not load; the message says why in plain words."""
 
 
@@ -365,6 +366,10 @@ def check_model_bytes(data: bytes, limits: ModelLimits = ModelLimits()) -> Model
         first, out = walker.model(config)
     except RecursionError as exc:
         raise ModelFileError("the model is nested too deeply") from exc
+    except ModelFileError:
+        raise
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # untrusted JSON of the wrong shape
+        raise ModelFileError(f"the model's configuration is malformed ({type(exc).__name__}: {exc})") from exc
     if first is None or out is None:
         raise ModelFileError("the model's input shape is not declared")
     return ModelCheck(fmt, walker.params, walker.layers, tuple(first), tuple(out), walker.types)

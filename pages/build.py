@@ -3,11 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from cnnlab import architectures as arch
-from cnnlab.analysis import analyze, localized
-from cnnlab.codegen import STYLES, generate_script, script_filename
-from cnnlab.data import DEFAULT_DATASET, dataset_info, list_datasets
-from pages import _build_views, _ui
+from cnnlab.arch import spec as spec_
+from cnnlab.arch import table as table_
+from cnnlab.arch.analysis import analyze, localized
+from cnnlab.arch.codegen import STYLES, generate_script, script_filename
+from cnnlab.arch.presets import adapt_to_dataset, preset
+from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
+from cnnlab.ui import build as _build_views
+from cnnlab.ui import shell as _ui
 
 t = _ui.tr()
 ss = st.session_state
@@ -20,27 +23,27 @@ st.caption(t("build.dataset", name=dataset, shape="×".join(map(str, shape)), cl
 
 if "build_base" not in ss:  # start from the architecture chosen earlier (e.g. on another page), else LeNet-5
     try:
-        _build_views.load(arch.ArchSpec.from_dict(ss["arch_spec"]))
-    except (KeyError, TypeError, arch.SpecError):
-        _build_views.load(arch.preset("lenet5", shape, classes))
-base = arch.ArchSpec.from_dict(ss["build_base"])
+        _build_views.load(spec_.ArchSpec.from_dict(ss["arch_spec"]))
+    except (KeyError, TypeError, spec_.SpecError):
+        _build_views.load(preset("lenet5", shape, classes))
+base = spec_.ArchSpec.from_dict(ss["build_base"])
 if tuple(base.input_shape) != shape or base.num_classes != classes:  # the dataset changed
-    _build_views.load(base := arch.adapt_to_dataset(base, shape, classes))
+    _build_views.load(base := adapt_to_dataset(base, shape, classes))
 
 _build_views.preset_box(base, shape, classes, t)
 
 st.subheader(t("build.layers"))
 st.caption(t("build.layers_help"))
-table = pd.DataFrame(arch.layers_to_table(base.layers), columns=list(arch.TABLE_COLUMNS))
+table = pd.DataFrame(table_.layers_to_table(base.layers), columns=list(table_.TABLE_COLUMNS))
 table = table.astype({c: "string" for c in ("type", "kernel", "stride", "padding", "activation")} | {"size": "Int64"})
 cfg = st.column_config
 columns = {
-    "type": cfg.SelectboxColumn(t("build.col.type"), options=list(arch.LAYER_TYPES), required=True, default="Dense"),
+    "type": cfg.SelectboxColumn(t("build.col.type"), options=list(spec_.LAYER_TYPES), required=True, default="Dense"),
     "size": cfg.NumberColumn(t("build.col.size"), min_value=1, step=1, format="%d", help=t("build.help.size")),
     "kernel": cfg.TextColumn(t("build.col.kernel"), help=t("build.help.kernel")),
     "stride": cfg.TextColumn(t("build.col.stride"), help=t("build.help.stride")),
     "padding": cfg.SelectboxColumn(t("build.col.padding"), options=["valid", "same"]),
-    "activation": cfg.SelectboxColumn(t("build.col.activation"), options=list(arch.ACTIVATIONS)),
+    "activation": cfg.SelectboxColumn(t("build.col.activation"), options=list(spec_.ACTIVATIONS)),
     "rate": cfg.NumberColumn(t("build.col.rate"), min_value=0.0, max_value=0.95, step=0.05),
 }
 edited = st.data_editor(
@@ -51,7 +54,7 @@ edited = st.data_editor(
     width="stretch",
 )
 originals = [base.layers[i] if isinstance(i, int) and i < len(base.layers) else None for i in edited.index]
-spec = base.with_layers(layers := arch.table_to_layers(edited.to_dict("records"), originals))
+spec = base.with_layers(layers := table_.table_to_layers(edited.to_dict("records"), originals))
 ss["arch_spec"] = spec.to_dict()  # the Train page builds exactly this
 
 move = st.columns([2, 1, 1, 3], vertical_alignment="bottom")

@@ -5,15 +5,25 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from cnnlab import data
-from pages import _ui
+from cnnlab.data.datasets import (
+    DEFAULT_DATASET,
+    Dataset,
+    DatasetUnavailable,
+    class_grid,
+    dataset_info,
+    list_datasets,
+    load_dataset,
+    pixel_stats,
+)
+from cnnlab.imaging import upscale
+from cnnlab.ui import shell as _ui
 
 t = _ui.tr()
 st.title(t("data.title"))
 
-infos = data.list_datasets()
+infos = list_datasets()
 available = [i.name for i in infos if i.available]
-current = st.session_state.get("dataset", data.DEFAULT_DATASET)
+current = st.session_state.get("dataset", DEFAULT_DATASET)
 name = st.selectbox(t("data.pick"), available, index=available.index(current) if current in available else 0)
 st.session_state["dataset"] = name
 missing = [i for i in infos if not i.available]
@@ -24,17 +34,17 @@ if missing:
 
 
 @st.cache_resource(max_entries=3, show_spinner=True)
-def dataset(name: str) -> data.Dataset:
-    return data.load_dataset(name)
+def dataset(name: str) -> Dataset:
+    return load_dataset(name)
 
 
 try:
     ds = dataset(name)
-except (data.DatasetUnavailable, OSError, ValueError, KeyError) as exc:
+except (DatasetUnavailable, OSError, ValueError, KeyError) as exc:
     st.error(t("data.load_failed", reason=_ui.reason(exc)))
     st.stop()
 
-st.success(t("data.in_use", source=_ui.dataset_source(data.dataset_info(name), t)))
+st.success(t("data.in_use", source=_ui.dataset_source(dataset_info(name), t)))
 counts = ds.counts()
 c = st.columns(4)
 c[0].metric(t("data.train"), f"{counts['train']:,}")
@@ -46,7 +56,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(t("data.samples"))
     h = ds.image_shape[0] + 2
-    grid = data.class_grid(ds, per_class=12)
+    grid = class_grid(ds, per_class=12)
     img = px.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, color_continuous_scale="gray", height=560)
     img.update_layout(margin=dict(l=10, r=10, t=10, b=10), coloraxis_showscale=False)
     img.update_xaxes(visible=False)
@@ -61,7 +71,7 @@ with right:
     fig.update_xaxes(type="category")
     st.plotly_chart(fig, width="stretch", key="class_counts")
     st.subheader(t("data.pixels"))
-    stats = data.pixel_stats(ds.x_train)
+    stats = pixel_stats(ds.x_train)
     s = st.columns(4)
     for col, key in zip(s, ("mean", "std", "min", "max"), strict=True):
         col.metric(t(f"data.pixel_{key}"), f"{stats[key]:.1f}")
@@ -78,14 +88,14 @@ rotation = a[1].slider(t("data.aug_rotation"), 0.0, 0.3, 0.05, 0.05)
 zoom = a[2].slider(t("data.aug_zoom"), 0.0, 0.3, 0.1, 0.05)
 flip = a[3].checkbox(t("data.aug_flip"), value=False)
 if st.button(t("data.aug_button")):
-    from cnnlab.augmentation import Augmentation, preview
+    from cnnlab.data.augmentation import Augmentation, preview
 
     with st.spinner(t("data.aug_loading")):
         picks = ds.x_train[:4]
         grid = preview(picks, Augmentation(translation, rotation, zoom, flip), variants=7)
     for original, variants in zip(picks, grid, strict=True):
         strip = np.concatenate([original, *variants], axis=1)
-        st.image(data.upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
+        st.image(upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
 
 
 def show_rejected(rows: list) -> None:
@@ -110,16 +120,17 @@ with st.form("upload", clear_on_submit=False):
     new_name = st.text_input(t("data.upload_name"), max_chars=40)
     submitted = st.form_submit_button(t("data.upload_button"))
 if submitted and upload is not None and _ui.require("add_dataset", t):
-    from cnnlab import ingest
+    from cnnlab.archives import IngestError
+    from cnnlab.data.ingest import ingest_npz, ingest_zip
 
     if not new_name.strip():
         st.warning(t("data.upload_need_name"))
         st.stop()
     try:
         with st.spinner(t("data.upload_progress")):
-            reader = ingest.ingest_npz if upload.name.lower().endswith(".npz") else ingest.ingest_zip
+            reader = ingest_npz if upload.name.lower().endswith(".npz") else ingest_zip
             result = reader(upload.getvalue(), new_name.strip())
-    except ingest.IngestError as exc:
+    except IngestError as exc:
         st.error(t("data.upload_failed", reason=_ui.reason(exc)))
         if exc.report and exc.report.rejected:
             show_rejected(exc.report.rejected)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from cnnlab import paths
-from cnnlab.data import list_datasets
-from pages import _ui
+from cnnlab.data.datasets import list_datasets
+from cnnlab.ui import shell as _ui
 
 t = _ui.tr()
 st.title(t("home.title"))

@@ -3,12 +3,12 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from pages import _ui
-from pages._inspect_common import keep_tab, safely
-from pages._inspect_eval import embeddings_tab, evaluation_tab
-from pages._inspect_input import pick_input, run_subject, upload_subject
-from pages._inspect_layers import cam_tab, feature_maps_tab, filters_tab
-from pages._inspect_step import step_tab
+from cnnlab.ui import shell as _ui
+from cnnlab.ui.inspect.common import keep_tab, safely
+from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
+from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
+from cnnlab.ui.inspect.layers import cam_tab, feature_maps_tab, filters_tab
+from cnnlab.ui.inspect.steps import step_tab
 
 t = _ui.tr()
 st.title(t("inspect.title"))

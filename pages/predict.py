@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from cnnlab import teach
-from pages import _ui
-from pages._predict_common import no_model, pick_run, usable_runs
-from pages._predict_draw import draw_section, my_drawings
-from pages._predict_upload import photo_section, upload_section
+from cnnlab.inspection.prediction import class_names_for
+from cnnlab.train.drawings import is_digit_model
+from cnnlab.ui import shell as _ui
+from cnnlab.ui.predict.common import no_model, pick_run, usable_runs
+from cnnlab.ui.predict.draw import draw_section, my_drawings
+from cnnlab.ui.predict.upload import photo_section, upload_section
 
 t = _ui.tr()
 st.title(t("predict.title"))
@@ -22,14 +23,14 @@ if loaded is None:
     st.warning(t("predict.no_checkpoint"))
     st.stop()
 _, model, predictor, _ = loaded
-names = teach.class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
+names = class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
 
 draw_tab, upload_tab, photo_tab = st.tabs(
     [f":material/draw: {t('predict.tab_draw')}", f":material/upload: {t('predict.tab_upload')}",
      f":material/photo_camera: {t('predict.tab_photos')}"]
 )  # fmt: skip
 with draw_tab:
-    if teach.is_digit_model(predictor.input_shape):
+    if is_digit_model(predictor.input_shape):
         draw_section(t, run.id, names)
         my_drawings(t, run, names)
     else:

@@ -3,9 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from cnnlab import charts, jobs
-from cnnlab import store as rs
-from pages import _runfiles, _ui
+from cnnlab import charts
+from cnnlab.runs import jobs
+from cnnlab.runs import store as rs
+from cnnlab.ui import runs as _runfiles
+from cnnlab.ui import shell as _ui
 
 t = _ui.tr()
 st.title(t("runs.title"))

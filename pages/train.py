@@ -2,10 +2,13 @@
 
 import streamlit as st
 
-from cnnlab import charts, jobs
-from cnnlab import store as rs
-from cnnlab.training import ConfigError
-from pages import _train_form, _ui
+from cnnlab import charts
+from cnnlab.runs import store as rs
+from cnnlab.runs.jobs import JobError, reconcile, stop_run
+from cnnlab.train.config import ConfigError
+from cnnlab.train.launch import start_run
+from cnnlab.ui import shell as _ui
+from cnnlab.ui import train as _train_form
 
 t = _ui.tr()
 st.title(t("train.title"))
@@ -16,7 +19,7 @@ with st.expander(t("train.new"), expanded=not _ui.current_run_id()):
     if st.button(t("train.start"), type="primary", icon=":material/play_arrow:", help=t("train.start_help")):
         if _ui.require("train", t):
             try:
-                run_id = jobs.start_run(config, name=run_name, store=_ui.store())
+                run_id = start_run(config, name=run_name, store=_ui.store())
             except ConfigError as exc:
                 st.error(t("train.invalid") + "\n\n" + _ui.reasons(exc.problems))
             else:
@@ -46,7 +49,7 @@ def live_view(run_id: str) -> None:
 
 def _live(run_id: str) -> None:
     store = _ui.store()
-    jobs.reconcile(store)
+    reconcile(store)
     run = store.get_run(run_id)
     st.subheader(t("train.live", name=run.name))
     p = run.progress or {}
@@ -64,8 +67,8 @@ def _live(run_id: str) -> None:
         if run.status == rs.RUNNING and st.button(t("train.stop"), icon=":material/stop:", key="stop"):
             if _ui.require("stop", t):
                 try:
-                    jobs.stop_run(run.id, store=store)
-                except jobs.JobError as exc:  # it ended meanwhile
+                    stop_run(run.id, store=store)
+                except JobError as exc:  # it ended meanwhile
                     st.error(t("runs.action_failed", reason=_ui.reason(exc)))
                 else:
                     st.toast(t("train.stopping"))

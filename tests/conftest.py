@@ -106,18 +106,19 @@ def seed_sample(home: Path, cache: Path) -> None:
 
 def train_run(config: dict, name: str) -> str:
     """Train one run with the real worker (jobs.start_run + jobs.wait_for) in the current data home."""
-    from cnnlab import jobs
-    from cnnlab.store import FINISHED, RunStore
+    from cnnlab.runs.jobs import wait_for
+    from cnnlab.runs.store import FINISHED, RunStore
+    from cnnlab.train.launch import start_run
 
     with RunStore() as store:
-        run = jobs.wait_for(jobs.start_run(config, name=name, store=store), timeout=240, store=store)
+        run = wait_for(start_run(config, name=name, store=store), timeout=240, store=store)
     assert run.status == FINISHED, run.reason
     return run.id
 
 
 def checkpoint(home: Path) -> None:
     """Fold the run store's write-ahead log into the database file, so a copy of the home is the file alone."""
-    from cnnlab.store import DB_NAME
+    from cnnlab.runs.store import DB_NAME
 
     with contextlib.closing(sqlite3.connect(home / DB_NAME)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -126,7 +127,7 @@ def checkpoint(home: Path) -> None:
 @pytest.fixture(scope="session")
 def mnist_sample_cache(tmp_path_factory) -> Path:
     """The bundled MNIST sample parsed once per session (`cache/mnist-sample.npz` of a home of its own)."""
-    from cnnlab.data import load_dataset
+    from cnnlab.data.datasets import load_dataset
 
     with data_home(tmp_path_factory.mktemp("sample-home")) as home:
         load_dataset("mnist-sample")
@@ -151,16 +152,18 @@ def finetuned_home(tmp_path_factory, tiny_run_home) -> FineTuned:
     absolute paths into this home, so it must stay as it is for the whole session)."""
     from drawing import digit_canvases
 
-    from cnnlab import jobs, teach
-    from cnnlab.preprocess import canvas_to_mnist
-    from cnnlab.store import FINISHED, RunStore
+    from cnnlab.data.preprocess import canvas_to_mnist
+    from cnnlab.runs.jobs import wait_for
+    from cnnlab.runs.store import FINISHED, RunStore
+    from cnnlab.train.drawings import add_drawing
+    from cnnlab.train.finetune import start_finetune
 
     home = copy_home(tiny_run_home.home, tmp_path_factory.mktemp("finetuned-home"))
     with data_home(home), RunStore() as store:
         canvases, labels = digit_canvases(3, seed=5)
         for canvas, label in zip(canvases, labels, strict=True):
-            teach.add_drawing("mnist-sample", canvas_to_mnist(canvas), label, 10, store)
-        tuned = jobs.wait_for(teach.start_finetune(tiny_run_home.run_id, store, epochs=2), timeout=240, store=store)
+            add_drawing("mnist-sample", canvas_to_mnist(canvas), label, 10, store)
+        tuned = wait_for(start_finetune(tiny_run_home.run_id, store, epochs=2), timeout=240, store=store)
         assert tuned.status == FINISHED, tuned.reason
     checkpoint(home)
     return FineTuned(home, tiny_run_home.run_id, tuned.id)
@@ -181,13 +184,13 @@ def finetuned(finetuned_home, cnnlab_home) -> FineTuned:
 @pytest.fixture
 def home_with_data(cnnlab_home, mnist_sample_cache) -> Iterator[Path]:
     """This test's fresh home with the MNIST sample already parsed in it; no worker outlives the test."""
-    from cnnlab import jobs
-    from cnnlab.store import RunStore
+    from cnnlab.runs.jobs import pid_alive
+    from cnnlab.runs.store import RunStore
 
     seed_sample(cnnlab_home, mnist_sample_cache)
     yield cnnlab_home
     with RunStore() as store:
         for run in store.list_runs(["running"]):
-            if run.pid and jobs.pid_alive(run.pid):
+            if run.pid and pid_alive(run.pid):
                 with contextlib.suppress(ProcessLookupError):  # it may end between the check and the kill
                     os.kill(run.pid, signal.SIGKILL)

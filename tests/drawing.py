@@ -54,7 +54,7 @@ def redraw(
 
 def digit_canvases(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:
     """Real MNIST test digits re-drawn as pen drawings on a 280x280 canvas (white on black), with labels."""
-    from cnnlab.data import load_dataset
+    from cnnlab.data.datasets import load_dataset
 
     ds = load_dataset("mnist-sample")
     rng = np.random.default_rng(seed)

@@ -14,19 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.analysis import analyze, check, conv_output, inspect_keras_file, localized, validate
-from cnnlab.architectures import (
-    DEFAULT_BUDGET,
-    PRESETS,
-    ArchSpec,
-    Budget,
-    LayerSpec,
-    SpecError,
-    layers_equal,
-    layers_to_table,
-    preset,
-    table_to_layers,
-)
+from cnnlab.arch.analysis import analyze, check, localized, validate
+from cnnlab.arch.atoms import conv_output
+from cnnlab.arch.kerasfile import inspect_keras_file
+from cnnlab.arch.presets import PRESETS, preset
+from cnnlab.arch.spec import DEFAULT_BUDGET, ArchSpec, Budget, LayerSpec, SpecError, layers_equal
+from cnnlab.arch.table import layers_to_table, table_to_layers
 from cnnlab.charts import architecture_diagram
 from conftest import ROOT
 
@@ -355,10 +348,10 @@ def test_cli_summary_options_spec_files_and_errors(tmp_path):
 def test_analysis_codegen_and_charts_never_import_tensorflow():
     code = (
         "import sys\n"
-        "from cnnlab.architectures import preset, PRESETS\n"
-        "from cnnlab.analysis import analyze\n"
+        "from cnnlab.arch.presets import preset, PRESETS\n"
+        "from cnnlab.arch.analysis import analyze\n"
         "from cnnlab.charts import architecture_diagram\n"
-        "from cnnlab.codegen import generate_script\n"
+        "from cnnlab.arch.codegen import generate_script\n"
         "for name in PRESETS:\n"
         "    spec = preset(name, (32, 32, 3), 10)\n"
         "    architecture_diagram(analyze(spec)); generate_script(spec, 'mnist-sample', 'functional')\n"

@@ -16,20 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.analysis import analyze, check, conv_output, mobilenet_v2_atoms, resnet50_atoms
-from cnnlab.architectures import (
-    PRESETS,
-    ArchSpec,
-    LayerSpec,
-    SpecError,
-    WeightsUnavailable,
-    build_model,
-    imagenet_weights_file,
-    imagenet_weights_status,
-    preset,
-    to_model_input,
-)
-from cnnlab.data import load_dataset
+from cnnlab.arch.analysis import analyze, check
+from cnnlab.arch.atoms import conv_output, mobilenet_v2_atoms, resnet50_atoms
+from cnnlab.arch.build import build_model, to_model_input
+from cnnlab.arch.presets import PRESETS, preset
+from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError, WeightsUnavailable
+from cnnlab.arch.weights import imagenet_weights_file, imagenet_weights_status
+from cnnlab.data.datasets import load_dataset
 from conftest import ROOT
 
 
@@ -227,8 +220,9 @@ def test_models_build_on_the_jax_backend():
         pytest.skip("JAX is not installed here")
     code = (
         "import numpy as np, keras\n"
-        "from cnnlab.architectures import preset, build_model\n"
-        "from cnnlab.analysis import check\n"
+        "from cnnlab.arch.presets import preset\n"
+        "from cnnlab.arch.build import build_model\n"
+        "from cnnlab.arch.analysis import check\n"
         "assert keras.backend.backend() == 'jax'\n"
         "import sys; assert 'tensorflow' not in sys.modules\n"
         "for name in ('lenet5', 'resnet_small', 'vgg_small', 'alexnet', 'transfer'):\n"

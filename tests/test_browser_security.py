@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
-from cnnlab import jobs
-from cnnlab.store import RunStore
+from cnnlab.runs import jobs
+from cnnlab.runs.store import RunStore
 
 pytestmark = pytest.mark.timeout(600)
 

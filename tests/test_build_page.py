@@ -7,8 +7,9 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
-from cnnlab.analysis import check
-from cnnlab.architectures import ArchSpec, LayerSpec, preset
+from cnnlab.arch.analysis import check
+from cnnlab.arch.presets import preset
+from cnnlab.arch.spec import ArchSpec, LayerSpec
 from cnnlab.i18n import t
 from conftest import APP_PATH, ROOT, open_app
 
@@ -135,7 +136,7 @@ def test_build_page_never_imports_tensorflow():
 
 
 def test_transfer_from_a_saved_run_is_offered_and_analysed(cnnlab_home):
-    from cnnlab.architectures import build_model  # imports Keras: only to write a real model file
+    from cnnlab.arch.build import build_model  # imports Keras: only to write a real model file
 
     run = cnnlab_home / "runs" / "20260101-lenet5"
     run.mkdir(parents=True)

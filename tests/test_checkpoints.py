@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import shutil
 
-from cnnlab.store import RunStore
-from cnnlab.training import Trainer, staged_best_path
+from cnnlab.runs.store import RunStore
+from cnnlab.train.checkpoints import staged_best_path
+from cnnlab.train.trainer import Trainer
 
 
 def _setup(tiny_run):

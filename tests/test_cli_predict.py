@@ -15,9 +15,10 @@ import pytest
 from drawing import digit_canvases
 from PIL import Image
 
-from cnnlab import cli, teach
-from cnnlab.inspection import predictor
-from cnnlab.store import RunStore
+from cnnlab import cli
+from cnnlab.inspection import prediction as teach
+from cnnlab.inspection.forward import predictor
+from cnnlab.runs.store import RunStore
 from conftest import ROOT
 
 pytestmark = pytest.mark.timeout(300)

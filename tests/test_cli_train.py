@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import jobs
-from cnnlab.store import RunStore
+from cnnlab.runs import jobs
+from cnnlab.runs.store import RunStore
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("home_with_data")]
 ROOT = Path(__file__).resolve().parents[1]

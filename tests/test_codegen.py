@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab.architectures import ArchSpec, LayerSpec, SpecError, build_model, preset
-from cnnlab.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
-from cnnlab.data import save_user_dataset
+from cnnlab.arch.build import build_model
+from cnnlab.arch.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
+from cnnlab.arch.presets import preset
+from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError
+from cnnlab.data.datasets import save_user_dataset
 from conftest import ROOT
 
 RUNNER = """

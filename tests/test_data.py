@@ -9,33 +9,36 @@ import sys
 import numpy as np
 import pytest
 
-from cnnlab import data
+from cnnlab import downloads
+from cnnlab.data import datasets
+from cnnlab.data.datasets import DatasetUnavailable, _read_idx, dataset_info, list_datasets, load_dataset, split
+from cnnlab.downloads import can_download
 
 
 @pytest.fixture(autouse=True)
 def no_system_datasets(monkeypatch, tmp_path):
     """Hide Debian's dataset-fashion-mnist so results do not depend on the machine."""
-    monkeypatch.setattr(data, "FASHION_DEBIAN_DIR", tmp_path / "no-such-dir")
+    monkeypatch.setattr(datasets, "FASHION_DEBIAN_DIR", tmp_path / "no-such-dir")
 
 
 def test_offline_registry_reports_unavailable_with_fix_and_does_not_hang(monkeypatch):
     def no_network(*args, **kwargs):
         raise AssertionError(f"the offline registry tried to connect to {args[0] if args else '?'}")
 
-    monkeypatch.setattr(data.socket, "create_connection", no_network)  # offline means no connection to wait on
-    data.can_download.cache_clear()
-    infos = {i.name: i for i in data.list_datasets()}
+    monkeypatch.setattr(downloads.socket, "create_connection", no_network)  # offline means no connection to wait on
+    can_download.cache_clear()
+    infos = {i.name: i for i in list_datasets()}
     assert infos["mnist-sample"].available
     for name in ("mnist", "fashion_mnist", "cifar10"):
         assert not infos[name].available
         assert "no network" in infos[name].reason
     assert "mnist.npz" in infos["mnist"].reason
-    with pytest.raises(data.DatasetUnavailable, match=r"mnist\.npz"):
-        data.load_dataset("mnist")
+    with pytest.raises(DatasetUnavailable, match=r"mnist\.npz"):
+        load_dataset("mnist")
 
 
 def test_mnist_sample_is_5000_balanced_real_digits():
-    ds = data.load_dataset("mnist-sample")
+    ds = load_dataset("mnist-sample")
     assert ds.image_shape == (28, 28, 1)
     assert ds.x_train.dtype == np.uint8 and ds.y_train.dtype == np.int64
     total = np.concatenate([ds.y_train, ds.y_val, ds.y_test])
@@ -48,18 +51,18 @@ def test_mnist_sample_is_5000_balanced_real_digits():
 
 
 def test_mnist_sample_is_cached_after_first_load(cnnlab_home):
-    data.load_dataset("mnist-sample")
+    load_dataset("mnist-sample")
     assert (cnnlab_home / "cache" / "mnist-sample.npz").is_file()
-    again = data.load_dataset("mnist-sample")
+    again = load_dataset("mnist-sample")
     assert len(again.y_train) == 3500
 
 
 def test_split_is_deterministic_stratified_and_disjoint():
     x = np.arange(1000).reshape(-1, 1, 1, 1)
     y = np.repeat(np.arange(10), 100)
-    a = data.split(x, y, seed=3, val_fraction=0.1, test_fraction=0.2)
-    b = data.split(x, y, seed=3, val_fraction=0.1, test_fraction=0.2)
-    c = data.split(x, y, seed=4, val_fraction=0.1, test_fraction=0.2)
+    a = split(x, y, seed=3, val_fraction=0.1, test_fraction=0.2)
+    b = split(x, y, seed=3, val_fraction=0.1, test_fraction=0.2)
+    c = split(x, y, seed=4, val_fraction=0.1, test_fraction=0.2)
     for u, v in zip(a, b, strict=True):
         assert np.array_equal(u, v)
     assert not np.array_equal(a[0], c[0])
@@ -68,7 +71,7 @@ def test_split_is_deterministic_stratified_and_disjoint():
     assert not (train & val or train & test or val & test)
     assert np.bincount(a[5]).tolist() == [20] * 10
     with pytest.raises(ValueError):
-        data.split(x, y, val_fraction=0.6, test_fraction=0.5)
+        split(x, y, val_fraction=0.6, test_fraction=0.5)
 
 
 def test_fake_mnist_in_keras_cache_is_used(tmp_path, monkeypatch):
@@ -83,9 +86,9 @@ def test_fake_mnist_in_keras_cache_is_used(tmp_path, monkeypatch):
         x_test=rng.integers(0, 256, (50, 28, 28), dtype=np.uint8),
         y_test=np.repeat(np.arange(10), 5).astype(np.uint8),
     )
-    info = data.dataset_info("mnist")
+    info = dataset_info("mnist")
     assert info.available and not info.reason
-    ds = data.load_dataset("mnist", val_fraction=0.1)
+    ds = load_dataset("mnist", val_fraction=0.1)
     assert ds.image_shape == (28, 28, 1)
     assert ds.counts() == {"train": 180, "validation": 20, "test": 50}
 
@@ -105,8 +108,8 @@ def test_fashion_mnist_from_idx_files(tmp_path, monkeypatch):
     idx(folder / "train-labels-idx1-ubyte.gz", np.repeat(np.arange(10), 10))
     idx(folder / "t10k-images-idx3-ubyte.gz", rng.integers(0, 256, (20, 28, 28)))
     idx(folder / "t10k-labels-idx1-ubyte.gz", np.repeat(np.arange(10), 2))
-    monkeypatch.setattr(data, "FASHION_DEBIAN_DIR", folder)
-    ds = data.load_dataset("fashion_mnist")
+    monkeypatch.setattr(datasets, "FASHION_DEBIAN_DIR", folder)
+    ds = load_dataset("fashion_mnist")
     assert ds.class_names[0] == "T-shirt/top"
     assert ds.counts()["test"] == 20 and ds.image_shape == (28, 28, 1)
 
@@ -114,8 +117,8 @@ def test_fashion_mnist_from_idx_files(tmp_path, monkeypatch):
 def test_truncated_idx_file_is_refused(tmp_path):
     path = tmp_path / "bad-idx1-ubyte"
     path.write_bytes(bytes([0, 0, 8, 1]) + (100).to_bytes(4, "big") + b"\x01" * 10)
-    with pytest.raises(data.DatasetUnavailable, match="truncated"):
-        data._read_idx(path)
+    with pytest.raises(DatasetUnavailable, match="truncated"):
+        _read_idx(path)
 
 
 def test_cli_datasets_json(cnnlab_home):
@@ -131,13 +134,3 @@ def test_cli_datasets_json(cnnlab_home):
     assert rows["mnist"]["available"] is False and "mnist.npz" in rows["mnist"]["reason"]
     assert set(sample) >= {"name", "available", "reason", "counts", "image_shape", "class_names", "source"}
 
-
-def test_engine_never_imports_streamlit():
-    from pathlib import Path
-
-    offenders = [
-        str(p)
-        for p in Path(data.__file__).parent.rglob("*.py")
-        if "import streamlit" in p.read_text() or "from streamlit" in p.read_text()
-    ]
-    assert offenders == []

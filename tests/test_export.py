@@ -10,7 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import export
-from cnnlab.store import RunStore
+from cnnlab.runs.files import run_model_path
+from cnnlab.runs.store import RunStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
 
@@ -19,7 +20,7 @@ def test_savedmodel_export_serves_the_same_predictions(tiny_run, tmp_path: Path)
     import keras
     import tensorflow as tf
 
-    from cnnlab.data import load_dataset
+    from cnnlab.data.datasets import load_dataset
 
     store = RunStore()
     result = export.export_savedmodel(store, tiny_run.run_id)
@@ -30,7 +31,7 @@ def test_savedmodel_export_serves_the_same_predictions(tiny_run, tmp_path: Path)
         z.extractall(tmp_path / "sm")
     served = tf.saved_model.load(str(tmp_path / "sm"))
     x = load_dataset("mnist-sample").x_test[:32].astype("float32") / 255.0
-    model = keras.saving.load_model(export.run_model_path(store, tiny_run.run_id), compile=False)
+    model = keras.saving.load_model(run_model_path(store, tiny_run.run_id), compile=False)
     np.testing.assert_allclose(np.asarray(served.serve(tf.constant(x))), model.predict(x, verbose=0), atol=1e-5)
 
 
@@ -53,8 +54,8 @@ def test_export_without_a_checkpoint_is_a_sentence(home_with_data) -> None:
 def _runs_page_downloads(run_id: str) -> None:
     """The Runs page's download and export block for one run, as the page draws it."""
     from cnnlab.i18n import translator
-    from cnnlab.store import RunStore
-    from pages import _runfiles
+    from cnnlab.runs.store import RunStore
+    from cnnlab.ui import runs as _runfiles
 
     store = RunStore()
     _runfiles.run_downloads(store.get_run(run_id), store, translator("en"), lambda action: True)

@@ -24,9 +24,10 @@ from streamlit.testing.v1 import AppTest
 from test_jobs import assert_complete_epochs
 from test_store import WRITER
 
-from cnnlab import jobs
-from cnnlab.store import RunStore
-from cnnlab.training import ConfigError
+from cnnlab.runs.jobs import pid_alive, reconcile, resume_run, set_max_running, wait_for
+from cnnlab.runs.store import RunStore
+from cnnlab.train.config import ConfigError
+from cnnlab.train.launch import start_run
 from conftest import APP_PATH
 
 pytestmark = pytest.mark.timeout(600)
@@ -100,7 +101,7 @@ class KillSequence:
         """Wait for a randomly chosen moment of `kind`, freeze the worker, check the moment, SIGKILL it."""
         run = self.store.get_run(self.run_id)
         pid, done = run.pid, run.epochs_done
-        assert run.status == "running" and pid and jobs.pid_alive(pid), f"no live worker {run} {self.tag()}"
+        assert run.status == "running" and pid and pid_alive(pid), f"no live worker {run} {self.tag()}"
         target = self.rng.randint(done + 1, min(done + 2, EPOCHS))
         note = kind
         if kind == "start":  # while the worker is still starting up: claim, imports, data, model
@@ -137,9 +138,9 @@ class KillSequence:
             note = f"commit/e{target}+{delay:.2f}s"
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 60
-        while jobs.pid_alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert not jobs.pid_alive(pid), f"worker {pid} survived SIGKILL {self.tag()}"
+        assert not pid_alive(pid), f"worker {pid} survived SIGKILL {self.tag()}"
         after = self.store.get_run(self.run_id)
         self.log.append(f"{note} (epochs_done {done}->{after.epochs_done})")
         if kind == "save":  # the process really died mid-save: its temporary file is still there
@@ -181,20 +182,20 @@ def test_repeated_sigkill_at_random_moments_then_resume(home_with_data: Path) ->
     loader = threading.Thread(target=importlib.import_module, args=("keras",), daemon=True)
     loader.start()
     store = RunStore()
-    run_id = jobs.start_run({**KILL_CFG, "seed": seed % 1000})
+    run_id = start_run({**KILL_CFG, "seed": seed % 1000})
     seq = KillSequence(seed, store, run_id)
     for attempt, kind in enumerate(kinds, start=1):
         seq.kill(kind)
-        result = jobs.reconcile(store)
+        result = reconcile(store)
         assert run_id in result.interrupted, seq.tag()
         run = store.get_run(run_id)
         assert run.status == "interrupted" and "ended unexpectedly" in run.reason, (run.reason, seq.tag())
         assert run.attempts == attempt, seq.tag()
         assert_store_points_at_complete_files(store, run_id, seq.tag())
         old_pid = run.pid
-        resumed = jobs.resume_run(run_id, store=store)
+        resumed = resume_run(run_id, store=store)
         assert resumed.status == "running" and resumed.pid and resumed.pid != old_pid, (resumed, seq.tag())
-    run = jobs.wait_for(run_id, timeout=300, store=store)
+    run = wait_for(run_id, timeout=300, store=store)
     tag = seq.tag()
     assert run.status == "finished", (run.reason, tag)
     assert run.attempts == len(kinds) + 1 and run.epochs_done == EPOCHS, (run, tag)
@@ -238,8 +239,8 @@ def test_resume_clears_half_written_files_of_dead_workers_only(cnnlab_home: Path
     # the queue is full (a run trains on another machine), so resuming queues the run without starting a worker
     busy = store.create_run(name="elsewhere", arch={}, dataset="mnist-sample", config={})
     store.update_run(busy, status="running", pid=1, host="another-machine", heartbeat=time.time())
-    jobs.set_max_running(1, store)
-    assert jobs.resume_run(rid, store=store).status == "queued"
+    set_max_running(1, store)
+    assert resume_run(rid, store=store).status == "queued"
     assert [p for p in orphans if p.exists()] == []
     assert all(p.exists() for p in keep)
 
@@ -302,7 +303,7 @@ def _layers(*specs: tuple[str, dict]) -> dict:
 def test_architecture_that_shrinks_the_image_to_nothing_is_refused(arch: dict, layer: str) -> None:
     """28 -> 14 -> 7 -> 3 -> 1 -> nothing: refused before any process, naming the layer and the fix."""
     with pytest.raises(ConfigError) as info:
-        jobs.start_run({"arch": arch, "epochs": 1})
+        start_run({"arch": arch, "epochs": 1})
     text = str(info.value)
     assert "does not fit the data" in text and layer in text and "output would be empty" in text, text
     assert "padding='same'" in text, text
@@ -338,5 +339,5 @@ def test_demo_mode_train_page_refuses_without_the_password(monkeypatch, home_wit
     with contextlib.suppress(ProcessLookupError):  # its training is not what this test is about: end it
         os.kill(runs[0].pid, signal.SIGKILL)
     deadline = time.monotonic() + 60
-    while jobs.pid_alive(runs[0].pid) and time.monotonic() < deadline:
+    while pid_alive(runs[0].pid) and time.monotonic() < deadline:
         time.sleep(0.05)

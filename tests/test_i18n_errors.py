@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import training
+from cnnlab.archives import IngestError, ZipLimits, safe_zip_members
+from cnnlab.data.images import ImageError, load_image
+from cnnlab.data.ingest import ingest_npz, ingest_zip
 from cnnlab.i18n import CATALOGUE, errors, explain, t
-from cnnlab.images import ImageError, load_image
-from cnnlab.ingest import IngestError, ZipLimits, ingest_npz, ingest_zip, safe_zip_members
+from cnnlab.train import config as training
 from conftest import open_app
 from tests import hostile
 from tests.test_ingest import HOSTILE_ENTRIES, _hostile_zip
@@ -119,7 +120,7 @@ def image_messages(tmp_path: Path) -> list[str]:
     out.append(_refusal(load_image, tmp_path / "missing.png", error=ImageError))
     out.append(_refusal(load_image, io.StringIO("text"), error=ImageError))
     out.append(_refusal(load_image, hostile.png_bomb(20_000, 20_000), error=ImageError, max_pixels=10**9))
-    from cnnlab.preprocess import NothingToRecognise, canvas_to_mnist
+    from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist
 
     out.append(_refusal(canvas_to_mnist, np.zeros((280, 280), np.uint8), error=NothingToRecognise))
     dot = np.zeros((280, 280), np.uint8)
@@ -243,7 +244,8 @@ def model_messages(tmp_path: Path) -> list[str]:
     import h5py
     import keras
 
-    from cnnlab.architectures import build_model, preset
+    from cnnlab.arch.build import build_model
+    from cnnlab.arch.presets import preset
     from cnnlab.modelfiles import ModelFileError, ModelLimits, check_model_bytes, load_model_file
     from tests.test_modelfiles import rewrite_keras_config
 
@@ -307,7 +309,7 @@ def model_messages(tmp_path: Path) -> list[str]:
 
 
 def training_messages(tmp_path: Path) -> list[str]:
-    from cnnlab.training import ConfigError, TrainConfig, prepare
+    from cnnlab.train.config import ConfigError, TrainConfig, prepare
 
     bad = TrainConfig(
         epochs=0,
@@ -356,38 +358,43 @@ def training_messages(tmp_path: Path) -> list[str]:
 
 
 def spec_messages() -> list[str]:
-    from cnnlab import architectures as arch
-    from cnnlab.analysis import check
+    from cnnlab.arch import presets
+    from cnnlab.arch import spec as spec_
+    from cnnlab.arch.analysis import check
+    from cnnlab.arch.transfer import adapter_weights
+    from cnnlab.arch.weights import imagenet_weights_file
 
     def refused(fn, *args, **kw) -> str:
-        return _refusal(fn, *args, error=arch.SpecError, **kw)
+        return _refusal(fn, *args, error=spec_.SpecError, **kw)
 
-    lenet = arch.preset("lenet5")
+    lenet = presets.preset("lenet5")
     return [
-        refused(arch.ArchSpec.from_json, "{"),
-        refused(arch.ArchSpec.from_dict, {"name": "x"}),
-        refused(arch.preset, "resnet9000"),
-        refused(arch.preset, "lenet5", flavour="retro"),
-        refused(arch.preset, "lenet5", depth=3),
-        refused(arch.preset, "simple_cnn", depth=3),
-        refused(arch.preset, "alexnet", variant="huge"),
-        refused(arch.preset, "alexnet", width=9.0),
-        refused(arch.preset, "vgg_small", blocks=9),
-        refused(arch.preset, "transfer", mode="freeze"),
-        refused(arch.preset, "transfer", base="vgg16"),
-        refused(arch.preset, "transfer", weights="random"),
-        refused(arch.preset, "transfer", base="run"),
-        refused(arch.imagenet_weights_file, "vgg16"),
-        refused(arch.adapter_weights, "mobilenet_v2", 2, 3),
-        refused(check, lenet.with_layers([arch.LayerSpec("Conv2D", {"filters": 8, "kernel_size": 99})])),
-        refused(check, lenet.with_layers([arch.LayerSpec("Dense", {"units": 0}), arch.LayerSpec("Flatten")])),
+        refused(spec_.ArchSpec.from_json, "{"),
+        refused(spec_.ArchSpec.from_dict, {"name": "x"}),
+        refused(presets.preset, "resnet9000"),
+        refused(presets.preset, "lenet5", flavour="retro"),
+        refused(presets.preset, "lenet5", depth=3),
+        refused(presets.preset, "simple_cnn", depth=3),
+        refused(presets.preset, "alexnet", variant="huge"),
+        refused(presets.preset, "alexnet", width=9.0),
+        refused(presets.preset, "vgg_small", blocks=9),
+        refused(presets.preset, "transfer", mode="freeze"),
+        refused(presets.preset, "transfer", base="vgg16"),
+        refused(presets.preset, "transfer", weights="random"),
+        refused(presets.preset, "transfer", base="run"),
+        refused(imagenet_weights_file, "vgg16"),
+        refused(adapter_weights, "mobilenet_v2", 2, 3),
+        refused(check, lenet.with_layers([spec_.LayerSpec("Conv2D", {"filters": 8, "kernel_size": 99})])),
+        refused(check, lenet.with_layers([spec_.LayerSpec("Dense", {"units": 0}), spec_.LayerSpec("Flatten")])),
         refused(check, lenet.with_layers([])),
     ]
 
 
 def job_messages() -> list[str]:
-    from cnnlab import demo, export, jobs
-    from cnnlab.store import RunStore
+    from cnnlab import demo
+    from cnnlab.runs import files as files_
+    from cnnlab.runs import jobs
+    from cnnlab.runs.store import RunStore
 
     store = RunStore()
     done = store.create_run(name="done", arch={}, dataset="mnist-sample", config={})
@@ -400,18 +407,19 @@ def job_messages() -> list[str]:
         _refusal(jobs.resume_run, done, store, error=jobs.JobError),
         _refusal(jobs.resume_run, running, store, error=jobs.JobError),
         _refusal(jobs.delete_run, running, store, error=jobs.JobError),
-        _refusal(export.run_model_path, store, done, error=export.ExportError),
+        _refusal(files_.run_model_path, store, done, error=files_.ModelMissing),
     ]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CNNLAB_DEMO", "1")
         out.append(_refusal(quota.spend_upload, 10, error=demo.LimitReached))
         out.append(_refusal(demo.SessionQuota(max_upload_bytes=2**20).spend_upload, 2**30, error=demo.LimitReached))
-    from cnnlab import teach
+    from cnnlab.inspection.prediction import image_for_model
+    from cnnlab.train.drawings import TeachError, add_drawing, remove_drawing
 
-    out.append(_refusal(teach.add_drawing, "mnist-sample", np.zeros((28, 28)), 3, 10, store, error=teach.TeachError))
-    out.append(_refusal(teach.add_drawing, "mnist-sample", np.ones((28, 28)), 12, 10, store, error=teach.TeachError))
-    out.append(_refusal(teach.remove_drawing, "mnist-sample", 4, store, error=teach.TeachError))
-    out.append(_refusal(teach.image_for_model, b"", (32, 32, 2), error=teach.TeachError))
+    out.append(_refusal(add_drawing, "mnist-sample", np.zeros((28, 28)), 3, 10, store, error=TeachError))
+    out.append(_refusal(add_drawing, "mnist-sample", np.ones((28, 28)), 12, 10, store, error=TeachError))
+    out.append(_refusal(remove_drawing, "mnist-sample", 4, store, error=TeachError))
+    out.append(_refusal(image_for_model, b"", (32, 32, 2), error=TeachError))
     never = store.create_run(name="never", arch={}, dataset="mnist-sample", config={})
     store.update_run(never, status="running", heartbeat=0)
     silent = store.create_run(name="silent", arch={}, dataset="mnist-sample", config={})

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageFile
 
-from cnnlab.images import ALLOWED_FORMATS, ImageError, load_image, sniff_format
+from cnnlab.data.images import ALLOWED_FORMATS, ImageError, load_image, sniff_format
 from tests import hostile
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,18 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from cnnlab import data as datamod
-from cnnlab.ingest import (
-    IngestError,
-    IngestReport,
-    ZipLimits,
-    ingest_npz,
-    ingest_zip,
-    natural_key,
-    open_zip,
-    safe_zip_members,
-    validate_name,
-)
+from cnnlab.archives import IngestError, ZipLimits, natural_key, open_zip, safe_zip_members
+from cnnlab.data import datasets as datamod
+from cnnlab.data.ingest import IngestReport, ingest_npz, ingest_zip, validate_name
 from tests import hostile
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -431,7 +422,7 @@ def test_modules_stay_free_of_tensorflow_and_streamlit() -> None:
     import sys
 
     code = (
-        "import sys, cnnlab.images, cnnlab.ingest; "
+        "import sys, cnnlab.data.images, cnnlab.data.ingest; "
         "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}

@@ -13,10 +13,11 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import inspection
-from cnnlab.data import load_dataset
+from cnnlab.data.datasets import load_dataset
 from cnnlab.i18n import t as tr
-from cnnlab.store import RunStore
+from cnnlab.imaging import diverging, enlarge, mosaic
+from cnnlab.inspection.forward import InspectionError
+from cnnlab.runs.store import RunStore
 from conftest import ROOT, open_app
 
 TABS = ("fm", "filters", "cam", "step", "eval", "emb")
@@ -167,7 +168,7 @@ def test_chinese(tiny_run):
 
 
 def _model_bytes(run_id: str) -> bytes:
-    from cnnlab.export import run_model_path
+    from cnnlab.runs.files import run_model_path
 
     with RunStore() as store:
         return run_model_path(store, run_id).read_bytes()
@@ -205,12 +206,12 @@ def test_model_upload_is_locked_in_demo_mode(tiny_run, monkeypatch):
 
 def test_picture_helpers():
     tiles = np.stack([np.full((2, 3), v, np.float32) for v in (0.0, 0.5, 1.0)])
-    grid = inspection.mosaic(tiles, columns=2, gap=1, fill=-1)
+    grid = mosaic(tiles, columns=2, gap=1, fill=-1)
     assert grid.shape == (5, 7) and grid[0, 0] == 0.0 and grid[0, 4] == 0.5 and grid[3, 0] == 1.0
     assert grid[2, 0] == -1 and grid[0, 3] == -1  # the gaps
-    rgb = inspection.diverging(np.array([0.0, 0.5, 1.0, np.nan]))
+    rgb = diverging(np.array([0.0, 0.5, 1.0, np.nan]))
     assert tuple(rgb[1]) == (255, 255, 255)  # zero weight is white
     assert rgb[0][2] > rgb[0][0] and rgb[2][0] > rgb[2][2]  # negative blue, positive red
-    assert inspection.enlarge(np.zeros((28, 28), np.uint8), 200).shape == (196, 196)  # whole-number, crisp
-    with pytest.raises(inspection.InspectionError):
-        inspection.mosaic(np.zeros((0, 2, 2)))
+    assert enlarge(np.zeros((28, 28), np.uint8), 200).shape == (196, 196)  # whole-number, crisp
+    with pytest.raises(InspectionError):
+        mosaic(np.zeros((0, 2, 2)))

@@ -20,8 +20,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab.store import RunStore
-from cnnlab.training import Live, TrainConfig, Trainer, prepare
+from cnnlab.runs.store import RunStore
+from cnnlab.train.config import TrainConfig, prepare
+from cnnlab.train.live import Live
+from cnnlab.train.trainer import Trainer
 from conftest import ROOT, seed_sample
 
 pytestmark = pytest.mark.timeout(300)
@@ -55,9 +57,9 @@ TINY = {
 
 JAX_SCRIPT = """
 import contextlib, io, json, sys
-from cnnlab.store import RunStore
-from cnnlab.training import prepare
-from cnnlab.worker import run_worker
+from cnnlab.runs.store import RunStore
+from cnnlab.train.config import prepare
+from cnnlab.train.worker import run_worker
 
 store = RunStore()
 cfg = prepare(json.loads(sys.argv[1]))
@@ -73,8 +75,10 @@ out = {"status": run.status, "reason": run.reason, "final": run.final_metrics, "
        "log": log.getvalue()}
 if run.status == "finished":
     import keras
-    from cnnlab.data import load_dataset
-    from cnnlab.inspection import feature_maps, grad_cam, predictor
+    from cnnlab.data.datasets import load_dataset
+    from cnnlab.inspection.attribution import grad_cam
+    from cnnlab.inspection.features import feature_maps
+    from cnnlab.inspection.forward import predictor
 
     model = keras.saving.load_model(run.best_model, compile=False, safe_mode=True)
     ds = load_dataset("mnist-sample", seed=0, val_fraction=0.1)
@@ -158,11 +162,11 @@ def _trainer(home: Path, cache: Path, **overrides) -> tuple[RunStore, Trainer]:
 def test_array_batches_shuffle_per_epoch_reproducibly(cnnlab_home: Path, mnist_sample_cache) -> None:
     """The pipeline JAX trains from (run here on this process' backend): every image once per epoch, a new
     order each epoch that the seed and the epoch fix, pixels in [0, 1], one-hot labels for label smoothing."""
-    from cnnlab.training import _batches_class
+    from cnnlab.train.pipeline import ArrayBatches
 
     _, trainer = _trainer(cnnlab_home, mnist_sample_cache, max_train_samples=100, batch_size=32)
     trainer.load_data()
-    batches = _batches_class()(trainer, initial_epoch=0)
+    batches = ArrayBatches(trainer, initial_epoch=0)
     assert len(batches) == 4  # 32 + 32 + 32 + 4
 
     def epoch(e: int) -> tuple[np.ndarray, list]:
@@ -191,7 +195,9 @@ def test_mixed_precision_trains_a_tiny_run_on_cpu(cnnlab_home: Path, mnist_sampl
     a checkpoint that loads and predicts with the policy back at float32."""
     import keras
 
-    from cnnlab.inspection import feature_maps, grad_cam, predictor
+    from cnnlab.inspection.attribution import grad_cam
+    from cnnlab.inspection.features import feature_maps
+    from cnnlab.inspection.forward import predictor
 
     store, trainer = _trainer(cnnlab_home, mnist_sample_cache, mixed_precision=True, kernel_snapshots=False)
     try:

@@ -13,9 +13,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import jobs
-from cnnlab.store import RunStore
-from cnnlab.training import ConfigError
+from cnnlab.runs.jobs import (
+    LAUNCH_GRACE_S,
+    JobError,
+    delete_run,
+    pid_alive,
+    reconcile,
+    resume_run,
+    set_max_running,
+    stop_run,
+    wait_for,
+)
+from cnnlab.runs.store import RunStore
+from cnnlab.train.config import ConfigError
+from cnnlab.train.launch import start_run
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("home_with_data")]
 
@@ -49,7 +60,7 @@ def assert_complete_epochs(store: RunStore, run_id: str, epochs: int) -> None:
 def test_sigkill_mid_epoch_then_resume_gives_complete_metrics() -> None:
     store = RunStore()
     cfg = {**SMALL, "epochs": 3, "max_train_samples": 512, "batch_size": 16, "batch_metrics_every": 0.05}
-    run_id = jobs.start_run(cfg)
+    run_id = start_run(cfg)
 
     def mid_epoch():  # some epoch committed, and the next one under way
         r = store.get_run(run_id)
@@ -59,15 +70,15 @@ def test_sigkill_mid_epoch_then_resume_gives_complete_metrics() -> None:
     run = wait_until(mid_epoch)
     killed_in = run.epochs_done + 1
     os.kill(run.pid, signal.SIGKILL)
-    wait_until(lambda: not jobs.pid_alive(run.pid))
-    result = jobs.reconcile(store)
+    wait_until(lambda: not pid_alive(run.pid))
+    result = reconcile(store)
     assert run_id in result.interrupted
     run = store.get_run(run_id)
     assert run.status == "interrupted" and "ended unexpectedly" in run.reason
     assert any(m.epoch == killed_in for m in store.metrics(run_id, scope="batch"))  # the partial epoch's rows
-    resumed = jobs.resume_run(run_id)
+    resumed = resume_run(run_id)
     assert resumed.status == "running" and resumed.pid != run.pid
-    run = jobs.wait_for(run_id, timeout=240)
+    run = wait_for(run_id, timeout=240)
     assert run.status == "finished", run.reason
     assert run.attempts == 2 and run.epochs_done == 3
     assert_complete_epochs(store, run_id, 3)
@@ -80,8 +91,8 @@ def test_sigkill_mid_epoch_then_resume_gives_complete_metrics() -> None:
 def test_a_diverging_run_fails_and_keeps_no_bad_weights() -> None:
     cfg = {**SMALL, "epochs": 2, "optimizer": "sgd", "learning_rate": 10.0, "momentum": 0.99, "schedule": "constant"}
     cfg["augmentation"] = {}
-    run_id = jobs.start_run(cfg)
-    run = jobs.wait_for(run_id, timeout=240)
+    run_id = start_run(cfg)
+    run = wait_for(run_id, timeout=240)
     assert run.status == "failed"
     assert run.reason.startswith("diverged") and "learning rate" in run.reason
     assert run.final_metrics["epochs_done"] == run.epochs_done
@@ -98,10 +109,10 @@ def test_a_diverging_run_fails_and_keeps_no_bad_weights() -> None:
 @pytest.mark.slow
 def test_queued_runs_start_when_a_slot_frees() -> None:
     store = RunStore()
-    jobs.set_max_running(1, store)
-    first, second, dropped = (jobs.start_run({**SMALL, "max_train_samples": 128, "seed": i}) for i in range(3))
+    set_max_running(1, store)
+    first, second, dropped = (start_run({**SMALL, "max_train_samples": 128, "seed": i}) for i in range(3))
     assert [store.get_run(i).status for i in (first, second, dropped)] == ["running", "queued", "queued"]
-    assert jobs.stop_run(dropped).status == "stopped"  # a queued run stops without ever starting
+    assert stop_run(dropped).status == "stopped"  # a queued run stops without ever starting
     # nobody reconciles from here on: the finishing worker starts the next queued run itself
     wait_until(lambda: store.get_run(second).status == "finished", timeout=280, poll=0.2)
     a, b = store.get_run(first), store.get_run(second)
@@ -113,13 +124,13 @@ def test_queued_runs_start_when_a_slot_frees() -> None:
 def test_invalid_configs_are_refused_before_any_process() -> None:
     store = RunStore()
     with pytest.raises(ConfigError) as info:
-        jobs.start_run({"epochs": 0, "learning_rate": -1, "optimizer": "adagrad"})
+        start_run({"epochs": 0, "learning_rate": -1, "optimizer": "adagrad"})
     text = str(info.value)
     assert "epochs" in text and "learning_rate" in text and "optimizer must be one of" in text
     with pytest.raises(ConfigError, match="unknown dataset"):
-        jobs.start_run({"dataset": "imagenet"})
+        start_run({"dataset": "imagenet"})
     with pytest.raises(ConfigError, match="unknown setting"):
-        jobs.start_run({"epoch": 3})
+        start_run({"epoch": 3})
     too_deep = {
         "name": "deep",
         "input_shape": [28, 28, 1],
@@ -127,12 +138,12 @@ def test_invalid_configs_are_refused_before_any_process() -> None:
         "layers": [{"type": "Conv2D", "params": {"filters": 8, "kernel_size": 9}}] * 4 + [{"type": "Flatten"}],
     }
     with pytest.raises(ConfigError, match="does not fit the data"):
-        jobs.start_run({"arch": too_deep})
+        start_run({"arch": too_deep})
     cifar_shaped = {**too_deep, "input_shape": [32, 32, 3], "layers": [{"type": "Flatten"}]}
     with pytest.raises(ConfigError, match="takes 32x32x3 images"):
-        jobs.start_run({"arch": cifar_shaped})
+        start_run({"arch": cifar_shaped})
     with pytest.raises(ConfigError, match="larger than the 100 training images"):
-        jobs.start_run({"max_train_samples": 100, "batch_size": 128})
+        start_run({"max_train_samples": 100, "batch_size": 128})
     assert store.list_runs() == []  # nothing queued, nothing launched
 
 
@@ -140,11 +151,11 @@ def test_resume_and_delete_rules(home_with_data: Path) -> None:
     store = RunStore()
     rid = store.create_run(name="done", arch={"name": "x"}, dataset="mnist-sample", config={})
     store.update_run(rid, status="finished")
-    with pytest.raises(jobs.JobError, match="only stopped or interrupted"):
-        jobs.resume_run(rid)
+    with pytest.raises(JobError, match="only stopped or interrupted"):
+        resume_run(rid)
     store.run_dir(rid).mkdir(parents=True)
     (store.run_dir(rid) / "best.keras").write_bytes(b"x")
-    jobs.delete_run(rid)
+    delete_run(rid)
     assert not store.run_dir(rid).exists() and store.list_runs() == []
 
 
@@ -152,7 +163,8 @@ def test_resume_and_delete_rules(home_with_data: Path) -> None:
 def test_fine_tune_from_a_run_with_extra_data(home_with_data: Path) -> None:
     import keras
 
-    from cnnlab.architectures import build_model, preset
+    from cnnlab.arch.build import build_model
+    from cnnlab.arch.presets import preset
 
     store = RunStore()
     spec = preset("lenet5")
@@ -166,12 +178,12 @@ def test_fine_tune_from_a_run_with_extra_data(home_with_data: Path) -> None:
     extra = home_with_data / "extra.npz"
     rng = np.random.default_rng(0)
     np.savez(extra, x=rng.integers(0, 255, (40, 28, 28, 1), dtype=np.uint8), y=np.full(40, 7, dtype=np.int64))
-    child_id = jobs.start_run(
+    child_id = start_run(
         {**SMALL, "max_train_samples": 128, "init_model_path": str(model_path), "extra_data": str(extra)}
     )
     child = store.get_run(child_id)
     assert child.parent == parent and child.arch == spec.to_dict()  # the architecture comes from the parent
-    child = jobs.wait_for(child_id, timeout=240)
+    child = wait_for(child_id, timeout=240)
     assert child.status == "finished", child.reason
     assert child.progress["steps_per_epoch"] == int(np.ceil((128 + 40) / 32))  # extra images were trained on
     tuned = keras.saving.load_model(child.best_model)
@@ -180,9 +192,9 @@ def test_fine_tune_from_a_run_with_extra_data(home_with_data: Path) -> None:
     bad = home_with_data / "bad.npz"
     np.savez(bad, x=np.zeros((3, 32, 32, 3), np.uint8), y=np.zeros(3, np.int64))
     with pytest.raises(ConfigError, match="extra_data must hold x of shape"):
-        jobs.start_run({**SMALL, "extra_data": str(bad)})
+        start_run({**SMALL, "extra_data": str(bad)})
     with pytest.raises(ConfigError, match="give the architecture"):
-        jobs.start_run({**SMALL, "init_model_path": str(extra)})
+        start_run({**SMALL, "init_model_path": str(extra)})
 
 
 def test_dead_or_silent_workers_are_marked_interrupted(monkeypatch) -> None:
@@ -190,7 +202,7 @@ def test_dead_or_silent_workers_are_marked_interrupted(monkeypatch) -> None:
     store = RunStore()
     now = time.time()
     never = store.create_run(name="never", arch={}, dataset="mnist-sample", config={})
-    store.update_run(never, status="running", heartbeat=now - jobs.LAUNCH_GRACE_S - 1)
+    store.update_run(never, status="running", heartbeat=now - LAUNCH_GRACE_S - 1)
     dead = store.create_run(name="dead", arch={}, dataset="mnist-sample", config={})
     corpse = subprocess.Popen([sys.executable, "-c", "pass"])
     corpse.wait()
@@ -199,7 +211,7 @@ def test_dead_or_silent_workers_are_marked_interrupted(monkeypatch) -> None:
     store.update_run(silent, status="running", pid=12345, host="another-machine", heartbeat=now - 31)
     alive = store.create_run(name="alive", arch={}, dataset="mnist-sample", config={})
     store.update_run(alive, status="running", pid=12345, host="another-machine", heartbeat=now)
-    result = jobs.reconcile(store)
+    result = reconcile(store)
     assert sorted(result.interrupted) == sorted([never, dead, silent])
     reasons = {r.name: r.reason for r in store.list_runs(["interrupted"])}
     assert "never started" in reasons["never"]
@@ -208,7 +220,7 @@ def test_dead_or_silent_workers_are_marked_interrupted(monkeypatch) -> None:
     assert store.get_run(alive).status == "running"
     monkeypatch.setenv("CNNLAB_STALE_AFTER", "0.5")
     time.sleep(0.6)
-    assert jobs.reconcile(store).interrupted == [alive]
+    assert reconcile(store).interrupted == [alive]
 
 
 def test_out_of_memory_is_refused_or_reported(home_with_data: Path) -> None:
@@ -220,7 +232,7 @@ def test_out_of_memory_is_refused_or_reported(home_with_data: Path) -> None:
         + [{"type": "GlobalAveragePooling2D"}],
     }
     with pytest.raises(ConfigError, match=r"out of memory: .* needs about .* GiB"):
-        jobs.start_run({"arch": wide, "batch_size": 3000})
+        start_run({"arch": wide, "batch_size": 3000})
     # a worker that died allocating memory is reported as failed: out of memory, not merely interrupted
     store = RunStore()
     rid = store.create_run(name="oom", arch={}, dataset="mnist-sample", config={})
@@ -232,6 +244,6 @@ def test_out_of_memory_is_refused_or_reported(home_with_data: Path) -> None:
         f"10:00:00 worker {corpse.pid} starts run {rid} (attempt 1)\nterminate called after throwing an instance"
         " of 'std::bad_alloc'\n"
     )
-    jobs.reconcile(store)
+    reconcile(store)
     run = store.get_run(rid)
     assert run.status == "failed" and run.reason.startswith("out of memory")

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnlab.architectures import build_model, preset
+from cnnlab.arch.build import build_model
+from cnnlab.arch.presets import preset
 from cnnlab.modelfiles import ModelFileError, ModelLimits, check_model_bytes, load_model_file, sniff_model_format
 
 

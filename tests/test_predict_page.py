@@ -18,12 +18,17 @@ from drawing import digit_canvases
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnlab import demo, jobs, teach
-from cnnlab import store as rs
-from cnnlab.inspection import predictor
-from cnnlab.preprocess import canvas_to_mnist
-from cnnlab.store import RunStore
-from cnnlab.training import TrainConfig
+from cnnlab import demo
+from cnnlab.data.preprocess import canvas_to_mnist
+from cnnlab.inspection.forward import predictor
+from cnnlab.inspection.photos import PHOTO_CLASSES, PHOTO_WEIGHTS, photo_status
+from cnnlab.inspection.prediction import image_for_model, top_k
+from cnnlab.runs import jobs
+from cnnlab.runs import store as rs
+from cnnlab.runs.store import RunStore
+from cnnlab.train import drawings as drawings_
+from cnnlab.train.config import TrainConfig
+from cnnlab.train.finetune import finetune_drawings
 from conftest import open_app
 
 pytestmark = pytest.mark.timeout(300)
@@ -103,13 +108,13 @@ def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(finetuned):
     _, base, _ = finetuned
     canvas = digit_canvases(2, seed=12)[0][1]
     at = open_predict(canvas=canvas, run_id=base)
-    before = len(teach.load_drawings("mnist-sample"))
+    before = len(drawings_.load_drawings("mnist-sample"))
     at.selectbox(key="predict_label").set_value(4).run()
     at.button(key="predict_add").click().run()
     assert not at.exception
-    drawings = teach.load_drawings("mnist-sample")
+    drawings = drawings_.load_drawings("mnist-sample")
     assert len(drawings) == before + 1 and drawings.y[-1] == 4
-    np.testing.assert_array_equal(drawings.x[-1][..., 0], teach.to_uint8(canvas_to_mnist(canvas))[..., 0])
+    np.testing.assert_array_equal(drawings.x[-1][..., 0], drawings_.to_uint8(canvas_to_mnist(canvas))[..., 0])
     assert at.session_state["predict_canvas_n"] == 1  # a fresh canvas for the next drawing
     assert any("Saved as “4”" in s.value for s in at.success)
     assert any(f"My drawings ({before + 1})" in h.value for h in at.subheader)
@@ -120,7 +125,7 @@ def test_teaching_saves_the_drawing_and_fine_tunes_a_new_run(finetuned):
     try:
         run = RunStore().get_run(new)
         assert run.parent == base and run.name == "tiny lenet + my drawings"
-        assert teach.finetune_drawings(run)[1].tolist() == drawings.y.tolist()
+        assert finetune_drawings(run)[1].tolist() == drawings.y.tolist()
         assert any("in the background" in m.value for m in at.markdown)
     finally:
         end_run(new)
@@ -155,8 +160,8 @@ def test_uploads_predict_good_files_and_give_each_bad_file_its_own_error(finetun
     assert any("blank.png: nothing to recognise" in e for e in errors)
     captions = image_captions(at)
     assert "digit.jpg" in captions and "digit-again.webp" in captions
-    probs = predictor(model_of(base)).predict_one(teach.image_for_model(good, (28, 28, 1)))
-    expected = teach.top_k(probs, "0123456789")
+    probs = predictor(model_of(base)).predict_one(image_for_model(good, (28, 28, 1)))
+    expected = top_k(probs, "0123456789")
     tops = [m.value for m in at.markdown if " · " in m.value]
     assert len(tops) == 2 and tops[0].startswith(f"**{expected[0][1]}**")
     assert len(tops[0].split("\n")) == 3  # top-3
@@ -188,8 +193,8 @@ def test_demo_mode_locks_fine_tuning(finetuned, monkeypatch):
 def test_photos_tab_says_how_to_enable_mobilenet_offline(finetuned):
     at = open_predict(run_id=finetuned.base)
     message = next(i.value for i in at.info if "Photo recognition is off" in i.value)
-    assert teach.PHOTO_WEIGHTS in message and teach.PHOTO_CLASSES in message
-    assert str(teach.photo_status().folder) in message
+    assert PHOTO_WEIGHTS in message and PHOTO_CLASSES in message
+    assert str(photo_status().folder) in message
 
 
 def test_predict_page_in_chinese(finetuned):

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from drawing import redraw
 
-from cnnlab import data
-from cnnlab.preprocess import CENTRE, NothingToRecognise, canvas_to_mnist, preprocess_steps
+from cnnlab.data import datasets as data
+from cnnlab.data.preprocess import CENTRE, NothingToRecognise, canvas_to_mnist, preprocess_steps
 
 VARIANTS = {
     "white on black": {},
@@ -84,7 +84,8 @@ def test_model_recognises_redrawn_digits_nearly_as_well_as_originals(digits):
     """The product promise: drawings anywhere, any size, any pen, work like MNIST digits."""
     import keras
 
-    from cnnlab.architectures import build_model, preset, to_model_input
+    from cnnlab.arch.build import build_model, to_model_input
+    from cnnlab.arch.presets import preset
 
     keras.utils.set_random_seed(0)
     model = build_model(preset("lenet5"))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cnnlab import store as st
-from cnnlab.store import RunNotFound, RunStore, StoreError
+from cnnlab.runs import store as st
+from cnnlab.runs.store import RunNotFound, RunStore, StoreError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,7 +133,7 @@ def test_settings_roundtrip() -> None:
 WRITER = textwrap.dedent(
     """
     import sys, time
-    from cnnlab.store import RunStore
+    from cnnlab.runs.store import RunStore
     k = int(sys.argv[1])
     s = RunStore()  # all six open (and may create) the same database at the same moment
     rid = s.create_run(name=f"w{k}", arch={"name": "x"}, dataset="d", config={})
@@ -181,8 +181,8 @@ def test_six_processes_write_at_once_without_locking_errors(cnnlab_home: Path, r
 def test_store_and_jobs_do_not_import_tensorflow() -> None:
     code = (
         "import sys\n"
-        "import cnnlab.store, cnnlab.jobs, cnnlab.training\n"
-        "s = cnnlab.store.RunStore(); cnnlab.jobs.reconcile(s); s.list_runs()\n"
+        "import cnnlab.runs.store, cnnlab.runs.jobs, cnnlab.train.config, cnnlab.train.launch\n"
+        "s = cnnlab.runs.store.RunStore(); cnnlab.runs.jobs.reconcile(s); s.list_runs()\n"
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TF imported'\n"
     )
     out = subprocess.run(

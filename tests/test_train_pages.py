@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cnnlab.store import RunStore
+from cnnlab.runs.store import RunStore
 from conftest import open_app
 
 

@@ -14,9 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnnlab import training
-from cnnlab.store import RunStore
-from cnnlab.training import ConfigError, Live, TrainConfig, Trainer, classification_report, macro_auc, prepare
+from cnnlab.fsutil import atomic_write
+from cnnlab.metrics import classification_report, macro_auc
+from cnnlab.runs.store import RunStore
+from cnnlab.train import live as live_
+from cnnlab.train.checkpoints import atomic_save_model
+from cnnlab.train.config import OPTIMIZERS, SCHEDULES, ConfigError, TrainConfig, prepare
+from cnnlab.train.live import Live
+from cnnlab.train.trainer import Trainer
 
 pytestmark = pytest.mark.timeout(300)
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,9 +106,9 @@ def test_macro_auc_matches_pairwise_definition() -> None:
 def test_out_of_memory_is_recognised() -> None:
     import tensorflow as tf
 
-    assert training.is_oom(MemoryError())
-    assert training.is_oom(tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape"))
-    assert not training.is_oom(ValueError("bad shape"))
+    assert live_.is_oom(MemoryError())
+    assert live_.is_oom(tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor with shape"))
+    assert not live_.is_oom(ValueError("bad shape"))
 
 
 # ---------------------------------------------------------------- atomic checkpoints
@@ -112,8 +117,9 @@ SAVER = textwrap.dedent(
     """
     import os, sys, time
     import cnnlab
-    from cnnlab.architectures import build_model, preset
-    from cnnlab.training import atomic_save_model
+    from cnnlab.arch.build import build_model
+    from cnnlab.arch.presets import preset
+    from cnnlab.train.checkpoints import atomic_save_model
     path = sys.argv[1]
     model = build_model(preset("lenet5"))
     slow = model.save
@@ -131,11 +137,12 @@ SAVER = textwrap.dedent(
 def test_a_kill_during_a_checkpoint_save_leaves_the_previous_one_loadable(tmp_path: Path) -> None:
     import keras
 
-    from cnnlab.architectures import build_model, preset
+    from cnnlab.arch.build import build_model
+    from cnnlab.arch.presets import preset
 
     path = tmp_path / "best.keras"
     previous = build_model(preset("lenet5"))
-    training.atomic_save_model(previous, path)
+    atomic_save_model(previous, path)
     before = path.read_bytes()
     proc = subprocess.Popen(
         [sys.executable, "-c", SAVER, str(path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -157,14 +164,14 @@ def test_a_kill_during_a_checkpoint_save_leaves_the_previous_one_loadable(tmp_pa
 
 def test_atomic_write_cleans_up_after_a_failing_writer(tmp_path: Path) -> None:
     target = tmp_path / "x.npz"
-    training.atomic_write(target, lambda tmp: np.savez(tmp, a=np.arange(3)))
+    atomic_write(target, lambda tmp: np.savez(tmp, a=np.arange(3)))
 
     def broken(tmp):
         Path(tmp).write_bytes(b"half")
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        training.atomic_write(target, broken)
+        atomic_write(target, broken)
     with np.load(target) as f:
         assert f["a"].tolist() == [0, 1, 2]
     assert [p.name for p in tmp_path.iterdir()] == ["x.npz"]
@@ -174,7 +181,7 @@ def test_atomic_write_cleans_up_after_a_failing_writer(tmp_path: Path) -> None:
 
 
 def _seed_sample(home: Path) -> None:
-    from cnnlab.data import load_dataset
+    from cnnlab.data.datasets import load_dataset
 
     load_dataset("mnist-sample")
     assert (home / "cache" / "mnist-sample.npz").is_file()
@@ -184,7 +191,7 @@ def test_every_optimizer_and_schedule_builds() -> None:
     import keras
 
     store = RunStore()
-    for optimizer, schedule in itertools.product(training.OPTIMIZERS, training.SCHEDULES):
+    for optimizer, schedule in itertools.product(OPTIMIZERS, SCHEDULES):
         cfg = prepare(
             {"optimizer": optimizer, "schedule": schedule, "weight_decay": 1e-4, "epochs": 4, "warmup_epochs": 0}
         )

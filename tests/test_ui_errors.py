@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pages._ui import redact
+from cnnlab.ui.shell import redact
 
 
 @pytest.mark.parametrize(

@@ -720,7 +720,7 @@ def templates() -> tuple[Template, ...]:
     """Every template, most specific first: this module's, plus the Build page's spec checks."""
     pairs = [(key, en, zh) for key, (en, zh) in STRINGS.items()]
     try:
-        from cnnlab.analysis import TEMPLATES
+        from cnnlab.arch.analysis import TEMPLATES
         from cnnlab.i18n import CATALOGUE
     except ImportError:  # pragma: no cover - analysis is part of the engine
         TEMPLATES, CATALOGUE = {}, {}

@@ -1,6 +1,7 @@
 """Train page strings: every hyperparameter with one sentence of help and typical values."""
 
 STRINGS = {
+    "engine.config.problems": ("{problems}", "{problems}"),  # a ConfigError: its problems, each translated
     "train.title": ("Train", "训练"),
     "train.new": ("New training run", "新建训练"),
     "train.dataset": ("Dataset", "数据集"),

@@ -1,0 +1,229 @@
+"""`python -m cnnlab.bench [SECTION]`: the measurements behind our speed claims, as a script, not as timed tests.
+
+With no section every one below runs, in one go, and a summary table ends the output (`--json`: one document).
+
+  train      the engine's training throughput against a bare `model.fit` of the same model, data and batch size
+             in TensorFlow's default settings (the way the seed tutorials train: float32 NumPy arrays, a fresh
+             process with no TF_ENABLE_ONEDNN_OPTS); each runs in its own process and they take turns epoch by
+             epoch (interleaved rounds), so the ratio of neighbouring measurements cancels most machine drift.
+             The engine process also trains a twin with the live per-batch metric stream off: that gap is the
+             cost of streaming metrics to the run store.
+  latency    a drawing (280x280 canvas) -> `canvas_to_mnist` -> compiled prediction, and all-layer feature maps
+             for one image, LeNet-5 already loaded (goals: under 5 ms and 20 ms median).
+  memory     peak resident memory (VmHWM) of a real training worker running the default recipe.
+  coldstart  seconds from `streamlit run app.py` to the Home page served (health check answers) and rendered
+             in Chromium (all of it on screen, its datasets table last), the same page reloaded on the warm server
+             (Streamlit's frontend alone), whether TensorFlow got loaded by then, and the server's memory.
+  settings   engine throughput in fresh processes under process-level settings (oneDNN, thread pools,
+             steps_per_execution) that cannot change inside one process.
+
+Figures are medians with quartiles and ranges. Load averages are printed with them: on a busy machine, rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import cnnlab  # noqa: F401  (environment defaults before TensorFlow)
+from cnnlab.bench.app import bench_coldstart, bench_memory, print_coldstart, print_memory
+from cnnlab.bench.common import environment
+from cnnlab.bench.latency import bench_latency, print_latency
+from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
+
+# ---------------------------------------------------------------- train: two processes taking turns
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+# ---------------------------------------------------------------- latency
+
+
+
+
+
+
+# ---------------------------------------------------------------- memory
+
+
+
+
+
+
+
+
+# ---------------------------------------------------------------- cold start
+
+
+
+
+
+
+
+
+
+
+
+
+# ---------------------------------------------------------------- settings (one process per variant)
+
+
+
+
+
+SECTIONS = {
+    "train": (bench_train, print_train),
+    "latency": (bench_latency, print_latency),
+    "memory": (bench_memory, print_memory),
+    "coldstart": (bench_coldstart, print_coldstart),
+    "settings": (bench_settings, lambda res: None),
+}
+ALL = ("train", "latency", "memory", "coldstart")  # `settings` takes long and answers another question
+
+
+def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(measure, figure, goal) rows for the end of a full run and for the README's table."""
+    rows: list[tuple[str, str, str]] = []
+    if "train" in results:
+        r = results["train"]
+        sps = r["samples_per_s"]
+        rows.append(("engine training throughput", f"{sps['engine']['median']:,.0f} samples/s", ""))
+        if "bare" in sps:
+            rows.append(("bare `model.fit`, TensorFlow defaults", f"{sps['bare']['median']:,.0f} samples/s", ""))
+            q = r["engine_over_bare"]
+            rows.append(("engine / bare fit", f"{q['median']:.2f}x ({q['q1']:.2f}-{q['q3']:.2f})", "3x"))
+        if r["live_metrics_cost"]:
+            c = r["live_metrics_cost"]
+            rows.append(("throughput lost to live per-batch metrics", f"{100 * c['median']:+.1f}%", ""))
+    if "latency" in results:
+        r = results["latency"]
+        rows.append(("drawing -> prediction", f"{r['drawing_to_prediction_ms']['median']:.2f} ms", "< 5 ms"))
+        rows.append(("feature maps, all layers", f"{r['feature_maps_all_layers_ms']['median']:.2f} ms", "< 20 ms"))
+    if "memory" in results:
+        rows.append(("training worker peak memory", f"{results['memory']['worker_peak_rss_mib']:,.0f} MiB", ""))
+    if "coldstart" in results:
+        r = results["coldstart"]
+        rows.append(("cold start: Home served", f"{r['served_s']['median']:.2f} s", ""))
+        if "rendered_s" in r:
+            rows.append(("cold start: Home rendered in Chromium", f"{r['rendered_s']['median']:.2f} s", "< 3 s"))
+        loaded = "yes" if r["tensorflow_loaded_after_home_data_build"] else "no"
+        rows.append(("TensorFlow loaded by Home, Data, Build", loaded, "no"))
+    return rows
+
+
+def _positive(text: str) -> int:
+    """argparse type: a whole number of at least 1 (0 rounds or repeats would leave nothing to report)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _threads(text: str) -> str:
+    """argparse type: INTRA,INTER thread pool sizes, both positive."""
+    parts = text.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise argparse.ArgumentTypeError(f"expected two positive numbers like 2,1, got {text!r}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m cnnlab.bench", description=__doc__.split("\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n", 2)[2],
+    )  # fmt: skip
+    parser.add_argument("section", nargs="?", default="all", choices=["all", *SECTIONS])
+    parser.add_argument("--json", action="store_true", help="print one JSON document (progress goes to stderr)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and repeats: checks it runs, not speed")
+    t = parser.add_argument_group("train and settings")
+    t.add_argument("--dataset", default="mnist-sample")
+    t.add_argument("--arch", default="lenet5")
+    t.add_argument("--batch-size", type=_positive, default=128)
+    t.add_argument("--rounds", type=_positive, default=None, help="interleaved rounds (default 10; settings 4)")
+    t.add_argument("--epochs-per-round", type=_positive, default=1)
+    t.add_argument("--steps-per-execution", type=_positive, default=None, help="default: the engine's default")
+    t.add_argument("--batch-metrics-every", type=float, default=None, help="default: the engine's default")
+    t.add_argument("--max-train-samples", type=_positive, default=None)
+    t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
+    t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
+    o = parser.add_argument_group("latency, memory, coldstart")
+    o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
+    o.add_argument("--memory-epochs", type=_positive, default=3)
+    o.add_argument("--cold-starts", type=_positive, default=3)
+    return parser
+
+
+def _defaults(args: argparse.Namespace) -> None:
+    from cnnlab.train.config import TrainConfig
+
+    cfg = TrainConfig()
+    if args.steps_per_execution is None:
+        args.steps_per_execution = cfg.steps_per_execution
+    if args.batch_metrics_every is None:
+        args.batch_metrics_every = cfg.batch_metrics_every
+    if args.rounds is None:
+        args.rounds = 2 if args.quick else (4 if args.section == "settings" else 10)
+    if args.quick:
+        args.repeats, args.memory_epochs, args.cold_starts = 20, 1, 1
+        args.max_train_samples = args.max_train_samples or 512
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["_serve"]:  # a trainer process of the `train` section
+        serve(argv[1], json.loads(argv[2]))
+        return 0
+    args = build_parser().parse_args(argv)
+    _defaults(args)
+    sections = ALL if args.section == "all" else (args.section,)
+    own_home = "CNNLAB_BENCH_HOME" not in os.environ
+    home = Path(os.environ.get("CNNLAB_BENCH_HOME") or tempfile.mkdtemp(prefix="cnnlab-bench-"))
+    os.environ["CNNLAB_HOME"] = str(home)  # runs and caches of a benchmark never mix with the user's
+    results: dict[str, Any] = {"env": environment()}
+    try:
+        for name in sections:
+            run, show = SECTIONS[name]
+            with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+                results[name] = run(args)
+                show(results[name])
+    finally:
+        if own_home:
+            shutil.rmtree(home, ignore_errors=True)
+    if args.json:
+        results["summary"] = summary(results)
+        print(json.dumps(results if len(sections) > 1 else {"env": results["env"], **results[sections[0]]}, indent=2))
+    elif len(sections) > 1:
+        env = results["env"]
+        print(
+            f"\nsummary: {env['cpu']}, {env['cpus']} cores, {env['memory_gib']} GiB; "
+            + ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        )
+        for measure, figure, goal in summary(results):
+            print(f"  {measure:42} {figure:>24}   {('goal ' + goal) if goal else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

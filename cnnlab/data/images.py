@@ -1,0 +1,336 @@
+"""The one safe image loader: every page, the CLI and the dataset ingester decode images here.
+
+Images come from users (uploads, zips, drawn canvases), so this module treats every byte as
+hostile: the format is decided by content (never by the file name) against a short allow-list,
+the pixel count is checked from the header before anything is decoded, truncated files are
+refused, and whatever Pillow raises on bad data comes out as one `ImageError` with a message a
+user can act on. The result is always a uint8 H x W x C array (C = 1 for "L", 3 for "RGB").
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import warnings
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps
+
+from cnnlab.errors import CnnLabError
+
+#: Pillow format names accepted, in the order they are listed to users.
+ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+# MPO (multi-picture JPEG from phone cameras) is opened by Pillow's JPEG plugin; its first picture is a JPEG.
+_ACCEPTED_PILLOW_FORMATS = frozenset((*ALLOWED_FORMATS, "MPO"))
+
+DEFAULT_MAX_PIXELS = 40_000_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+#: Transparent pixels are composited onto white by default: that is how a transparent PNG looks on a
+#: web page or in most viewers, so the array matches what the user saw. Digit pages that draw white
+#: strokes on a transparent canvas should pass background=0 (black, like MNIST).
+DEFAULT_BACKGROUND: tuple[int, int, int] = (255, 255, 255)
+
+_GRAY_MODES = frozenset(("1", "L", "LA", "La", "I", "I;16", "I;16L", "I;16B", "I;16N", "F"))
+_WIDE_GRAY_MODES = frozenset(("I", "I;16", "I;16L", "I;16B", "I;16N", "F"))
+_ALPHA_MODES = frozenset(("RGBA", "RGBa", "LA", "La", "PA"))
+
+# A truncated file must be an error, never a half-grey image; nothing in CNN Lab may flip this global.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+class ImageError(CnnLabError, ValueError):
+    """An image that cannot be used; the message names the file, the problem and what is allowed."""
+
+
+# ---------------------------------------------------------------- format sniffing
+
+_ALLOWED_TEXT = ", ".join(ALLOWED_FORMATS)
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"II+\x00", "TIFF"),  # BigTIFF
+    (b"MM\x00+", "TIFF"),
+    (b"8BPS", "PSD"),
+    (b"\x00\x00\x00\x0cjP  \r\n\x87\n", "JPEG2000"),
+    (b"\xff\x4f\xff\x51", "JPEG2000"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"\x00\x00\x02\x00", "CUR"),
+    (b"icns", "ICNS"),
+    (b"qoif", "QOI"),
+    (b"DDS ", "DDS"),
+    (b"\x76\x2f\x31\x01", "EXR"),
+    (b"%PDF", "PDF"),
+    (b"%!PS", "EPS"),
+    (b"\xc5\xd0\xd3\xc6", "EPS"),
+    (b"SIMPLE  =", "FITS"),
+    (b"PK\x03\x04", "ZIP"),
+    (b"BM", "BMP"),
+)
+_NOT_IMAGES = frozenset(("PDF", "ZIP"))
+_HEIF_BRANDS = {
+    b"heic": "HEIC",
+    b"heix": "HEIC",
+    b"hevc": "HEIC",
+    b"heim": "HEIC",
+    b"heis": "HEIC",
+    b"mif1": "HEIF",
+    b"msf1": "HEIF",
+    b"avif": "AVIF",
+    b"avis": "AVIF",
+}
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Name the file format from its magic bytes (e.g. "PNG", "TIFF"), or None when unknown.
+
+    Only used to explain refusals ("x.png is a TIFF image"); whether an image is accepted is decided
+    by Pillow's own content detection restricted to ALLOWED_FORMATS.
+    """
+    head = bytes(data[:64])
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return _HEIF_BRANDS[head[8:12]]
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if len(head) >= 3 and head[0:1] == b"P" and head[1:2] in b"123456" and head[2:3] in b" \t\r\n":
+        return "PPM"
+    text = head.lstrip().lower()
+    if text.startswith(b"<svg") or (text.startswith(b"<?xml") and b"<svg" in bytes(data[:1024]).lower()):
+        return "SVG"
+    return None
+
+
+# ---------------------------------------------------------------- reading the source
+
+
+def _label_for(source: object) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name or str(source)
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        return os.path.basename(name) or name
+    return "the image"
+
+
+def _read_source(source: bytes | str | Path | BinaryIO, label: str, max_bytes: int) -> bytes:
+    """All bytes of the source, refusing anything larger than max_bytes without reading it all."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise ImageError(f"{label} is not a regular file")
+            if info.st_size > max_bytes:
+                raise ImageError(f"{label} is {_mb(info.st_size)}; the limit is {_mb(max_bytes)}")
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise ImageError(f"cannot read {label}: {exc.strerror or exc}") from exc
+    elif hasattr(source, "read"):
+        try:
+            data = source.read(max_bytes + 1)
+        except (OSError, ValueError) as exc:
+            raise ImageError(f"cannot read {label}: {exc}") from exc
+        if not isinstance(data, (bytes, bytearray)):
+            raise ImageError(f"{label} was opened in text mode; open it with 'rb'")
+        data = bytes(data)
+    else:
+        raise TypeError(f"load_image needs bytes, a path or a binary file, not {type(source).__name__}")
+    if len(data) > max_bytes:
+        raise ImageError(f"{label} is larger than the {_mb(max_bytes)} limit")
+    if not data:
+        raise ImageError(f"{label} is empty")
+    return data
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+# ---------------------------------------------------------------- normalisation steps
+
+
+def _check_args(
+    mode: str | None, size: tuple[int, int] | None, max_pixels: int, background: int | tuple[int, int, int]
+) -> tuple[int, int, int]:
+    if mode not in (None, "L", "RGB"):
+        raise ValueError(f"mode must be None, 'L' or 'RGB', not {mode!r}")
+    if not isinstance(max_pixels, int) or max_pixels < 1:
+        raise ValueError("max_pixels must be a positive integer")
+    if size is not None:
+        if len(size) != 2 or not all(
+            isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in size
+        ):
+            raise ValueError(f"size must be (width, height) in whole pixels, not {size!r}")
+        if int(size[0]) * int(size[1]) > max_pixels:
+            raise ValueError(f"size {size[0]}x{size[1]} exceeds the {max_pixels:,}-pixel limit")
+    bg = (background,) * 3 if isinstance(background, int) else tuple(background)
+    if len(bg) != 3 or not all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in bg):
+        raise ValueError(f"background must be 0-255 or an (r, g, b) tuple of 0-255, not {background!r}")
+    return tuple(int(c) for c in bg)  # type: ignore[return-value]
+
+
+def _wide_gray_to_l(im: Image.Image) -> Image.Image:
+    """16-bit / 32-bit grayscale to 8-bit by scaling the full range (65535 -> 255), not by clipping.
+
+    Pillow's own convert("L") clips every value above 255 to white, which turns a 16-bit PNG white.
+    """
+    arr = np.asarray(im)
+    if im.mode == "F":
+        out = np.clip(np.nan_to_num(arr, nan=0.0), 0, 255).round()
+    else:
+        wide = np.clip(arr.astype(np.int64), 0, 65535)
+        out = (wide * 255 + 32767) // 65535
+    return Image.fromarray(out.astype(np.uint8), mode="L")
+
+
+def _composite(im: Image.Image, background: tuple[int, int, int]) -> Image.Image:
+    """Flatten transparency onto a solid background (RGBA in, RGB out)."""
+    base = Image.new("RGBA", im.size, (*background, 255))
+    return Image.alpha_composite(base, im.convert("RGBA")).convert("RGB")
+
+
+def _palette_is_gray(rgba: Image.Image) -> bool:
+    """Whether every visible pixel of a palette image is a shade of grey (so it is a grayscale source)."""
+    arr = np.asarray(rgba)
+    visible = arr[..., 3] > 0
+    r, g, b = arr[..., 0][visible], arr[..., 1][visible], arr[..., 2][visible]
+    return bool(np.array_equal(r, g) and np.array_equal(g, b))
+
+
+def _normalise(
+    im: Image.Image, mode: str | None, size: tuple[int, int] | None, background: tuple[int, int, int]
+) -> np.ndarray:
+    im = ImageOps.exif_transpose(im) or im
+    gray = im.mode in _GRAY_MODES
+    if im.mode in _WIDE_GRAY_MODES:
+        im = _wide_gray_to_l(im)  # any 16-bit tRNS colour key is dropped: 8-bit cannot express it exactly
+    elif im.mode in ("P", "PA"):
+        im = im.convert("RGBA")
+        gray = _palette_is_gray(im)
+    elif im.mode == "1":
+        im = im.convert("L")
+    elif im.mode not in ("L", "RGB", *_ALPHA_MODES):
+        im = im.convert("RGB")  # CMYK, YCbCr, LAB, HSV, ...
+    if im.mode in _ALPHA_MODES or im.info.get("transparency") is not None:
+        im = _composite(im, background)
+    im = im.convert(mode or ("L" if gray else "RGB"))
+    if size is not None and im.size != tuple(size):
+        im = im.resize((int(size[0]), int(size[1])), Image.Resampling.LANCZOS)
+    arr = np.asarray(im, dtype=np.uint8)
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    return np.ascontiguousarray(arr)
+
+
+def _check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:
+    if width < 1 or height < 1:
+        raise ImageError(f"{label} has no pixels ({width}x{height})")
+    if width * height > max_pixels:
+        raise ImageError(
+            f"{label} is {width:,}x{height:,} = {width * height:,} pixels; the limit is "
+            f"{max_pixels:,} (a 'decompression bomb' guard) — shrink the image first"
+        )
+
+
+def _webp_canvas(data: bytes) -> tuple[int, int] | None:
+    """The canvas size a WEBP header declares (VP8, VP8L or VP8X), read without decoding anything."""
+    chunk = data[12:16]
+    if chunk == b"VP8 " and len(data) >= 30 and data[23:26] == b"\x9d\x01\x2a":
+        return int.from_bytes(data[26:28], "little") & 0x3FFF, int.from_bytes(data[28:30], "little") & 0x3FFF
+    if chunk == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    if chunk == b"VP8L" and len(data) >= 25 and data[20] == 0x2F:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def _wrong_format(label: str, fmt: str) -> ImageError:
+    kind = "file" if fmt in _NOT_IMAGES else "image"
+    return ImageError(f"{label} is a {fmt} {kind}; allowed: {_ALLOWED_TEXT}")
+
+
+def _refusal_for_unidentified(data: bytes, label: str) -> ImageError:
+    sniffed = sniff_format(data)
+    if sniffed in ALLOWED_FORMATS:
+        return ImageError(f"{label} looks like a {sniffed} image but its header is damaged")
+    if sniffed is not None:
+        return _wrong_format(label, sniffed)
+    return ImageError(f"{label} is not a recognised image; allowed: {_ALLOWED_TEXT}")
+
+
+# ---------------------------------------------------------------- public API
+
+
+def load_image(
+    source: bytes | str | Path | BinaryIO,
+    *,
+    mode: str | None = None,
+    size: tuple[int, int] | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    background: int | tuple[int, int, int] = DEFAULT_BACKGROUND,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    name: str | None = None,
+) -> np.ndarray:
+    """Decode an untrusted image into a uint8 H x W x C array, or raise ImageError saying why not.
+
+    - source: raw bytes, a file path, or a binary file object (read from its current position).
+    - mode: "L" (C=1), "RGB" (C=3) or None to keep the natural colour class: "L" for grayscale
+      sources (including grey-only palettes and 16-bit grayscale), "RGB" for everything else.
+    - size: optional (width, height); resized with LANCZOS after orientation is applied.
+    - max_pixels: width x height limit, checked from the header before decoding (decompression bombs).
+      Pillow's own global limit (Image.MAX_IMAGE_PIXELS) still applies on top, as an error.
+    - background: colour under transparent pixels, default white (see DEFAULT_BACKGROUND).
+    - max_bytes: the largest file accepted; name: what error messages call the image.
+
+    Content, not the file name, decides the format (PNG, JPEG, GIF, BMP, WEBP only). EXIF
+    orientation is applied, 16-bit images are scaled to 8 bits, palettes and alpha are flattened,
+    CMYK becomes RGB, and animated GIF/WEBP give their first frame.
+    """
+    bg = _check_args(mode, size, max_pixels, background)
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # CNN Lab policy; undo any library or page that flipped it
+    label = name or _label_for(source)
+    data = _read_source(source, label, max_bytes)
+    sniffed = sniff_format(data)
+    if sniffed is not None and sniffed not in ALLOWED_FORMATS:
+        raise _wrong_format(label, sniffed)
+    if sniffed == "WEBP" and (canvas := _webp_canvas(data)) is not None:
+        _check_pixels(label, *canvas, max_pixels)  # libwebp allocates the whole canvas while Pillow opens the file
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            try:
+                im = Image.open(BytesIO(data), formats=list(ALLOWED_FORMATS))
+            except Image.UnidentifiedImageError:
+                raise _refusal_for_unidentified(data, label) from None
+            with im:
+                if im.format not in _ACCEPTED_PILLOW_FORMATS:
+                    raise _wrong_format(label, str(im.format))
+                _check_pixels(label, *im.size, max_pixels)
+                if size is not None and im.format in ("JPEG", "MPO"):
+                    side = max(int(size[0]), int(size[1]))  # before EXIF rotation, so cover both orientations
+                    im.draft(None, (side, side))  # decode big JPEGs at 1/2..1/8 scale: far less memory
+                im.load()
+                return _normalise(im, mode, size, bg)
+        except ImageError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ImageError(f"{label} is too large to decode safely: {exc}") from exc
+        except MemoryError as exc:
+            raise ImageError(f"{label} needs more memory to decode than is available") from exc
+        except Exception as exc:  # any failure inside Pillow on hostile bytes is a bad image, not a crash
+            detail = str(exc) or type(exc).__name__
+            raise ImageError(f"{label} is damaged or truncated and cannot be decoded ({detail})") from exc

@@ -1,0 +1,59 @@
+"""One family of engine errors: each carries a catalogue key and the values its sentence needs.
+
+`str(error)` is the English sentence (what the CLI prints and logs keep); a page shows `error.message(lang)`, the
+same sentence from the catalogue in the visitor's language. Nothing is parsed back from text: a value that is itself
+an engine error (a reason inside a reason) or a list of them is put into the sentence in the same language.
+
+    raise ImageError("engine.image.too_big", label="photo.png", size="12 MB", limit="8 MB")
+
+Every key lives in `cnnlab/i18n/` in English and 简体中文; `tests/test_errors.py` checks that each raise site names one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class CnnLabError(Exception):
+    """An engine error: `key` names its sentence in the catalogue, `values` fill it in."""
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+    def message(self, lang: str = "en") -> str:
+        """The sentence in `lang` (values that are engine errors are put in the same language)."""
+        from cnnlab.i18n import t
+
+        return t(self.key, lang, **{name: localized(value, lang) for name, value in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.key!r}, **{self.values!r})"
+
+    def __reduce__(self):  # picklable across processes (Ray, multiprocessing) with its key and values
+        return (_rebuild, (type(self), self.key, self.values))
+
+
+def _rebuild(cls: type[CnnLabError], key: str, values: dict[str, Any]) -> CnnLabError:
+    error = cls.__new__(cls)
+    CnnLabError.__init__(error, key, **values)
+    return error
+
+
+def localized(value: Any, lang: str) -> Any:
+    """A value as it goes into a sentence in `lang`: engine errors become their sentence, lists of them are joined."""
+    if isinstance(value, CnnLabError):
+        return value.message(lang)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, CnnLabError) for v in value):
+        return "; ".join(v.message(lang) for v in value)
+    return value
+
+
+def messages(errors: Iterable[CnnLabError], lang: str = "en") -> list[str]:
+    """Each error's sentence in `lang`."""
+    return [e.message(lang) for e in errors]

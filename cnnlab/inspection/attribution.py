@@ -1,0 +1,111 @@
+"""Why the model chose a class: Grad-CAM and saliency maps.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from cnnlab.imaging import resize
+from cnnlab.inspection.forward import (
+    _NOT_CAM,
+    InspectionError,
+    _cached,
+    _compile_gradient,
+    _find,
+    _forward,
+    _one,
+    _structure,
+    predictor,
+)
+
+
+def default_cam_layer(model: Any) -> str:
+    """The last spatial layer that computes something (convolution, activation, addition, a nested base)."""
+    candidates = [i for i in _structure(model).layers if i.spatial and i.type not in _NOT_CAM]
+    if not candidates:
+        raise InspectionError("Grad-CAM needs a layer with a feature map (H x W x C); this model has none")
+    last = ([i for i in candidates if i.parent is None] or candidates)[-1]
+    if last.output_shape[0] * last.output_shape[1] > 1:
+        return last.name
+    # a 1x1 map (a small image through a deep base) cannot show where: the last map with some extent, at any depth
+    wide = [i for i in candidates if i.output_shape[0] * i.output_shape[1] > 1]
+    return (wide or [last])[-1].name
+
+
+
+
+def _onehot(probs_k: int, class_index: int | None, predicted: int) -> np.ndarray:
+    index = predicted if class_index is None else int(class_index)
+    if not 0 <= index < probs_k:
+        raise InspectionError(f"class {index} is out of range: the model has {probs_k} classes (0..{probs_k - 1})")
+    onehot = np.zeros((1, probs_k), dtype=np.float32)
+    onehot[0, index] = 1.0
+    return onehot
+
+
+def _output_classes(model: Any) -> int:
+    structure = _structure(model)
+    shape = structure.layers[structure.output_index].output_shape
+    if len(shape) != 1:
+        raise InspectionError(f"the model's output has shape {shape}; class explanations need a (classes,) vector")
+    return int(shape[0])
+
+
+def grad_cam(model: Any, x: Any, class_index: int | None = None, layer_name: str | None = None) -> np.ndarray:
+    """Grad-CAM (Selvaraju et al. 2017): where the layer's feature maps support the class score.
+
+    Channel weights are the spatially averaged gradients of the pre-softmax class score; the map is
+    ReLU(sum_k w_k A_k), scaled to [0, 1] and resized to the input (H, W). The predicted class by default.
+    """
+    batch = _one(x, model)
+    name = layer_name or default_cam_layer(model)
+    info = _find(model, name, what="layer")
+    if not info.spatial:
+        raise InspectionError(f"{name!r} outputs shape {info.output_shape}; Grad-CAM needs an (H, W, C) feature map")
+    classes = _output_classes(model)
+    structure = _structure(model)
+
+    def build():
+        def fn(delta, x, onehot):
+            import keras
+
+            final, outs, _ = _forward(model, x, taps=[info.index], logits=True, delta_at=info.index, delta=delta)
+            return keras.ops.sum(final * onehot), [outs[info.index], final]
+
+        shapes = [(None, *info.output_shape), (None, *structure.input_shape), (None, classes)]
+        return _compile_gradient(fn, model, shapes)
+
+    call = _cached(model, ("gradcam", info.index), build)
+    onehot = _onehot(classes, class_index, int(np.argmax(predictor(model).predict(batch)[0])))
+    (acts, _), grads = call(np.zeros((1, *info.output_shape), np.float32), batch, onehot)
+    weights = grads[0].mean(axis=(0, 1))
+    cam = np.maximum((acts[0] * weights).sum(axis=-1), 0.0)
+    cam = resize(cam, *structure.input_shape[:2])
+    cam = np.maximum(cam, 0.0)
+    peak = float(cam.max())
+    return (cam / peak if peak > 0 else cam).astype(np.float32)
+
+
+def saliency(model: Any, x: Any, class_index: int | None = None) -> np.ndarray:
+    """Gradient saliency (Simonyan et al. 2013): |d class score / d pixel|, max over channels, scaled to [0, 1]."""
+    batch = _one(x, model)
+    classes = _output_classes(model)
+    structure = _structure(model)
+
+    def build():
+        def fn(x, onehot):
+            import keras
+
+            final, _, _ = _forward(model, x, logits=True)
+            return keras.ops.sum(final * onehot), [final]
+
+        return _compile_gradient(fn, model, [(None, *structure.input_shape), (None, classes)])
+
+    call = _cached(model, "saliency", build)
+    onehot = _onehot(classes, class_index, int(np.argmax(predictor(model).predict(batch)[0])))
+    _, grads = call(batch, onehot)
+    sal = np.abs(grads[0]).max(axis=-1)
+    peak = float(sal.max())
+    return (sal / peak if peak > 0 else sal).astype(np.float32)

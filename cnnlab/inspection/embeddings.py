@@ -1,0 +1,102 @@
+"""The learned embedding: penultimate-layer activations projected to 2-D (PCA or t-SNE).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from cnnlab.inspection.forward import (
+    _BATCH,
+    PASS_THROUGH,
+    InspectionError,
+    LayerInfo,
+    _cached,
+    _compile,
+    _forward,
+    _structure,
+    as_batch,
+)
+
+
+@dataclass
+class Embedding:
+    """2-D coordinates of the first `len(coords)` images' penultimate-layer activations."""
+
+    coords: np.ndarray  # (n, 2)
+    layer: str  # the layer whose output was projected
+    method: str  # "pca" | "tsne"
+    probabilities: np.ndarray  # (n, K) the model's predictions for the same images
+    dimensions: int  # size of the projected activation vector
+
+
+def penultimate_layer(model: Any) -> LayerInfo:
+    """The layer feeding the classifier head (looking through Dropout), whose output is the learned embedding."""
+    structure = _structure(model)
+    index = structure.output_index
+    infos = structure.layers
+    feeders = structure.producers.get(index, [])
+    while feeders:
+        info = infos[feeders[0]]
+        if info.type not in PASS_THROUGH:
+            return info
+        feeders = structure.producers.get(info.index, [])
+    raise InspectionError("the model's head takes the image directly; there is no penultimate layer to project")
+
+
+def pca_2d(features: np.ndarray) -> np.ndarray:
+    """The first two principal components (numpy SVD), signs fixed so the result is reproducible."""
+    f = np.asarray(features, dtype=np.float64)
+    f = f - f.mean(axis=0, keepdims=True)
+    u, s, vt = np.linalg.svd(f, full_matrices=False)
+    coords = np.zeros((len(f), 2))
+    for j in range(min(2, len(s))):
+        sign = np.sign(vt[j, np.abs(vt[j]).argmax()]) or 1.0  # the largest loading is positive
+        coords[:, j] = u[:, j] * s[j] * sign
+    return coords.astype(np.float32)
+
+
+def tsne_2d(features: np.ndarray, seed: int = 0) -> np.ndarray:
+    """t-SNE (scikit-learn) to 2-D; PCA initialisation, perplexity capped for small sets."""
+    try:
+        from sklearn.manifold import TSNE
+    except ImportError as exc:
+        raise InspectionError("t-SNE needs scikit-learn: pip install scikit-learn (or use method='pca')") from exc
+    n = len(features)
+    if n < 5:
+        raise InspectionError(f"t-SNE needs at least 5 images, got {n}")
+    tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=float(min(30.0, (n - 1) / 3)))
+    return tsne.fit_transform(np.asarray(features, dtype=np.float32)).astype(np.float32)
+
+
+def embeddings(model: Any, x: Any, method: str = "pca", max_points: int = 3000, seed: int = 0) -> Embedding:
+    """Penultimate-layer activations of the first `max_points` images of `x` projected to 2-D.
+
+    The test split is already shuffled, so its first images are a fair sample; `coords[i]` belongs to `x[i]`.
+    """
+    if method not in ("pca", "tsne"):
+        raise InspectionError(f"method must be 'pca' or 'tsne', not {method!r}")
+    batch = as_batch(np.asarray(x)[:max_points], model)
+    if len(batch) < 3:
+        raise InspectionError(f"an embedding needs at least 3 images, got {len(batch)}")
+    info = penultimate_layer(model)
+    structure = _structure(model)
+
+    def build():
+        def fn(x):
+            final, outs, _ = _forward(model, x, taps=[info.index])
+            return [outs[info.index], final]
+
+        return _compile(fn, model, [(None, *structure.input_shape)])
+
+    call = _cached(model, ("embedding", info.index), build)
+    feats, probs = [], []
+    for i in range(0, len(batch), _BATCH):
+        f, p = call(batch[i : i + _BATCH])
+        feats.append(f.reshape(len(f), -1))
+        probs.append(p)
+    features = np.concatenate(feats)
+    coords = pca_2d(features) if method == "pca" else tsne_2d(features, seed)
+    return Embedding(coords, info.name, method, np.concatenate(probs), int(features.shape[1]))

@@ -1,0 +1,137 @@
+"""A test-split evaluation: confusion matrix, per-class metrics and the most confident mistakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cnnlab.inspection.forward import InspectionError, predictor
+from cnnlab.metrics import confusion_matrix
+
+
+@dataclass
+class Mistake:
+    """One misclassified test image: its index in the test split, true and predicted class, confidence."""
+
+    index: int
+    true: int
+    predicted: int
+    confidence: float  # the probability given to the (wrong) predicted class
+    probabilities: np.ndarray
+
+
+@dataclass
+class Evaluation:
+    """A test-split evaluation: confusion matrix, per-class metrics, every mistake with its probabilities.
+
+    Per-class `accuracy` is the fraction of that class's images classified correctly (the confusion matrix's
+    diagonal over its row), which is the class's recall; `precision` is the diagonal over the column.
+    A class that was never predicted has precision 0.
+    """
+
+    class_names: list[str]
+    confusion: np.ndarray
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    probabilities: np.ndarray
+    precision: np.ndarray = field(init=False)
+    recall: np.ndarray = field(init=False)
+    f1: np.ndarray = field(init=False)
+    support: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        cm = self.confusion.astype(np.float64)
+        diag = np.diag(cm)
+        self.support = self.confusion.sum(axis=1)
+        predicted = cm.sum(axis=0)
+        self.precision = np.divide(diag, predicted, out=np.zeros_like(diag), where=predicted > 0)
+        self.recall = np.divide(diag, cm.sum(axis=1), out=np.zeros_like(diag), where=cm.sum(axis=1) > 0)
+        both = self.precision + self.recall
+        self.f1 = np.divide(2 * self.precision * self.recall, both, out=np.zeros_like(diag), where=both > 0)
+
+    @property
+    def accuracy(self) -> np.ndarray:
+        """Per-class accuracy (= recall): correct / images of that class."""
+        return self.recall
+
+    @property
+    def overall_accuracy(self) -> float:
+        return float(np.trace(self.confusion) / max(1, self.confusion.sum()))
+
+    @property
+    def misclassified(self) -> np.ndarray:
+        """Indices of the wrongly classified images, most confident mistake first."""
+        wrong = np.nonzero(self.y_true != self.y_pred)[0]
+        confidence = self.probabilities[wrong, self.y_pred[wrong]]
+        return wrong[np.argsort(-confidence, kind="stable")]
+
+    def cell(self, true_class: int, predicted_class: int) -> np.ndarray:
+        """Indices of the images in one confusion-matrix cell, most confident first (the cell's gallery)."""
+        hits = np.nonzero((self.y_true == true_class) & (self.y_pred == predicted_class))[0]
+        confidence = self.probabilities[hits, predicted_class]
+        return hits[np.argsort(-confidence, kind="stable")]
+
+    def most_confident_mistakes(self, n: int = 16) -> list[Mistake]:
+        """The n mistakes the model was surest about."""
+        return [
+            Mistake(
+                int(i),
+                int(self.y_true[i]),
+                int(self.y_pred[i]),
+                float(self.probabilities[i, self.y_pred[i]]),
+                self.probabilities[i],
+            )
+            for i in self.misclassified[:n]
+        ]
+
+    def per_class(self) -> list[dict[str, Any]]:
+        """One row per class: name, support, precision, recall, accuracy, f1 (ready for a table)."""
+        return [
+            {
+                "class": i,
+                "name": name,
+                "support": int(self.support[i]),
+                "precision": float(self.precision[i]),
+                "recall": float(self.recall[i]),
+                "accuracy": float(self.recall[i]),
+                "f1": float(self.f1[i]),
+            }
+            for i, name in enumerate(self.class_names)
+        ]
+
+    def to_dict(self, mistakes: int = 32) -> dict[str, Any]:
+        """JSON-safe summary for a run record (the per-image probabilities stay out)."""
+        return {
+            "class_names": list(self.class_names),
+            "confusion": self.confusion.tolist(),
+            "accuracy": self.overall_accuracy,
+            "per_class": self.per_class(),
+            "test_size": int(self.confusion.sum()),
+            "mistakes": [
+                {"index": m.index, "true": m.true, "predicted": m.predicted, "confidence": m.confidence}
+                for m in self.most_confident_mistakes(mistakes)
+            ],
+        }
+
+
+def evaluate_probabilities(probabilities: Any, y_true: Any, class_names: Sequence[str]) -> Evaluation:
+    """An `Evaluation` from probabilities the caller already has (the trainer's end-of-run path)."""
+    probs = np.asarray(probabilities, dtype=np.float32)
+    labels = np.asarray(y_true, dtype=np.int64).ravel()
+    if probs.ndim != 2 or probs.shape[0] != labels.size:
+        raise InspectionError(f"probabilities {probs.shape} do not match {labels.size} labels")
+    if probs.shape[1] != len(class_names):
+        raise InspectionError(f"the model outputs {probs.shape[1]} classes but the dataset has {len(class_names)}")
+    preds = probs.argmax(axis=1).astype(np.int64)
+    return Evaluation(list(class_names), confusion_matrix(labels, preds, len(class_names)), labels, preds, probs)
+
+
+def evaluate(model: Any, x_test: Any, y_test: Any, class_names: Sequence[str]) -> Evaluation:
+    """Evaluate `model` on a test split (uint8 or [0, 1] float images) with one compiled batched pass."""
+    if len(x_test) == 0:
+        raise InspectionError("the test split is empty — nothing to evaluate")
+    return evaluate_probabilities(predictor(model).predict(x_test), y_test, class_names)

@@ -1,0 +1,335 @@
+"""Training runs as jobs: start, stop, resume, delete, wait, and `reconcile()` (there is no queue daemon).
+
+Whoever touches runs (a page poll, the CLI, start_run, a finishing worker) calls `reconcile()`: it marks
+runs whose worker died (dead pid or stale heartbeat) as interrupted, then starts queued runs while fewer
+than `max_running()` train. Claiming a queued run happens in one BEGIN IMMEDIATE transaction, so two
+processes reconciling at once never start the same run twice or over-fill the slots.
+
+Workers are started with subprocess.Popen([python, -m, cnnlab.worker, RUN_ID], start_new_session=True):
+a fresh interpreter (a spawn, nothing inherited but the environment) in its own session, so neither a
+Streamlit rerun, a closed tab, a stopped server nor Ctrl-C in the terminal that started it ends it.
+multiprocessing's spawn context was not used because its children belong to the parent (joined or
+terminated when the parent exits) and it re-imports the parent's __main__, which under Streamlit is the
+server itself.
+
+This module never imports TensorFlow: pages call it on every poll.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cnnlab.errors import CnnLabError
+from cnnlab.fsutil import remove_orphaned_temp_files
+from cnnlab.runs import store as st
+from cnnlab.runs.store import open_store
+
+DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat every second)
+LAUNCH_GRACE_S = 120.0  # a claimed run whose worker has not reported a pid yet
+DEFAULT_MAX_RUNNING = 1
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the cnnlab package
+
+_children: dict[int, subprocess.Popen] = {}
+_children_lock = threading.Lock()
+
+
+class JobError(CnnLabError, RuntimeError):
+    """A run cannot do what was asked (e.g. resume a finished run); the message says why."""
+
+
+@dataclass
+class Reconciled:
+    interrupted: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+
+
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def max_running(store: st.RunStore | None = None) -> int:
+    """How many runs may train at once: CNNLAB_MAX_RUNNING, else the stored setting, else 1."""
+    env = os.environ.get("CNNLAB_MAX_RUNNING")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            pass
+    return max(1, int(open_store(store).get_setting("max_running", DEFAULT_MAX_RUNNING)))
+
+
+def set_max_running(n: int, store: st.RunStore | None = None) -> None:
+    if not isinstance(n, int) or n < 1:
+        raise ValueError("the number of runs training at once must be a whole number of at least 1")
+    open_store(store).set_setting("max_running", n)
+
+
+# ---------------------------------------------------------------- processes
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether `pid` is a live (not zombie) CNN Lab worker on this machine."""
+    if not pid:
+        return False
+    with _children_lock:
+        child = _children.get(pid)
+    if child is not None:
+        return child.poll() is None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    proc = Path(f"/proc/{pid}")
+    if proc.is_dir():
+        try:
+            stat = (proc / "stat").read_text()
+            if stat[stat.rindex(")") + 2 :].startswith(("Z", "X")):
+                return False
+            cmdline = (proc / "cmdline").read_bytes()
+            return b"cnnlab.worker" in cmdline  # the pid was not reused by something else
+        except OSError:
+            return False
+    return True
+
+
+def stale_after() -> float:
+    """Seconds without a heartbeat after which a worker counts as dead (CNNLAB_STALE_AFTER overrides)."""
+    try:
+        return float(os.environ.get("CNNLAB_STALE_AFTER", DEFAULT_STALE_AFTER_S))
+    except ValueError:
+        return DEFAULT_STALE_AFTER_S
+
+
+def worker_alive(run: st.Run, now: float | None = None) -> bool:
+    """A running run's worker is alive: its pid lives (same host) and its heartbeat is recent."""
+    now = time.time() if now is None else now
+    age = now - (run.heartbeat or 0)
+    if run.pid is None:
+        return age < LAUNCH_GRACE_S
+    if run.host and run.host != socket.gethostname():
+        return age < stale_after()
+    return pid_alive(run.pid) and age < stale_after()
+
+
+def launch(run_id: str, store: st.RunStore | None = None) -> int:
+    """Start the worker process for a claimed run; returns its pid."""
+    store = open_store(store)
+    folder = store.run_dir(run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    env = os.environ.copy()
+    env["CNNLAB_HOME"] = str(store.home)
+    env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    kwargs: dict[str, Any] = {}
+    if os.name == "nt":
+        kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS  # type: ignore[attr-defined]
+    else:
+        kwargs["start_new_session"] = True
+    with open(folder / "worker.log", "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cnnlab.worker", run_id],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            close_fds=True,
+            **kwargs,
+        )
+    with _children_lock:
+        _children[proc.pid] = proc
+    # reap it when it exits, so a long-lived parent (the Streamlit server) keeps no zombies
+    threading.Thread(target=_reap, args=(proc,), daemon=True, name=f"reap-{proc.pid}").start()
+    with store.write() as c:
+        c.execute(
+            "UPDATE runs SET pid = ? WHERE id = ? AND status = ? AND (pid IS NULL OR pid = ?)",
+            (proc.pid, run_id, st.RUNNING, proc.pid),
+        )
+    return proc.pid
+
+
+def _reap(proc: subprocess.Popen) -> None:
+    proc.wait()
+
+
+# ---------------------------------------------------------------- reconcile
+
+
+def reconcile(store: st.RunStore | None = None) -> Reconciled:
+    """Mark dead workers' runs interrupted, then start queued runs while slots are free. Cheap; call often."""
+    store = open_store(store)
+    result = Reconciled()
+    now = time.time()
+    for run in store.list_runs([st.RUNNING]):
+        if worker_alive(run, now):
+            continue
+        local = not run.host or run.host == socket.gethostname()
+        status = st.INTERRUPTED
+        if run.pid is None:
+            reason = "the worker process never started"
+        elif local and not pid_alive(run.pid):
+            reason = f"the worker process (pid {run.pid}) ended unexpectedly"
+            if _log_says_out_of_memory(store, run.id):
+                status = st.FAILED
+                reason = (
+                    "out of memory: the worker crashed allocating memory; lower the batch size or use a smaller network"
+                )
+        else:
+            silent = now - (run.heartbeat or 0)
+            reason = f"the worker (pid {run.pid}) stopped responding: no heartbeat for {silent:.0f}s"
+        with store.write() as c:
+            changed = c.execute(
+                "UPDATE runs SET status = ?, reason = ?, finished = ? WHERE id = ? AND status = ? AND pid IS ?"
+                " AND heartbeat IS ?",
+                (status, reason, now, run.id, st.RUNNING, run.pid, run.heartbeat),
+            ).rowcount
+        if changed:
+            result.interrupted.append(run.id)
+    if not store.count(st.QUEUED):
+        return result  # the common case of a page poll: no write transaction at all
+    limit = max_running(store)
+    while True:
+        run = store.claim_next(limit)
+        if run is None:
+            break
+        try:
+            launch(run.id, store)
+        except OSError as exc:
+            store.update_run(
+                run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=f"could not start a worker: {exc}"
+            )
+            continue
+        result.started.append(run.id)
+    return result
+
+
+OOM_MARKERS = ("std::bad_alloc", "Resource exhausted", "OOM when allocating", "MemoryError", "Cannot allocate memory")
+
+
+def _log_says_out_of_memory(store: st.RunStore, run_id: str) -> bool:
+    """Whether a dead worker's last words were an allocation failure (CPU TensorFlow may crash on one)."""
+    try:
+        with open(store.run_dir(run_id) / "worker.log", "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 8192))
+            tail = fh.read().decode("utf-8", "replace")
+    except OSError:
+        return False
+    last_start = tail.rfind(" starts run ")  # only this attempt's output counts
+    return any(m in tail[last_start:] for m in OOM_MARKERS)
+
+
+# ---------------------------------------------------------------- the public API
+
+
+
+
+
+
+
+
+def stop_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
+    """Ask a run to stop: a queued run stops at once; a running one ends within one batch (keeps its checkpoint)."""
+    store = open_store(store)
+    run = store.find_run(run_ref)
+    now = time.time()
+    if run.status == st.QUEUED:
+        if store.update_run(
+            run.id, expect_status=[st.QUEUED], status=st.STOPPED, reason="stopped before it started", finished=now
+        ):
+            return store.get_run(run.id)
+        run = store.get_run(run.id)
+    if run.status != st.RUNNING:
+        raise JobError(f"run {run.id} is {run.status}; only queued or running runs can be stopped")
+    store.update_run(run.id, expect_status=[st.RUNNING], stop_requested=now)
+    local = not run.host or run.host == socket.gethostname()
+    handles_signals = bool(run.progress.get("phase"))  # before its first progress record SIGUSR1 would kill it
+    if hasattr(signal, "SIGUSR1") and handles_signals and run.pid and local and pid_alive(run.pid):
+        with contextlib.suppress(OSError):
+            os.kill(run.pid, signal.SIGUSR1)  # at once; the stored request covers a worker that misses it
+    return store.get_run(run.id)
+
+
+def resume_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
+    """Queue a stopped or interrupted run again; it continues from its last completed epoch."""
+    store = open_store(store)
+    reconcile(store)
+    run = store.find_run(run_ref)
+    if run.status not in st.RESUMABLE:
+        hint = " (it is still going)" if run.active else ""
+        raise JobError(f"run {run.id} is {run.status}{hint}; only stopped or interrupted runs can be resumed")
+    if not store.update_run(
+        run.id,
+        expect_status=list(st.RESUMABLE),
+        status=st.QUEUED,
+        reason=None,
+        finished=None,
+        stop_requested=None,
+        pid=None,
+    ):
+        raise JobError(f"run {run.id} changed state meanwhile; try again")
+    remove_orphaned_temp_files(store.run_dir(run.id))
+    reconcile(store)
+    return store.get_run(run.id)
+
+
+
+
+
+
+
+
+def delete_run(run_ref: str, store: st.RunStore | None = None) -> None:
+    """Delete a run and its files. A run still training must be stopped first."""
+    store = open_store(store)
+    reconcile(store)
+    run = store.find_run(run_ref)
+    if run.status == st.RUNNING:
+        raise JobError(f"run {run.id} is still training; stop it first")
+    store.delete_run(run.id)
+    shutil.rmtree(store.run_dir(run.id), ignore_errors=True)
+
+
+def wait_for(
+    run_ref: str,
+    *,
+    timeout: float | None = None,
+    poll: float = 0.5,
+    store: st.RunStore | None = None,
+    on_update=None,
+) -> st.Run:
+    """Block until the run reaches a final state (reconciling as it goes, so a dead worker is noticed)."""
+    store = open_store(store)
+    run = store.find_run(run_ref)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        reconcile(store)
+        run = store.get_run(run.id)
+        if on_update is not None:
+            on_update(run)
+        if run.status in st.TERMINAL:
+            return run
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"run {run.id} is still {run.status} after {timeout:.0f}s")
+        time.sleep(poll)
+
+
+def poll(store: st.RunStore | None = None) -> list[st.Run]:
+    """What a page does every second: reconcile, then list runs (no TensorFlow, a few SQLite reads)."""
+    store = open_store(store)
+    reconcile(store)
+    return store.list_runs()

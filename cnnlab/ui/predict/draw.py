@@ -1,0 +1,245 @@
+"""The Predict page's drawing tab: the canvas, the preprocessing steps, the result, teaching, "My drawings".
+
+The canvas seam: `canvas_rgba()` is the only place a drawing enters the page. It calls the real
+streamlit-drawable-canvas component under the key `canvas_key()` ("predict_canvas_<n>", n grows on Clear).
+A component's value lives in st.session_state under its key, in the shape the browser sends
+({"drawing": {"raw": <Fabric.js JSON>, "data": "data:image/png;base64,..."}}), so a test injects a drawing by
+setting that session-state entry before the run: the component code, the PNG decoding and everything after it
+run exactly as for a real stroke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import streamlit as st
+
+from cnnlab import demo
+from cnnlab.data.preprocess import NothingToRecognise, preprocess_steps
+from cnnlab.inspection.prediction import class_name
+from cnnlab.runs import store as rs
+from cnnlab.train import drawings as drawings_
+from cnnlab.train import finetune
+from cnnlab.train.config import ConfigError
+from cnnlab.ui import shell as _ui
+from cnnlab.ui.predict.common import big, mosaic, square, watch
+
+CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
+
+
+# ---------------------------------------------------------------- the canvas (the seam) and the drawing result
+
+
+def canvas_key() -> str:
+    return f"predict_canvas_{st.session_state.get('predict_canvas_n', 0)}"
+
+
+def clear_canvas() -> None:
+    st.session_state["predict_canvas_n"] = st.session_state.get("predict_canvas_n", 0) + 1
+    st.session_state.pop("predict_label", None)
+
+
+def canvas_rgba(brush: int) -> np.ndarray | None:
+    """The drawing as RGBA pixels (white ink on black), or None while nothing is drawn. See the module docstring."""
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(
+        stroke_width=brush, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_SIDE,
+        width=CANVAS_SIDE, drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=canvas_key(),
+    )  # fmt: skip
+    objects = (result.json_data or {}).get("objects") or []
+    if not objects:
+        return None
+    return result.image_data
+
+
+@st.fragment
+def draw_section(t: Callable[..., str], run_id: str, names: list[str]) -> None:
+    """Canvas and result in one fragment: a stroke reruns only this part of the page."""
+    _ui.run_safely(lambda: _draw(t, run_id, names), t)
+
+
+def _draw(t: Callable[..., str], run_id: str, names: list[str]) -> None:
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        brush = st.slider(t("predict.brush"), 6, 40, 20, key="predict_brush", help=t("predict.brush_help"))
+        rgba = canvas_rgba(brush)
+        st.button(t("predict.clear"), icon=":material/delete:", on_click=clear_canvas, key="predict_clear")
+        st.caption(t("predict.toolbar_hint"))
+    with right:
+        if rgba is None:
+            st.info(t("predict.empty"), icon=":material/draw:")
+            return
+        try:
+            steps = preprocess_steps(rgba)
+        except NothingToRecognise:
+            st.warning(t("predict.dot"), icon=":material/blur_on:")
+            return
+        st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
+        st.markdown(f"**{t('predict.steps')}**", help=t("predict.steps_help"))
+        cols = st.columns([1, 1, 1, 1, 1.5])
+        shown = {"drawn": steps.ink, "cropped": steps.cropped, "scaled": steps.scaled, "centred": steps.centred}
+        for col, (key, image) in zip(cols, shown.items(), strict=False):
+            col.image(square(image, 96), caption=t(f"predict.step_{key}"))
+        explain(t, run_id, steps.centred, names)
+
+
+def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str]) -> None:
+    """Prediction, confidence, class probabilities, Grad-CAM and the first convolutions' feature maps."""
+    from cnnlab.imaging import overlay, tile_channels
+    from cnnlab.inspection.attribution import default_cam_layer, grad_cam
+    from cnnlab.inspection.features import feature_maps
+    from cnnlab.inspection.forward import InspectionError
+
+    loaded = _ui.run_model(run_id)
+    if loaded is None:
+        st.warning(t("predict.no_checkpoint"))
+        return
+    _, model, pred, lock = loaded
+    try:
+        with demo.PREDICTIONS, lock:
+            probs = pred.predict_one(x)
+            layer = default_cam_layer(model)
+            cam = grad_cam(model, x, layer_name=layer)
+            convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
+    except demo.LimitReached as exc:
+        st.warning(t("predict.busy", reason=_ui.reason(exc)))
+        return
+    except InspectionError:
+        cam, convs, layer = None, [], ""
+    k = int(probs.argmax())
+    a, b = st.columns([1, 3])
+    a.metric(t("predict.predicted"), class_name(names, k))
+    a.metric(t("predict.confidence"), f"{probs[k]:.1%}")
+    with b:
+        st.plotly_chart(probability_chart(t, probs, names, k), key="predict_probs", width="stretch",
+                        config={"displayModeBar": False})  # fmt: skip
+    if probs[k] < 0.5:
+        st.caption(t("predict.unsure"))
+    c, d = st.columns([1, 2])
+    if cam is not None:
+        c.markdown(f"**{t('predict.gradcam')}**", help=t("predict.gradcam_help", layer=layer))
+        c.image(big(overlay(x, cam), 140))
+    with d:
+        st.markdown(f"**{t('predict.features')}**")
+        if not convs:
+            st.caption(t("predict.no_conv"))
+        cols = st.columns(max(1, len(convs)))
+        for col, maps in zip(cols, convs, strict=False):
+            h, w, ch = maps.shape
+            col.image(big(mosaic(tile_channels(maps.array)), 200),
+                      caption=t("predict.feature_caption", layer=maps.name, channels=ch, h=h, w=w))  # fmt: skip
+    teach_this(t, run_id, x, names, k)
+
+
+def probability_chart(t: Callable[..., str], probs: np.ndarray, names: list[str], k: int):
+    import plotly.graph_objects as go
+
+    colours = ["#ff4b4b" if i == k else "#8a94a6" for i in range(len(probs))]
+    fig = go.Figure(go.Bar(x=[class_name(names, i) for i in range(len(probs))], y=probs, marker_color=colours,
+                           hovertemplate="%{x}: %{y:.1%}<extra></extra>"))  # fmt: skip
+    fig.update_layout(
+        height=210, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title={"text": t("predict.probabilities"),
+        "font": {"size": 14}}, yaxis={"range": [0, 1], "tickformat": ".0%"}, xaxis={"type": "category"},
+    )  # fmt: skip
+    return fig
+
+
+# ---------------------------------------------------------------- teaching
+
+
+def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], predicted: int) -> None:
+    """Wrong? Pick the right label and keep the drawing in the personal dataset."""
+    run = _ui.store().get_run(run_id)
+    with st.container(border=True):
+        st.markdown(f"**{t('predict.teach')}**")
+        a, b = st.columns([2, 1], vertical_alignment="bottom")
+        label = a.selectbox(
+            t("predict.correct_label"), range(len(names)), index=None, key="predict_label",
+            format_func=lambda i: class_name(names, i), placeholder=t("predict.choose"),
+        )  # fmt: skip
+        if b.button(t("predict.add"), icon=":material/add:", disabled=label is None, key="predict_add"):
+            try:
+                drawings_.add_drawing(run.dataset, x, int(label), len(names), _ui.store())
+            except drawings_.TeachError as exc:
+                st.error(_ui.reason(exc))
+                return
+            st.session_state["predict_flash"] = t("predict.added", label=class_name(names, int(label)))
+            clear_canvas()
+            st.rerun()  # the whole page: "My drawings" grows
+
+
+def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
+    """The personal dataset, removing a drawing, fine-tuning on it, and what fine-tuning changed."""
+    store = _ui.store()
+    if flash := st.session_state.pop("predict_flash", None):
+        st.success(flash, icon=":material/check:")
+    drawings = drawings_.load_drawings(run.dataset, store)
+    st.subheader(t("predict.my_drawings", count=len(drawings)), help=t("predict.my_drawings_help", dataset=run.dataset))
+    if not len(drawings):
+        st.caption(t("predict.no_drawings"))
+    else:
+        shown = list(range(len(drawings)))[-40:]
+        thumbs([drawings.x[i] for i in shown],
+               [t("predict.label_caption", index=i + 1, label=class_name(names, int(drawings.y[i])))
+                for i in shown])  # fmt: skip
+        a, b, c = st.columns([1, 1, 3], vertical_alignment="bottom")
+        number = a.number_input(t("predict.remove_index"), 1, len(drawings), len(drawings), key="predict_remove_n")
+        if b.button(t("predict.remove"), icon=":material/delete:", key="predict_remove"):
+            drawings_.remove_drawing(run.dataset, int(number) - 1, store)
+            st.rerun()
+        help_text = t("predict.finetune_help", name=run.name, epochs=finetune.FINETUNE_EPOCHS)
+        if c.button(t("predict.finetune"), type="primary", icon=":material/school:", help=help_text,
+                    key="predict_finetune_go"):  # fmt: skip
+            if _ui.require("train", t):
+                try:
+                    finetune.start_finetune(run.id, store, name=t("predict.finetune_name", name=run.name))
+                except (drawings_.TeachError, ConfigError) as exc:
+                    st.error(_ui.reason(exc))
+                else:
+                    st.rerun()
+    # the newest fine-tune of this run (started here or in another tab, running or done)
+    children = [r.id for r in store.list_runs() if r.parent == run.id and finetune.finetune_drawings(r) is not None]
+    if children:
+        tuned = watch(t, children[0])
+        if tuned is not None and tuned.status == rs.FINISHED:
+            before_after(t, tuned, names)
+            if st.button(t("predict.use_finetuned"), icon=":material/swap_horiz:", key="predict_use_tuned"):
+                _ui.show_run(tuned.id)
+                st.rerun()
+    if finetune.finetune_drawings(run) is not None:
+        before_after(t, run, names)
+
+
+def before_after(t: Callable[..., str], tuned: rs.Run, names: list[str]) -> None:
+    """Each saved drawing's prediction by the parent model and by the fine-tuned one."""
+    pair = finetune.finetune_drawings(tuned)
+    before, after = _ui.run_model(tuned.parent) if tuned.parent else None, _ui.run_model(tuned.id)
+    if pair is None or before is None or after is None:
+        return
+    x, y = pair[0][:40], pair[1][:40]
+    with before[3]:
+        pb = before[2].predict(x)
+    with after[3]:
+        pa = after[2].predict(x)
+    rows = finetune.before_after(pb, pa, y)
+    st.subheader(t("predict.before_after"))
+    st.caption(t("predict.before_after_summary", n=len(rows), before=sum(r.before == r.label for r in rows),
+                 after=sum(r.after == r.label for r in rows)))  # fmt: skip
+    captions = [
+        t("predict.before_after_caption", label=class_name(names, r.label),
+          before=class_name(names, r.before), after=class_name(names, r.after))
+        + (" ✅" if r.after == r.label else " ❌")
+        for r in rows
+    ]  # fmt: skip
+    thumbs(list(x), captions, per_row=6, side=64)
+
+
+def thumbs(images: list[np.ndarray], captions: list[str], per_row: int = 10, side: int = 56) -> None:
+    """A grid of small images, each with its caption (a row of st.columns keeps them apart)."""
+    for start in range(0, len(images), per_row):
+        cols = st.columns(per_row)
+        for col, image, caption in zip(cols, images[start : start + per_row], captions[start : start + per_row],
+                                       strict=False):  # fmt: skip
+            col.image(big(image, side), caption=caption)
