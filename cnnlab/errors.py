@@ -6,7 +6,8 @@ an engine error (a reason inside a reason) or a list of them is put into the sen
 
     raise ImageError("engine.image.too_big", label="photo.png", size="12 MB", limit="8 MB")
 
-Every key lives in `cnnlab/i18n/` in English and 简体中文; `tests/test_errors.py` checks that each raise site names one.
+Every key lives in `cnnlab/i18n/` in English and 简体中文; a test checks that each raise site names one.
+A value the engine words itself ("the image", a run's status) is a `Phrase`, translated the same way.
 """
 
 from __future__ import annotations
@@ -39,6 +40,30 @@ class CnnLabError(Exception):
         return (_rebuild, (type(self), self.key, self.values))
 
 
+class Phrase:
+    """A word or phrase the engine puts into a sentence ("the image", a run's status): translated with it."""
+
+    def __init__(self, key: str, /, **values: Any) -> None:
+        self.key, self.values = key, values
+
+    def message(self, lang: str = "en") -> str:
+        from cnnlab.i18n import t
+
+        return t(self.key, lang, **{name: localized(value, lang) for name, value in self.values.items()})
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.key!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Phrase) and (self.key, self.values) == (other.key, other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+
 def _rebuild(cls: type[CnnLabError], key: str, values: dict[str, Any]) -> CnnLabError:
     error = cls.__new__(cls)
     CnnLabError.__init__(error, key, **values)
@@ -47,7 +72,7 @@ def _rebuild(cls: type[CnnLabError], key: str, values: dict[str, Any]) -> CnnLab
 
 def localized(value: Any, lang: str) -> Any:
     """A value as it goes into a sentence in `lang`: engine errors become their sentence, lists of them are joined."""
-    if isinstance(value, CnnLabError):
+    if isinstance(value, (CnnLabError, Phrase)):
         return value.message(lang)
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, CnnLabError) for v in value):
         return "; ".join(v.message(lang) for v in value)

@@ -10,7 +10,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnlab import demo
-from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, explain, translator
+from cnnlab.errors import CnnLabError
+from cnnlab.i18n import CATALOGUE, DEFAULT_LANGUAGE, LANGUAGES, explain, translator
 
 log = logging.getLogger("cnnlab.app")
 
@@ -126,7 +127,9 @@ def quota() -> demo.SessionQuota:
 
 
 def reason(error: object) -> str:
-    """An engine error's message in the UI language (the engine writes English; see cnnlab.i18n.explain)."""
+    """An engine error's sentence in the UI language, by its catalogue key (legacy text: the reverse matcher)."""
+    if isinstance(error, CnnLabError) and error.key in CATALOGUE:
+        return error.message(language())
     return explain(error, language())
 
 

@@ -1,0 +1,261 @@
+"""Engine errors about training runs: settings, why a run ended, run actions, export, inspection, teaching, demo.
+
+Each key -> (English, 简体中文). A raise site names the key: raise ImageError("engine.image.empty", label=...).
+"""
+
+STRINGS = {
+    # ------------------------------------------------------------ training settings (cnnlab/training.py)
+    "engine.train.unknown_settings": (
+        "unknown setting(s) {names}; known settings: {known}",
+        "未知的设置项 {names}；可用的设置项：{known}",
+    ),
+    "engine.train.not_whole": ("{setting} must be a whole number, got {value}", "{setting} 必须是整数，实际为 {value}"),
+    "engine.train.not_number": ("{setting} must be a number, got {value}", "{setting} 必须是数值，实际为 {value}"),
+    "engine.train.range_open": (
+        "{setting} must be above {low} and at most {high}, got {value}",
+        "{setting} 必须大于 {low} 且不超过 {high}，实际为 {value}",
+    ),
+    "engine.train.range": (
+        "{setting} must be at least {low} and at most {high}, got {value}",
+        "{setting} 必须在 {low} 到 {high} 之间，实际为 {value}",
+    ),
+    "engine.train.not_choice": (
+        "{setting} must be one of {choices}, got {value}",
+        "{setting} 必须是以下之一：{choices}，实际为 {value}",
+    ),
+    "engine.train.metrics": (
+        "metrics must be a list drawn from {choices}, got {value}",
+        "metrics 必须是由 {choices} 中的指标组成的列表，实际为 {value}",
+    ),
+    "engine.train.monitor_needs_val": (
+        "monitor {monitor} needs a validation split: set val_fraction above 0 or monitor loss",
+        "监控指标 {monitor} 需要验证集：请把验证集比例 val_fraction 设为大于 0，或改为监控 loss",
+    ),
+    "engine.train.not_bool": (
+        "{setting} must be true or false, got {value}",
+        "{setting} 必须是 true 或 false，实际为 {value}",
+    ),
+    "engine.train.augmentation_type": (
+        "augmentation must be a mapping like {{'translation': 0.1}}, got {value}",
+        "augmentation 必须是类似 {{'translation': 0.1}} 的映射，实际为 {value}",
+    ),
+    "engine.train.augmentation_unknown": (
+        "augmentation has no setting {key}; it accepts {choices}",
+        "数据增强没有 {key} 这个设置项，可用的设置项：{choices}",
+    ),
+    "engine.train.augmentation_flip": (
+        "augmentation flip must be true or false, got {value}",
+        "数据增强的 flip 必须是 true 或 false，实际为 {value}",
+    ),
+    "engine.train.augmentation_range": (
+        "augmentation {key} must be a fraction between 0 and 0.5, got {value}",
+        "数据增强的 {key} 必须是 0 到 0.5 之间的比例，实际为 {value}",
+    ),
+    "engine.train.unknown_dataset": (
+        "unknown dataset {name}; choose one of {names}",
+        "未知的数据集 {name}，请从以下数据集中选择：{names}",
+    ),
+    "engine.train.dataset_unavailable": ("dataset {name} is not available: {reason}", "数据集 {name} 不可用：{reason}"),
+    "engine.train.batch_too_big": (
+        "batch_size {batch} is larger than the {count} training images; use {count} or less",
+        "批大小 batch_size（{batch}）超过了训练图像的数量（{count} 张），请设为 {count} 或更小",
+    ),
+    "engine.train.no_start_model": ("the starting model {path} does not exist", "起始模型 {path} 不存在"),
+    "engine.train.architecture": ("architecture: {reason}", "网络结构：{reason}"),
+    "engine.train.shape_mismatch": (
+        "the architecture takes {got} images but {dataset} has {shape} images; rebuild it for {shape} (presets adapt "
+        "when you pick them for this dataset)",
+        "该网络结构接收 {got} 的图像，而 {dataset} 的图像是 {shape}；请按 {shape} 重新构建（为这个数据集选择预设时会"
+        "自动适配）",
+    ),
+    "engine.train.classes_mismatch": (
+        "the architecture has {outputs} outputs but {dataset} has {classes} classes; rebuild it for this dataset",
+        "该网络结构有 {outputs} 个输出，而 {dataset} 有 {classes} 个类别；请为这个数据集重新构建",
+    ),
+    "engine.train.does_not_fit": (
+        "the architecture does not fit the data: {reason}",
+        "网络结构与数据不匹配：{reason}",
+    ),
+    "engine.train.out_of_memory": (
+        "out of memory: training this network at this batch size needs about {needed} GiB but only {free} GiB are "
+        "free; lower the batch size or use a smaller network",
+        "内存不足：以当前的批大小训练这个网络约需 {needed} GiB，但只有 {free} GiB 可用；请减小批大小，或换用更小的网络",
+    ),
+    "engine.train.extra_missing": ("extra_data file {path} does not exist", "extra_data 文件 {path} 不存在"),
+    "engine.train.extra_shape": (
+        "extra_data must hold x of shape (N, {shape}) and N labels y, got x {x} and y {y}",
+        "extra_data 必须包含形状为 (N, {shape}) 的 x 和 N 个标签 y，实际为 x {x}、y {y}",
+    ),
+    "engine.train.extra_labels": (
+        "extra_data labels must be between 0 and {high}",
+        "extra_data 的标签必须在 0 到 {high} 之间",
+    ),
+    "engine.train.extra_unreadable": (
+        "cannot read extra_data {path}: {detail} (expected an .npz with arrays x and y)",
+        "无法读取 extra_data {path}：{detail}（需要包含数组 x 和 y 的 .npz 文件）",
+    ),
+    "engine.train.mirrored_batch": (
+        "batch_size {batch} must be a multiple of the {devices} devices that the mirrored strategy splits every batch "
+        "over",
+        "批大小 batch_size（{batch}）必须是 {devices} 的倍数：mirrored 策略会把每个批次平均分到这 {devices} 个设备上",
+    ),
+    "engine.train.start_shape": (
+        "the starting model takes {got} images but {dataset} has {shape} images",
+        "起始模型接收 {got} 的图像，而 {dataset} 的图像是 {shape}",
+    ),
+    "engine.train.start_classes": (
+        "the starting model has {outputs} outputs but {dataset} has {classes} classes",
+        "起始模型有 {outputs} 个输出，而 {dataset} 有 {classes} 个类别",
+    ),
+    "engine.train.start_arch": (
+        "give the architecture of the starting model (it is not a model from an earlier run)",
+        "请给出起始模型的网络结构（它不是之前某次运行训练出的模型）",
+    ),
+    # ------------------------------------------------------------ why a run ended (cnnlab/worker.py, cnnlab/jobs.py)
+    "engine.run.invalid_config": ("invalid configuration: {reason}", "设置无效：{reason}"),
+    "engine.run.crashed_oom": (
+        "out of memory: the batch or the network is too large for this machine; lower the batch size or use a "
+        "smaller network",
+        "内存不足：对这台机器来说批次或网络太大；请减小批大小，或换用更小的网络",
+    ),
+    "engine.run.worker_oom": (
+        "out of memory: the worker crashed allocating memory; lower the batch size or use a smaller network",
+        "内存不足：训练进程在分配内存时崩溃；请减小批大小，或换用更小的网络",
+    ),
+    "engine.run.keyboard": ("interrupted by the keyboard", "被键盘中断"),
+    "engine.run.never_started": ("the worker process never started", "训练进程没有启动"),
+    "engine.run.worker_died": (
+        "the worker process (pid {pid}) ended unexpectedly",
+        "训练进程（pid {pid}）意外结束",
+    ),
+    "engine.run.no_heartbeat": (
+        "the worker (pid {pid}) stopped responding: no heartbeat for {seconds}s",
+        "训练进程（pid {pid}）已无响应：{seconds} 秒没有心跳",
+    ),
+    "engine.run.cannot_start": ("could not start a worker: {detail}", "无法启动训练进程：{detail}"),
+    "engine.run.stopped_early": ("stopped before it started", "在开始之前就停止了"),
+    "engine.run.stopped": ("stopped on request", "已按要求停止"),
+    "engine.run.early_stopping": ("early stopping after epoch {epoch}", "在第 {epoch} 轮之后提前停止"),
+    # ------------------------------------------------------------ run actions (cnnlab/jobs.py)
+    "engine.job.cannot_stop": (
+        "run {run} is {status}; only queued or running runs can be stopped",
+        "运行 {run} 的状态是“{status}”；只有排队中或训练中的运行可以停止",
+    ),
+    "engine.job.cannot_resume_active": (
+        "run {run} is {status} (it is still going); only stopped or interrupted runs can be resumed",
+        "运行 {run} 的状态是“{status}”（它还在进行）；只有已停止或已中断的运行可以继续",
+    ),
+    "engine.job.cannot_resume": (
+        "run {run} is {status}; only stopped or interrupted runs can be resumed",
+        "运行 {run} 的状态是“{status}”；只有已停止或已中断的运行可以继续",
+    ),
+    "engine.job.changed": ("run {run} changed state meanwhile; try again", "运行 {run} 的状态刚刚变了，请再试一次"),
+    "engine.job.still_training": ("run {run} is still training; stop it first", "运行 {run} 还在训练，请先停止它"),
+    # ------------------------------------------------------------ export (cnnlab/export.py)
+    "engine.export.no_model": (
+        "this run has no saved model yet (it saves one after its first completed epoch)",
+        "这次运行还没有保存模型（完成第一轮训练后才会保存）",
+    ),
+    "engine.export.needs_tensorflow": (
+        "{what} export needs TensorFlow, which is not installed here (Keras runs on {backend}); export this run on a "
+        "machine with TensorFlow, e.g. where the app runs: its .keras checkpoint works there unchanged",
+        "导出 {what} 需要 TensorFlow，但这里没有安装（Keras 运行在 {backend} 上）；请在装有 TensorFlow 的机器上导出"
+        "这次运行，例如运行本应用的机器：它的 .keras 检查点在那里可以直接使用",
+    ),
+    "engine.export.savedmodel_failed": ("SavedModel export failed: {detail}", "导出 SavedModel 失败：{detail}"),
+    "engine.export.tflite_failed": (
+        "TensorFlow Lite conversion failed: {detail}",
+        "转换为 TensorFlow Lite 失败：{detail}",
+    ),
+    # ------------------------------------------------------------ inspection (cnnlab/inspection.py)
+    "engine.inspect.backend": (
+        "gradients (Grad-CAM, saliency) need the TensorFlow or JAX backend, not {backend}",
+        "梯度（Grad-CAM、显著图）需要 TensorFlow 或 JAX 后端，而不是 {backend}",
+    ),
+    "engine.inspect.inputs": (
+        "model {name} takes {count} inputs; only one image input works",
+        "模型 {name} 有 {count} 个输入；只支持单个图像输入",
+    ),
+    "engine.inspect.subclassed": (
+        "{name} is a subclassed model: only Sequential and Functional models can be inspected layer by layer",
+        "{name} 是子类化模型：只有 Sequential 和 Functional 模型可以逐层查看",
+    ),
+    "engine.inspect.no_layers": ("the model has no layers to inspect", "模型中没有可查看的层"),
+    "engine.inspect.no_cam_layer": (
+        "Grad-CAM needs a layer with a feature map (H x W x C); this model has none",
+        "Grad-CAM 需要一个输出特征图（H x W x C）的层，而这个模型没有",
+    ),
+    "engine.inspect.class_range": (
+        "class {index} is out of range: the model has {count} classes (0..{last})",
+        "类别 {index} 超出范围：模型共有 {count} 个类别（0..{last}）",
+    ),
+    "engine.inspect.no_snapshots": ("no filter snapshots were saved for this run", "这次运行没有保存卷积核快照"),
+    "engine.inspect.classes_mismatch": (
+        "the model outputs {outputs} classes but the dataset has {classes}",
+        "模型输出 {outputs} 个类别，而数据集有 {classes} 个",
+    ),
+    "engine.inspect.empty_test": ("the test split is empty — nothing to evaluate", "测试集是空的——没有可评估的内容"),
+    "engine.inspect.no_penultimate": (
+        "the model's head takes the image directly; there is no penultimate layer to project",
+        "模型的输出层直接接收图像；没有可用于投影的倒数第二层",
+    ),
+    "engine.inspect.tsne_sklearn": (
+        "t-SNE needs scikit-learn: pip install scikit-learn (or use method='pca')",
+        "t-SNE 需要 scikit-learn：请运行 pip install scikit-learn（或改用 method='pca'）",
+    ),
+    "engine.inspect.tsne_few": (
+        "t-SNE needs at least 5 images, got {count}",
+        "t-SNE 至少需要 5 张图像，实际只有 {count} 张",
+    ),
+    "engine.inspect.embedding_few": (
+        "an embedding needs at least 3 images, got {count}",
+        "降维投影至少需要 3 张图像，实际只有 {count} 张",
+    ),
+    # ------------------------------------------------------------ teaching with drawings (cnnlab/teach.py)
+    "engine.teach.channels": (
+        "the model takes {channels}-channel images; only grayscale (1) or colour (3) images can be fed",
+        "模型接收 {channels} 通道的图像；只能输入灰度（1 通道）或彩色（3 通道）图像",
+    ),
+    "engine.teach.label": (
+        "the label must be a class number between 0 and {high}, got {value}",
+        "标签必须是 0 到 {high} 之间的类别编号，实际为 {value}",
+    ),
+    "engine.teach.empty": ("the drawing is empty; draw a digit first", "画布是空的，请先画一个数字"),
+    "engine.teach.full": (
+        "your set already holds {count} drawings; remove some before adding more",
+        "你的手写集里已经有 {count} 张，请先删掉一些再添加",
+    ),
+    "engine.teach.no_such_drawing": (
+        "there is no drawing number {index}; the set has {count}",
+        "没有编号为 {index} 的手写数字；手写集里共有 {count} 张",
+    ),
+    "engine.teach.none_yet": (
+        "add at least one drawing with its correct label before fine-tuning",
+        "微调之前，请至少在手写集里加入一张标好正确标签的手写数字",
+    ),
+    "engine.teach.not_digits": (
+        "drawings are 28x28 grayscale; run {name} takes {shape} images",
+        "手写数字是 28x28 的灰度图像，而运行 {name} 接收的是 {shape} 的图像",
+    ),
+    "engine.teach.damaged": (
+        "the drawings file {path} is damaged ({detail}); delete it to start a new set",
+        "手写集文件 {path} 已损坏（{detail}）；删除它即可重新开始",
+    ),
+    "engine.teach.wrong_arrays": (
+        "the drawings file {path} holds x {x} and y {y}; delete it to start a new set",
+        "手写集文件 {path} 中的 x 为 {x}、y 为 {y}，两者不匹配；删除它即可重新开始",
+    ),
+    # ------------------------------------------------------------ demo mode (cnnlab/demo.py)
+    "engine.demo.uploads": (
+        "demo limit: at most {count} uploads per visitor",
+        "演示模式限制：每位访客最多上传 {count} 个文件",
+    ),
+    "engine.demo.upload_bytes": (
+        "demo limit: at most {mb} MB of uploads per visitor",
+        "演示模式限制：每位访客最多上传 {mb} MB",
+    ),
+    "engine.demo.busy": (
+        "the demo is busy: too many predictions at once, try again in a moment",
+        "演示正忙：同时进行的预测太多，请稍后再试",
+    ),
+}
