@@ -79,6 +79,29 @@ def localized(value: Any, lang: str) -> Any:
     return value
 
 
+def to_data(value: Any) -> Any:
+    """A JSON-ready form of an error (or Phrase, or a value holding them), to store it with its key and values."""
+    if isinstance(value, CnnLabError):
+        return {"$error": value.key, "values": {k: to_data(v) for k, v in value.values.items()}}
+    if isinstance(value, Phrase):
+        return {"$phrase": value.key, "values": {k: to_data(v) for k, v in value.values.items()}}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def from_data(data: Any) -> Any:
+    """The inverse of `to_data`: errors and Phrases rebuilt (as CnnLabError: the original class is not kept)."""
+    if isinstance(data, dict) and ("$error" in data or "$phrase" in data):
+        values = {k: from_data(v) for k, v in (data.get("values") or {}).items()}
+        return CnnLabError(data["$error"], **values) if "$error" in data else Phrase(data["$phrase"], **values)
+    if isinstance(data, list):
+        return [from_data(v) for v in data]
+    return data
+
+
 def messages(errors: Iterable[CnnLabError], lang: str = "en") -> list[str]:
     """Each error's sentence in `lang`."""
     return [e.message(lang) for e in errors]

@@ -123,6 +123,7 @@ STRINGS = {
         "内存不足：训练进程在分配内存时崩溃；请减小批大小，或换用更小的网络",
     ),
     "engine.run.keyboard": ("interrupted by the keyboard", "被键盘中断"),
+    "engine.run.crashed": ("{name}: {detail}", "训练出错（{name}）：{detail}"),
     "engine.run.never_started": ("the worker process never started", "训练进程没有启动"),
     "engine.run.worker_died": (
         "the worker process (pid {pid}) ended unexpectedly",
@@ -149,6 +150,29 @@ STRINGS = {
         "run {run} is {status}; only stopped or interrupted runs can be resumed",
         "运行 {run} 的状态是“{status}”；只有已停止或已中断的运行可以继续",
     ),
+    "engine.run.no_such_id": ("no run with id {run!r}", "没有编号为 {run!r} 的运行"),
+    "engine.run.no_match": (
+        "no run matches {ref!r}; `python -m cnnlab runs` lists them",
+        "没有与 {ref!r} 相符的运行；“运行记录”页面列出了全部运行",
+    ),
+    "engine.run.ambiguous": (
+        "{ref!r} matches several runs ({ids}); give more of the id",
+        "{ref!r} 与多个运行相符（{ids}），请输入更长的编号",
+    ),
+    "engine.run.empty_name": ("a run name cannot be empty", "运行名称不能为空"),
+    "engine.store.newer": (
+        "{path} was written by a newer CNN Lab (schema {version}, this one knows {known}); upgrade CNN Lab or set "
+        "CNNLAB_HOME to another folder",
+        "{path} 由更新版本的 CNN Lab 写入（数据结构版本 {version}，本版本只认识 {known}）；请升级 CNN Lab，或把 "
+        "CNNLAB_HOME 设为另一个文件夹",
+    ),
+    "engine.store.no_free_id": ("could not find a free run id", "找不到可用的运行编号"),
+    "engine.status.queued": ("queued", "排队中"),
+    "engine.status.running": ("running", "训练中"),
+    "engine.status.finished": ("finished", "已完成"),
+    "engine.status.stopped": ("stopped", "已停止"),
+    "engine.status.failed": ("failed", "失败"),
+    "engine.status.interrupted": ("interrupted", "已中断"),
     "engine.job.changed": ("run {run} changed state meanwhile; try again", "运行 {run} 的状态刚刚变了，请再试一次"),
     "engine.job.still_training": ("run {run} is still training; stop it first", "运行 {run} 还在训练，请先停止它"),
     # ------------------------------------------------------------ export (cnnlab/export.py)

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from cnnlab.i18n import engine_arch, engine_data, engine_runs
 
 STRINGS: dict[str, tuple[str, str]] = {}  # the engine's sentences live in engine_*.py
+KEYED_ONLY = {"engine.run.crashed"}  # too general to recognise from text: only ever translated by key
 ENGINE: dict[str, tuple[str, str]] = {**engine_arch.STRINGS, **engine_data.STRINGS, **engine_runs.STRINGS}
 
 # Placeholders that hold another engine message: translated in turn.
@@ -79,7 +80,7 @@ def compile_template(key: str, english: str, chinese: str) -> Template:
 @lru_cache(maxsize=1)
 def templates() -> tuple[Template, ...]:
     """Every template, most specific first: this module's, plus the Build page's spec checks."""
-    pairs = [(key, en, zh) for key, (en, zh) in ENGINE.items()]
+    pairs = [(key, en, zh) for key, (en, zh) in ENGINE.items() if key not in KEYED_ONLY]
     try:
         from cnnlab.arch.analysis import TEMPLATES
         from cnnlab.i18n import CATALOGUE

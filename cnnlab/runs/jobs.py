@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import remove_orphaned_temp_files
 from cnnlab.runs import store as st
-from cnnlab.runs.store import open_store
+from cnnlab.runs.store import open_store, status_word
 
 DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat every second)
 LAUNCH_GRACE_S = 120.0  # a claimed run whose worker has not reported a pid yet
@@ -80,7 +82,7 @@ def set_max_running(n: int, store: st.RunStore | None = None) -> None:
 
 
 def pid_alive(pid: int | None) -> bool:
-    """Whether `pid` is a live (not zombie) CNN Lab worker on this machine."""
+    """Whether `pid` is a live (not zombie) CNN Lab worker on this machine (a reused pid is not one)."""
     if not pid:
         return False
     with _children_lock:
@@ -88,24 +90,14 @@ def pid_alive(pid: int | None) -> bool:
     if child is not None:
         return child.poll() is None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    proc = Path(f"/proc/{pid}")
-    if proc.is_dir():
-        try:
-            stat = (proc / "stat").read_text()
-            if stat[stat.rindex(")") + 2 :].startswith(("Z", "X")):
-                return False
-            cmdline = (proc / "cmdline").read_bytes()
-            return b"cnnlab.worker" in cmdline  # the pid was not reused by something else
-        except OSError:
+        proc = psutil.Process(pid)
+        if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
             return False
-    return True
+        return any("cnnlab.worker" in part for part in proc.cmdline())
+    except psutil.AccessDenied:
+        return True  # someone else's process: it exists, and we cannot tell what it runs
+    except psutil.Error:  # NoSuchProcess, ZombieProcess
+        return False
 
 
 def stale_after() -> float:
@@ -154,11 +146,7 @@ def launch(run_id: str, store: st.RunStore | None = None) -> int:
         _children[proc.pid] = proc
     # reap it when it exits, so a long-lived parent (the Streamlit server) keeps no zombies
     threading.Thread(target=_reap, args=(proc,), daemon=True, name=f"reap-{proc.pid}").start()
-    with store.write() as c:
-        c.execute(
-            "UPDATE runs SET pid = ? WHERE id = ? AND status = ? AND (pid IS NULL OR pid = ?)",
-            (proc.pid, run_id, st.RUNNING, proc.pid),
-        )
+    store.set_worker_pid(run_id, proc.pid)
     return proc.pid
 
 
@@ -177,27 +165,8 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
     for run in store.list_runs([st.RUNNING]):
         if worker_alive(run, now):
             continue
-        local = not run.host or run.host == socket.gethostname()
-        status = st.INTERRUPTED
-        if run.pid is None:
-            reason = "the worker process never started"
-        elif local and not pid_alive(run.pid):
-            reason = f"the worker process (pid {run.pid}) ended unexpectedly"
-            if _log_says_out_of_memory(store, run.id):
-                status = st.FAILED
-                reason = (
-                    "out of memory: the worker crashed allocating memory; lower the batch size or use a smaller network"
-                )
-        else:
-            silent = now - (run.heartbeat or 0)
-            reason = f"the worker (pid {run.pid}) stopped responding: no heartbeat for {silent:.0f}s"
-        with store.write() as c:
-            changed = c.execute(
-                "UPDATE runs SET status = ?, reason = ?, finished = ? WHERE id = ? AND status = ? AND pid IS ?"
-                " AND heartbeat IS ?",
-                (status, reason, now, run.id, st.RUNNING, run.pid, run.heartbeat),
-            ).rowcount
-        if changed:
+        status, reason = _why_dead(store, run, now)
+        if store.mark_ended(run, status, reason, now):
             result.interrupted.append(run.id)
     if not store.count(st.QUEUED):
         return result  # the common case of a page poll: no write transaction at all
@@ -209,12 +178,24 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
         try:
             launch(run.id, store)
         except OSError as exc:
-            store.update_run(
-                run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=f"could not start a worker: {exc}"
-            )
+            reason = CnnLabError("engine.run.cannot_start", detail=str(exc))
+            store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=reason)
             continue
         result.started.append(run.id)
     return result
+
+
+def _why_dead(store: st.RunStore, run: st.Run, now: float) -> tuple[str, CnnLabError]:
+    """The end state and reason of a running run whose worker is gone or silent."""
+    local = not run.host or run.host == socket.gethostname()
+    if run.pid is None:
+        return st.INTERRUPTED, CnnLabError("engine.run.never_started")
+    if local and not pid_alive(run.pid):
+        if _log_says_out_of_memory(store, run.id):
+            return st.FAILED, CnnLabError("engine.run.worker_oom")
+        return st.INTERRUPTED, CnnLabError("engine.run.worker_died", pid=run.pid)
+    silent = f"{now - (run.heartbeat or 0):.0f}"
+    return st.INTERRUPTED, CnnLabError("engine.run.no_heartbeat", pid=run.pid, seconds=silent)
 
 
 OOM_MARKERS = ("std::bad_alloc", "Resource exhausted", "OOM when allocating", "MemoryError", "Cannot allocate memory")
@@ -249,12 +230,16 @@ def stop_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
     now = time.time()
     if run.status == st.QUEUED:
         if store.update_run(
-            run.id, expect_status=[st.QUEUED], status=st.STOPPED, reason="stopped before it started", finished=now
+            run.id,
+            expect_status=[st.QUEUED],
+            status=st.STOPPED,
+            reason=CnnLabError("engine.run.stopped_early"),
+            finished=now,
         ):
             return store.get_run(run.id)
         run = store.get_run(run.id)
     if run.status != st.RUNNING:
-        raise JobError(f"run {run.id} is {run.status}; only queued or running runs can be stopped")
+        raise JobError("engine.job.cannot_stop", run=run.id, status=status_word(run.status))
     store.update_run(run.id, expect_status=[st.RUNNING], stop_requested=now)
     local = not run.host or run.host == socket.gethostname()
     handles_signals = bool(run.progress.get("phase"))  # before its first progress record SIGUSR1 would kill it
@@ -270,8 +255,8 @@ def resume_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
     reconcile(store)
     run = store.find_run(run_ref)
     if run.status not in st.RESUMABLE:
-        hint = " (it is still going)" if run.active else ""
-        raise JobError(f"run {run.id} is {run.status}{hint}; only stopped or interrupted runs can be resumed")
+        key = "engine.job.cannot_resume_active" if run.active else "engine.job.cannot_resume"
+        raise JobError(key, run=run.id, status=status_word(run.status))
     if not store.update_run(
         run.id,
         expect_status=list(st.RESUMABLE),
@@ -281,7 +266,7 @@ def resume_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
         stop_requested=None,
         pid=None,
     ):
-        raise JobError(f"run {run.id} changed state meanwhile; try again")
+        raise JobError("engine.job.changed", run=run.id)
     remove_orphaned_temp_files(store.run_dir(run.id))
     reconcile(store)
     return store.get_run(run.id)
@@ -299,7 +284,7 @@ def delete_run(run_ref: str, store: st.RunStore | None = None) -> None:
     reconcile(store)
     run = store.find_run(run_ref)
     if run.status == st.RUNNING:
-        raise JobError(f"run {run.id} is still training; stop it first")
+        raise JobError("engine.job.still_training", run=run.id)
     store.delete_run(run.id)
     shutil.rmtree(store.run_dir(run.id), ignore_errors=True)
 

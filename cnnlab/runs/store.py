@@ -15,95 +15,48 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnnlab import paths
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, to_data
 from cnnlab.fsutil import file_lock
+from cnnlab.runs.records import (  # noqa: F401  (re-exported: callers import the states and records from here)
+    _JSON_COLUMNS,
+    _RUN_COLUMNS,
+    ACTIVE,
+    FAILED,
+    FINISHED,
+    INTERRUPTED,
+    QUEUED,
+    RESUMABLE,
+    RUNNING,
+    STOPPED,
+    TERMINAL,
+    Artifact,
+    Metric,
+    Run,
+    new_run_id,
+    status_word,
+    to_json,
+)
+from cnnlab.runs.schema import MIGRATIONS, SCHEMA_VERSION
 
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 DB_NAME = "runs.sqlite"
-
-QUEUED, RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED = (
-    "queued",
-    "running",
-    "finished",
-    "stopped",
-    "failed",
-    "interrupted",
-)
-ACTIVE = (QUEUED, RUNNING)
-TERMINAL = (FINISHED, STOPPED, FAILED, INTERRUPTED)
-RESUMABLE = (STOPPED, INTERRUPTED)
-
-# Each entry upgrades the schema from version i to i + 1; append, never edit.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE runs (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        created REAL NOT NULL,
-        started REAL,
-        finished REAL,
-        status TEXT NOT NULL,
-        reason TEXT,
-        arch TEXT NOT NULL,
-        dataset TEXT NOT NULL,
-        config TEXT NOT NULL,
-        seed INTEGER NOT NULL DEFAULT 0,
-        epochs INTEGER NOT NULL DEFAULT 0,
-        epochs_done INTEGER NOT NULL DEFAULT 0,
-        train_seconds REAL NOT NULL DEFAULT 0,
-        pid INTEGER,
-        host TEXT,
-        heartbeat REAL,
-        stop_requested REAL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        progress TEXT,
-        state TEXT,
-        final_metrics TEXT,
-        evaluation TEXT,
-        parent TEXT
-    );
-    CREATE INDEX runs_status ON runs(status, created);
-    CREATE TABLE metrics (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        epoch INTEGER NOT NULL,
-        step INTEGER,
-        scope TEXT NOT NULL,
-        split TEXT NOT NULL,
-        name TEXT NOT NULL,
-        value REAL,
-        time REAL NOT NULL
-    );
-    CREATE INDEX metrics_run ON metrics(run_id, id);
-    CREATE UNIQUE INDEX metrics_one_per_epoch ON metrics(run_id, epoch, split, name) WHERE scope = 'epoch';
-    CREATE TABLE artifacts (
-        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        kind TEXT NOT NULL,
-        path TEXT NOT NULL,
-        epoch INTEGER,
-        created REAL NOT NULL,
-        size INTEGER,
-        PRIMARY KEY (run_id, path)
-    );
-    CREATE INDEX artifacts_kind ON artifacts(run_id, kind);
-    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """,
-]
 
 
 class StoreError(CnnLabError, RuntimeError):
     """The store cannot be used (e.g. it was written by a newer CNN Lab); the message says why."""
+
+
+class BadRunName(CnnLabError, ValueError):
+    """A run name that cannot be used (empty)."""
 
 
 class RunNotFound(CnnLabError, KeyError):
@@ -112,119 +65,56 @@ class RunNotFound(CnnLabError, KeyError):
     __str__ = CnnLabError.__str__  # KeyError would quote the sentence
 
 
-@dataclass
-class Run:
-    """One row of `runs`, JSON columns decoded. Cheap to build; pages poll it every second."""
 
-    id: str
-    name: str
-    created: float
-    status: str
-    arch: dict[str, Any]
-    dataset: str
-    config: dict[str, Any]
-    seed: int = 0
-    epochs: int = 0
-    epochs_done: int = 0
-    train_seconds: float = 0.0
-    started: float | None = None
-    finished: float | None = None
-    reason: str | None = None
-    pid: int | None = None
-    host: str | None = None
-    heartbeat: float | None = None
-    stop_requested: float | None = None
-    attempts: int = 0
-    progress: dict[str, Any] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
-    final_metrics: dict[str, Any] = field(default_factory=dict)
-    evaluation: dict[str, Any] = field(default_factory=dict)
-    parent: str | None = None
-    best_model: str | None = None  # absolute path of best.keras once it exists (from artifacts)
 
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
 
-    @property
-    def duration(self) -> float:
-        """Seconds spent training (summed over resumes; waiting in the queue does not count)."""
-        return float(self.train_seconds)
 
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """The stable JSON shape used by `python -m cnnlab runs --json` (full adds config and evaluation)."""
-        d = {
-            "id": self.id,
-            "name": self.name,
-            "status": self.status,
-            "reason": self.reason,
-            "pid": self.pid,
-            "dataset": self.dataset,
-            "arch": self.arch.get("name"),
-            "created": self.created,
-            "started": self.started,
-            "finished": self.finished,
-            "epochs": self.epochs,
-            "epochs_done": self.epochs_done,
-            "duration_s": round(self.train_seconds, 2),
-            "final_metrics": self.final_metrics,
-            "best_model": self.best_model,
-            "progress": self.progress,
-        }
-        if full:
-            d.update(config=self.config, arch_spec=self.arch, evaluation=self.evaluation, parent=self.parent)
-        return d
+
+
+
+
+
+
+
+
+
+
+
+
+class Beat(NamedTuple):
+    """A heartbeat's answer: does the worker still own its run, and has someone asked it to stop?"""
+
+    owned: bool
+    stop_requested: bool
 
 
 @dataclass
-class Metric:
-    """One metric value. scope: 'batch' (throttled running means), 'epoch', or 'test'."""
+class EpochCommit:
+    """One completed epoch as the store records it (see RunStore.commit_epoch)."""
 
-    id: int
-    run_id: str
     epoch: int
-    step: int | None
-    scope: str
-    split: str
-    name: str
-    value: float | None
-    time: float
+    rows: list[tuple]  # (run_id, epoch, step, scope, split, name, value): the epoch's values and pending live rows
+    last_model: Path
+    state: dict[str, Any]
+    progress: dict[str, Any]
+    seconds: float
+    best_model: Path | None = None  # set when this epoch is the new best
+    best_size: int | None = None
+    kernels: Path | None = None
 
 
-@dataclass
-class Artifact:
-    run_id: str
-    kind: str
-    path: Path
-    epoch: int | None
-    created: float
-    size: int | None
+def _with_reason_key(fields: dict[str, Any]) -> dict[str, Any]:
+    """A `reason` given as an engine error is stored twice: its English text and its key with values."""
+    if "reason" not in fields:
+        return fields
+    reason = fields["reason"]
+    if isinstance(reason, CnnLabError):
+        return {**fields, "reason": str(reason), "reason_key": to_data(reason)}
+    return {**fields, "reason_key": None}
 
 
-_JSON_COLUMNS = ("arch", "config", "progress", "state", "final_metrics", "evaluation")
-_RUN_COLUMNS = (
-    "id name created status arch dataset config seed epochs epochs_done train_seconds started finished reason pid "
-    "host heartbeat stop_requested attempts progress state final_metrics evaluation parent"
-).split()
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), allow_nan=True, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
-
-
-
-
-def new_run_id() -> str:
-    """Sortable and short enough to type: 20250101-120000-ab12."""
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+def _column_values(fields: dict[str, Any]) -> list[Any]:
+    return [to_json(v) if k in _JSON_COLUMNS and v is not None else v for k, v in fields.items()]
 
 
 def open_store(store: RunStore | None = None) -> RunStore:
@@ -267,10 +157,7 @@ class RunStore:
             try:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 if version > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"{self.path} was written by a newer CNN Lab (schema {version}, this one knows "
-                        f"{SCHEMA_VERSION}); upgrade CNN Lab or set CNNLAB_HOME to another folder"
-                    )
+                    raise StoreError("engine.store.newer", path=str(self.path), version=version, known=SCHEMA_VERSION)
                 if version == 0:
                     conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, when the file is created
                 for target in range(version + 1, SCHEMA_VERSION + 1):
@@ -353,13 +240,13 @@ class RunStore:
                     c.execute(
                         "INSERT INTO runs (id, name, created, status, arch, dataset, config, seed, epochs, parent)"
                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (rid, name, time.time(), QUEUED, _dumps(arch), dataset, _dumps(config), seed, epochs, parent),
+                        (rid, name, time.time(), QUEUED, to_json(arch), dataset, to_json(config), seed, epochs, parent),
                     )
                 return rid
             except sqlite3.IntegrityError:
                 if run_id:
                     raise
-        raise StoreError("could not find a free run id")
+        raise StoreError("engine.store.no_free_id")
 
     def _row_to_run(self, row: sqlite3.Row) -> Run:
         d = {k: row[k] for k in _RUN_COLUMNS}
@@ -379,7 +266,7 @@ class RunStore:
         """One run by exact id; raises RunNotFound."""
         row = self._conn.execute(f"{self._SELECT} WHERE id = ?", (run_id,)).fetchone()
         if row is None:
-            raise RunNotFound(f"no run with id {run_id!r}")
+            raise RunNotFound("engine.run.no_such_id", run=run_id)
         return self._row_to_run(row)
 
     def find_run(self, ref: str) -> Run:
@@ -394,9 +281,9 @@ class RunStore:
         if len(rows) == 1:
             return self._row_to_run(rows[0])
         if not rows:
-            raise RunNotFound(f"no run matches {ref!r}; `python -m cnnlab runs` lists them")
+            raise RunNotFound("engine.run.no_match", ref=ref)
         ids = ", ".join(r["id"] for r in rows[:5])
-        raise RunNotFound(f"{ref!r} matches several runs ({ids}); give more of the id")
+        raise RunNotFound("engine.run.ambiguous", ref=ref, ids=ids)
 
     def list_runs(self, statuses: Iterable[str] | None = None) -> list[Run]:
         """Every run, newest first (optionally only those in `statuses`)."""
@@ -416,10 +303,11 @@ class RunStore:
         """
         if not fields:
             return False
+        fields = _with_reason_key(fields)
         bad = set(fields) - set(_RUN_COLUMNS)
         if bad:
             raise ValueError(f"unknown run columns: {sorted(bad)}")
-        values = [_dumps(v) if k in _JSON_COLUMNS and v is not None else v for k, v in fields.items()]
+        values = _column_values(fields)
         sql = f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?"
         params = [*values, run_id]
         if expect_status is not None:
@@ -432,9 +320,9 @@ class RunStore:
     def rename_run(self, run_id: str, name: str) -> None:
         name = name.strip()
         if not name:
-            raise ValueError("a run name cannot be empty")
+            raise BadRunName("engine.run.empty_name")
         if not self.update_run(run_id, name=name):
-            raise RunNotFound(f"no run with id {run_id!r}")
+            raise RunNotFound("engine.run.no_such_id", run=run_id)
 
     def delete_run(self, run_id: str) -> None:
         """Delete a run's rows (metrics and artifacts cascade). The caller removes its files."""
@@ -443,6 +331,87 @@ class RunStore:
 
     def count(self, status: str) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM runs WHERE status = ?", (status,)).fetchone()[0])
+
+    # ------------------------------------------------------------ a worker's ownership of its run
+    # A worker owns a run while the run is `running` with the worker's pid. Each write below checks that in its own
+    # transaction, so a worker that lost its run (marked interrupted, then resumed by another) never writes to it.
+
+    def set_worker_pid(self, run_id: str, pid: int) -> bool:
+        """Record a just-launched worker's pid (unless its worker already claimed the run itself)."""
+        with self.write() as c:
+            sql = "UPDATE runs SET pid = ? WHERE id = ? AND status = ? AND (pid IS NULL OR pid = ?)"
+            return c.execute(sql, (pid, run_id, RUNNING, pid)).rowcount > 0
+
+    def claim_for_worker(self, run_id: str, pid: int) -> bool:
+        """A worker's first act: take its claimed run (running, no other pid) and start the heartbeat."""
+        now = time.time()
+        with self.write() as c:
+            sql = (
+                "UPDATE runs SET pid = ?, heartbeat = ?, started = COALESCE(started, ?)"
+                " WHERE id = ? AND status = ? AND (pid IS NULL OR pid = ?)"
+            )
+            return c.execute(sql, (pid, now, now, run_id, RUNNING, pid)).rowcount > 0
+
+    def beat(self, run_id: str, pid: int, rows: list[tuple], progress: dict[str, Any] | None) -> Beat:
+        """One heartbeat with the live metric rows and the progress record, written only while `pid` owns the run."""
+        with self.write() as c:
+            row = c.execute("SELECT status, pid, stop_requested FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row is None or row["status"] != RUNNING or row["pid"] != pid:
+                return Beat(owned=False, stop_requested=True)
+            self.add_metrics(rows, conn=c)
+            if progress:
+                sql, params = "UPDATE runs SET heartbeat = ?, progress = ? WHERE id = ?", (to_json(progress),)
+            else:
+                sql, params = "UPDATE runs SET heartbeat = ? WHERE id = ?", ()
+            c.execute(sql, (time.time(), *params, run_id))
+            return Beat(owned=True, stop_requested=bool(row["stop_requested"]))
+
+    def finish_run(self, run_id: str, pid: int, **fields: Any) -> bool:
+        """Write a run's end state (status, reason, final metrics, ...), only while `pid` still owns it."""
+        fields.setdefault("finished", time.time())
+        fields = _with_reason_key(fields)
+        sql = f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ? AND status = ? AND pid = ?"
+        with self.write() as c:
+            return c.execute(sql, [*_column_values(fields), run_id, RUNNING, pid]).rowcount > 0
+
+    def mark_ended(self, run: Run, status: str, reason: CnnLabError, now: float) -> bool:
+        """A dead worker's run ends with `status`, only if nothing changed since `run` was read (same pid, beat)."""
+        fields = _with_reason_key({"status": status, "reason": reason, "finished": now})
+        sql = (
+            f"UPDATE runs SET {', '.join(f'{k} = ?' for k in fields)}"
+            " WHERE id = ? AND status = ? AND pid IS ? AND heartbeat IS ?"
+        )
+        with self.write() as c:
+            return c.execute(sql, [*_column_values(fields), run.id, RUNNING, run.pid, run.heartbeat]).rowcount > 0
+
+    def commit_epoch(self, run_id: str, pid: int, epoch: EpochCommit) -> bool:
+        """Make one completed epoch count, in one transaction: its metrics, its checkpoint artifacts (written to disk
+        before this call) and the run's counters and state. False, with nothing written, once `pid` lost the run."""
+        e = epoch.epoch
+        with self.write() as c:
+            owner = c.execute("SELECT status, pid FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if owner is None or owner["status"] != RUNNING or owner["pid"] not in (None, pid):
+                return False
+            self.add_metrics(epoch.rows, conn=c)
+            self.add_artifact(run_id, "last_model", epoch.last_model, epoch=e, conn=c, replace_kind=True)
+            if epoch.best_model is not None:
+                self.add_artifact(
+                    run_id, "best_model", epoch.best_model, epoch=e, conn=c, replace_kind=True, size=epoch.best_size
+                )
+            if epoch.kernels is not None:
+                self.add_artifact(run_id, "kernels", epoch.kernels, epoch=e, conn=c)
+            c.execute(
+                "UPDATE runs SET epochs_done = ?, train_seconds = train_seconds + ?, state = ?, progress = ?"
+                " WHERE id = ?",
+                (e, epoch.seconds, to_json(epoch.state), to_json(epoch.progress), run_id),
+            )
+        return True
+
+    def record_test_metrics(self, run_id: str, epochs_done: int, rows: Iterable[tuple]) -> None:
+        """Replace a run's test metrics (and any partial epoch's rows) with `rows`, in one transaction."""
+        with self.write() as c:
+            self.delete_metrics_after(run_id, epochs_done, conn=c)
+            self.add_metrics(rows, conn=c)
 
     # ------------------------------------------------------------ queue
 
@@ -588,7 +557,7 @@ class RunStore:
 
     def set_setting(self, key: str, value: Any) -> None:
         with self.write() as c:
-            c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, _dumps(value)))
+            c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, to_json(value)))
 
 
 def summarize(store: RunStore, run_id: str, epochs_done: int, state: dict[str, Any] | None = None) -> dict[str, Any]:

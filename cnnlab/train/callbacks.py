@@ -11,7 +11,8 @@ import keras
 import numpy as np
 
 from cnnlab.metrics import classification_report, is_finite
-from cnnlab.train.checkpoints import EpochRecord, _json
+from cnnlab.runs.records import to_json
+from cnnlab.train.checkpoints import EpochRecord
 from cnnlab.train.config import MIN_DELTA
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,10 +63,12 @@ class EngineCallback(keras.callbacks.Callback):
         step = min(batch + 1, self.t.steps_per_epoch)
         self.live.global_step += step - self.step
         self.step = step
+        now = time.perf_counter()
         if self.live.stop.is_set():
+            if self.every:
+                self._push(now, logs or {})  # the chart's last point is where training stopped
             self._stop_now()
             return
-        now = time.perf_counter()
         if self.every and now - self._last_push >= self.every:
             self._push(now, logs or {})
 
@@ -184,7 +187,7 @@ class EngineCallback(keras.callbacks.Callback):
         job = EpochRecord(
             epoch=e,
             values=values,
-            state=json.loads(_json(state)),
+            state=json.loads(to_json(state)),
             progress=progress,
             improved=improved,
             train_time=train_time,

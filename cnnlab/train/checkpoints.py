@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from cnnlab.fsutil import atomic_copy, atomic_write, fsync_dir
-from cnnlab.runs.store import RunStore
+from cnnlab.runs.store import EpochCommit, RunStore
 from cnnlab.train.devices import keras_backend, tensorflow_available
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -209,25 +209,21 @@ class EpochCommitter:
         rows = [(run_id, e, t.steps_per_epoch, "epoch", s, n, v) for (s, n), v in record.values.items()]
         # the live record, not the one from the epoch's end: training has moved on meanwhile
         progress = {**record.progress, **t.live.progress(), "updated": time.time()}
-        with store.write() as c:  # ... then one transaction makes them count
-            owner = c.execute("SELECT status, pid FROM runs WHERE id = ?", (run_id,)).fetchone()
-            if owner is None or owner["status"] != "running" or owner["pid"] not in (None, os.getpid()):
-                t.live.lost.set()
-                t.live.request_stop()
-                return
-            store.add_metrics(t.live.drain(), conn=c)
-            store.add_metrics(rows, conn=c)
-            store.add_artifact(run_id, "last_model", ckpt, epoch=e, conn=c, replace_kind=True)
-            if record.improved:
-                store.add_artifact(run_id, "best_model", record.best_path, epoch=e, conn=c, replace_kind=True,
-                                   size=staged.stat().st_size if staged else None)  # fmt: skip
-            if kernels is not None:
-                store.add_artifact(run_id, "kernels", kernels, epoch=e, conn=c)
-            c.execute(
-                "UPDATE runs SET epochs_done = ?, train_seconds = train_seconds + ?, state = ?, progress = ?"
-                " WHERE id = ?",
-                (e, record.elapsed, _json(record.state), _json(progress), run_id),
-            )
+        commit = EpochCommit(
+            epoch=e,
+            rows=[*t.live.drain(), *rows],
+            last_model=ckpt,
+            state=record.state,
+            progress=progress,
+            seconds=record.elapsed,
+            best_model=record.best_path if record.improved else None,
+            best_size=staged.stat().st_size if staged else None,
+            kernels=kernels,
+        )
+        if not store.commit_epoch(run_id, os.getpid(), commit):  # ... then one transaction makes them count
+            t.live.lost.set()
+            t.live.request_stop()
+            return
         t.epochs_done = e
         if staged is not None:
             promote_staged_best(staged, record.best_path)
@@ -291,8 +287,3 @@ class TensorBoardWriter:
         for w in self._writers.values():
             w.flush()
 
-
-def _json(value: Any) -> str:
-    from cnnlab.runs.store import _dumps
-
-    return _dumps(value)

@@ -293,8 +293,7 @@ class Trainer:
         if resume_from is not None and self.cfg.schedule == "plateau" and "lr" in self.state:
             self.model.optimizer.learning_rate = float(self.state["lr"])
         if self.epochs_done == 0 and self.cfg.kernel_snapshots:
-            with self.store.write() as c:
-                self._snapshot_kernels(0, c)
+            self._snapshot_kernels(0)
         cb = None
         if self.epochs_done < self.cfg.epochs and not self.live.stop.is_set():
             cb = self.fit(self.epochs_done, self.cfg.epochs)
@@ -378,14 +377,12 @@ class Trainer:
             (self.run_id, self.epochs_done, None, "test", "test", name, evaluation[f"test_{name}"])
             for name in ("loss", "accuracy", "precision", "recall", "auc")
         ]
-        with self.store.write() as c:
-            self.store.delete_metrics_after(self.run_id, self.epochs_done, conn=c)
-            self.store.add_metrics(rows, conn=c)
+        self.store.record_test_metrics(self.run_id, self.epochs_done, rows)
         return evaluation
 
     # ------------------------------------------------------------ epoch bookkeeping
 
-    def _snapshot_kernels(self, epoch: int, conn) -> None:
+    def _snapshot_kernels(self, epoch: int) -> None:
         layer = self.first_conv()
         if layer is None:
             return
@@ -393,4 +390,4 @@ class Trainer:
         path = self.dir / "kernels" / f"epoch-{epoch:04d}.npz"
         bias = weights[1] if len(weights) > 1 else np.zeros(weights[0].shape[-1], np.float32)
         atomic_write(path, lambda tmp: np.savez(tmp, kernel=weights[0], bias=bias, layer=np.array(layer.name)))
-        self.store.add_artifact(self.run_id, "kernels", path, epoch=epoch, conn=conn)
+        self.store.add_artifact(self.run_id, "kernels", path, epoch=epoch)

@@ -15,11 +15,16 @@ import sys
 import threading
 import time
 import traceback
+from typing import TYPE_CHECKING
 
 import cnnlab  # noqa: F401  (sets TF_ENABLE_ONEDNN_OPTS etc. before TensorFlow is imported)
+from cnnlab.errors import CnnLabError
 from cnnlab.runs import store as st
 from cnnlab.train.config import ConfigError
 from cnnlab.train.live import Diverged, Live, LostOwnership, OutOfMemory, is_oom
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cnnlab.train.trainer import Outcome
 
 HEARTBEAT_S = 1.0
 
@@ -50,64 +55,22 @@ class LiveWriter(threading.Thread):
 
     def tick(self, store: st.RunStore) -> bool:
         """One write: returns False when this process no longer owns the run."""
-        rows = self.live.drain()
-        progress = self.live.progress()
-        with store.write() as c:
-            row = c.execute("SELECT status, pid, stop_requested FROM runs WHERE id = ?", (self.run_id,)).fetchone()
-            if row is None or row["status"] != st.RUNNING or row["pid"] != self.pid:
-                self.live.lost.set()
-                self.live.request_stop()
-                return False
-            if row["stop_requested"]:
-                self.live.request_stop()
-            store.add_metrics(rows, conn=c)
-            if progress:
-                c.execute(
-                    "UPDATE runs SET heartbeat = ?, progress = ? WHERE id = ?",
-                    (time.time(), st._dumps(progress), self.run_id),
-                )
-            else:
-                c.execute("UPDATE runs SET heartbeat = ? WHERE id = ?", (time.time(), self.run_id))
-        return True
+        beat = store.beat(self.run_id, self.pid, self.live.drain(), self.live.progress())
+        if not beat.owned:
+            self.live.lost.set()
+        if beat.stop_requested:
+            self.live.request_stop()
+        return beat.owned
 
     def stop(self) -> None:
         self._done.set()
         self.join(timeout=30)
 
 
-def _finish(store: st.RunStore, run_id: str, **fields) -> bool:
-    """Write the end state only if this process still owns the run."""
-    pid = os.getpid()
-    fields.setdefault("finished", time.time())
-    names = list(fields)
-    values = [st._dumps(v) if k in st._JSON_COLUMNS and v is not None else v for k, v in fields.items()]
-    with store.write() as c:
-        return (
-            c.execute(
-                f"UPDATE runs SET {', '.join(f'{k} = ?' for k in names)} WHERE id = ? AND status = ? AND pid = ?",
-                [*values, run_id, st.RUNNING, pid],
-            ).rowcount
-            > 0
-        )
-
-
-def _claim(store: st.RunStore, run_id: str) -> bool:
-    now = time.time()
-    with store.write() as c:
-        return (
-            c.execute(
-                "UPDATE runs SET pid = ?, heartbeat = ?, started = COALESCE(started, ?)"
-                " WHERE id = ? AND status = ? AND (pid IS NULL OR pid = ?)",
-                (os.getpid(), now, now, run_id, st.RUNNING, os.getpid()),
-            ).rowcount
-            > 0
-        )
-
-
 def run_worker(run_id: str) -> int:
     """Train one claimed run to its end state; returns the process exit status."""
     store = st.RunStore()
-    if not _claim(store, run_id):
+    if not store.claim_for_worker(run_id, os.getpid()):
         print(f"run {run_id} is not waiting for this worker; nothing to do", flush=True)
         return 0
     run = store.get_run(run_id)
@@ -123,73 +86,79 @@ def run_worker(run_id: str) -> int:
     live.set_progress(phase="starting", epoch=run.epochs_done, epochs=run.epochs)
     writer = LiveWriter(run_id, live, float(run.config.get("batch_metrics_every", 0.5) or HEARTBEAT_S))
     writer.start()
-
     print(f"{time.strftime('%H:%M:%S')} worker {os.getpid()} starts run {run_id} (attempt {run.attempts})", flush=True)
     t0 = time.perf_counter()
-    outcome = None
-    failure: str | None = None
+    try:
+        outcome, failure = _train(run, store, live)
+    finally:
+        writer.stop()
+    if not live.lost.is_set():
+        _record_end(store, run_id, live, outcome, failure, time.perf_counter() - t0)
+    _start_next()
+    return 0
+
+
+def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None, CnnLabError | None]:
+    """Run the trainer; every way it can fail becomes an error with a sentence a user can read."""
     try:
         from cnnlab.train.devices import configure_compilation_cache, configure_devices
         from cnnlab.train.trainer import Trainer
 
         configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
-        trainer = Trainer(run_id, store, live)
-        outcome = trainer.run()
+        return Trainer(run.id, store, live).run(), None
     except LostOwnership:
         print("another process took this run over (it was marked interrupted); quitting", flush=True)
+        return None, None
     except (Diverged, OutOfMemory) as exc:
-        failure = str(exc)
+        return None, exc
     except ConfigError as exc:
-        failure = f"invalid configuration: {exc}"
+        return None, CnnLabError("engine.run.invalid_config", reason=exc)
     except BaseException as exc:  # (every failure becomes a status a user can read)
         traceback.print_exc()
         if is_oom(exc):
-            failure = (
-                "out of memory: the batch or the network is too large for this machine; "
-                "lower the batch size or use a smaller network"
-            )
-        elif isinstance(exc, KeyboardInterrupt):
-            failure = "interrupted by the keyboard"
-        else:
-            failure = f"{type(exc).__name__}: {exc}"
-    finally:
-        writer.stop()
-    if live.lost.is_set():
-        return 0
-    elapsed = time.perf_counter() - t0
+            return None, CnnLabError("engine.run.crashed_oom")
+        if isinstance(exc, KeyboardInterrupt):
+            return None, CnnLabError("engine.run.keyboard")
+        return None, CnnLabError("engine.run.crashed", name=type(exc).__name__, detail=str(exc))
+
+
+def _record_end(
+    store: st.RunStore, run_id: str, live: Live, outcome: Outcome | None, failure: CnnLabError | None, elapsed: float
+) -> None:
+    """Write how the run ended (failed, stopped, finished), if this process still owns it."""
+    pid = os.getpid()
     if failure is not None:
         print(f"run {run_id} failed: {failure}", flush=True)
         now = store.get_run(run_id)
-        _finish(
-            store,
+        store.finish_run(
             run_id,
+            pid,
             status=st.FAILED,
             reason=failure,
             final_metrics=st.summarize(store, run_id, now.epochs_done, now.state),
             progress={**live.progress(), "phase": "failed"},
         )
-    elif outcome is not None:
-        final = dict(outcome.final_metrics)
-        if outcome.status == "stopped":
-            status, reason = st.STOPPED, "stopped on request"
-        else:
-            status, reason = st.FINISHED, None
-            if outcome.status == "early_stopped":
-                final["early_stopped"] = True
-                reason = f"early stopping after epoch {outcome.epochs_done}"
-        _finish(
-            store,
-            run_id,
-            status=status,
-            reason=reason,
-            final_metrics=final,
-            evaluation=outcome.evaluation or None,
-            progress={**live.progress(), "phase": "done", "elapsed_s": round(elapsed, 1)},
-        )
-        print(f"run {run_id} {status} in {elapsed:.1f}s: {final}", flush=True)
-    _start_next()
-    return 0
+        return
+    if outcome is None:
+        return
+    final = dict(outcome.final_metrics)
+    status, reason = st.FINISHED, None
+    if outcome.status == "stopped":
+        status, reason = st.STOPPED, CnnLabError("engine.run.stopped")
+    elif outcome.status == "early_stopped":
+        final["early_stopped"] = True
+        reason = CnnLabError("engine.run.early_stopping", epoch=outcome.epochs_done)
+    store.finish_run(
+        run_id,
+        pid,
+        status=status,
+        reason=reason,
+        final_metrics=final,
+        evaluation=outcome.evaluation or None,
+        progress={**live.progress(), "phase": "done", "elapsed_s": round(elapsed, 1)},
+    )
+    print(f"run {run_id} {status} in {elapsed:.1f}s: {final}", flush=True)
 
 
 def _start_next() -> None:
