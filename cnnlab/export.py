@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab.errors import CnnLabError
+from cnnlab.modelfiles import load_model
 from cnnlab.runs.files import ModelMissing, run_model_path
 from cnnlab.runs.store import RunStore
 
@@ -55,16 +56,10 @@ def _model_file(store: RunStore, run_id: str) -> Path:
         raise ExportError(str(exc)) from None
 
 
-def _load(path: Path):
-    import keras
-
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
-
-
 def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
     """A TensorFlow SavedModel of the run's best model, zipped for download."""
     require_tensorflow("SavedModel")
-    model = _load(_model_file(store, run_id))
+    model = load_model(_model_file(store, run_id))
     folder = store.run_dir(run_id) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "savedmodel"
@@ -115,7 +110,7 @@ def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     from cnnlab.data.datasets import load_dataset
 
     require_tensorflow("TensorFlow Lite")
-    model = _load(_model_file(store, run_id))
+    model = load_model(_model_file(store, run_id))
     try:
         content = tflite_bytes(model)
     except Exception as exc:
