@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab import paths
-from cnnlab.downloads import can_download
+from cnnlab.downloads import available_here
 from cnnlab.errors import CnnLabError
 
 MNIST_CLASSES = [str(d) for d in range(10)]
@@ -378,8 +378,8 @@ def list_datasets() -> list[DatasetInfo]:
         )
     ]
     for name, b in BUILTINS.items():
-        cached = b.cached()
-        online = not cached and can_download()
+        where = available_here(b.cached())
+        cached, online = where.cached, where.downloadable
         reason, status = "", "ok" if cached else ("download" if online else "offline")
         fix = b.fix.format(cache=paths.keras_home() / "datasets")
         if not cached:
@@ -420,8 +420,9 @@ def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Data
         return Dataset(name, xt, yt, xv, yv, xs, ys, MNIST_CLASSES, SAMPLE_SOURCE)
     if name in BUILTINS:
         b = BUILTINS[name]
-        if not b.cached():
-            if not can_download():
+        where = available_here(b.cached())
+        if not where.cached:
+            if not where.downloadable:
                 raise DatasetUnavailable(
                     f"{name} is not in the local cache and there is no network: "
                     + b.fix.format(cache=paths.keras_home() / "datasets")
