@@ -429,6 +429,7 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
         return None, args.model, args.dataset, args.seed, args.val_fraction
     if not args.run:
         raise CliError("name a run (`python -m cnnlab runs` lists them) or give --model FILE.keras --dataset NAME")
+    from cnnlab.runs.files import run_split
     from cnnlab.runs.store import RunNotFound, RunStore
 
     store = RunStore()
@@ -442,8 +443,8 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
         path = str(last.path) if last else None
     if not path:
         raise CliError(f"run {run.id} ({run.status}) has no saved model yet; inspect it after its first epoch")
-    val_fraction = float(run.config.get("val_fraction", args.val_fraction))
-    return run.id, path, args.dataset or run.dataset, int(run.seed), val_fraction
+    dataset, seed, val_fraction = run_split(run)
+    return run.id, path, args.dataset or dataset, seed, val_fraction
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 
 from cnnlab.errors import CnnLabError
 from cnnlab.modelfiles import load_model
-from cnnlab.runs.files import ModelMissing, run_model_path
+from cnnlab.runs.files import ModelMissing, run_dataset, run_model_path
 from cnnlab.runs.store import RunStore
 
 
@@ -107,7 +107,6 @@ def tflite_predict(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarra
 def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     """A .tflite file of the run's best model, with its accuracy on the run's own test split."""
     from cnnlab.arch.build import to_model_input
-    from cnnlab.data.datasets import load_dataset
 
     require_tensorflow("TensorFlow Lite")
     model = load_model(_model_file(store, run_id))
@@ -123,7 +122,7 @@ def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     store.add_artifact(run_id, "tflite", final, replace_kind=True)
 
     run = store.get_run(run_id)
-    ds = load_dataset(run.dataset, seed=run.seed, val_fraction=float(run.config.get("val_fraction", 0.1)))
+    ds = run_dataset(run)
     x = to_model_input(ds.x_test)
     lite = tflite_predict(content, x).argmax(axis=1)
     keras_pred = np.asarray(model.predict(x, batch_size=256, verbose=0)).argmax(axis=1)
