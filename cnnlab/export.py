@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab.errors import CnnLabError
+from cnnlab.fsutil import atomic_write
 from cnnlab.modelfiles import load_model
 from cnnlab.runs.files import ModelMissing, run_dataset, run_model_path
 from cnnlab.runs.store import RunStore
@@ -68,8 +69,11 @@ def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
         model.export(str(target), format="tf_saved_model", verbose=False)
     except Exception as exc:
         raise ExportError(f"SavedModel export failed: {exc}") from exc
-    archive = Path(shutil.make_archive(str(folder / "savedmodel.tmp"), "zip", target))
-    final = archive.replace(folder / "savedmodel.zip")
+
+    def zip_into(tmp: Path) -> None:
+        shutil.make_archive(str(tmp.with_suffix("")), "zip", target)  # make_archive adds ".zip": tmp's own name
+
+    final = atomic_write(folder / "savedmodel.zip", zip_into)
     store.add_artifact(run_id, "savedmodel", final, replace_kind=True)
     return ExportResult("savedmodel", final, final.stat().st_size)
 
@@ -114,11 +118,7 @@ def export_tflite(store: RunStore, run_id: str) -> ExportResult:
         content = tflite_bytes(model)
     except Exception as exc:
         raise ExportError(f"TensorFlow Lite conversion failed: {exc}") from exc
-    folder = store.run_dir(run_id) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "model.tflite.tmp"
-    tmp.write_bytes(content)
-    final = tmp.replace(folder / "model.tflite")
+    final = atomic_write(store.run_dir(run_id) / "exports" / "model.tflite", lambda tmp: tmp.write_bytes(content))
     store.add_artifact(run_id, "tflite", final, replace_kind=True)
 
     run = store.get_run(run_id)
