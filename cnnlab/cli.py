@@ -429,6 +429,7 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
         return None, args.model, args.dataset, args.seed, args.val_fraction
     if not args.run:
         raise CliError("name a run (`python -m cnnlab runs` lists them) or give --model FILE.keras --dataset NAME")
+    from cnnlab.runs.files import run_split
     from cnnlab.runs.store import RunNotFound, RunStore
 
     store = RunStore()
@@ -442,8 +443,8 @@ def _inspect_source(args: argparse.Namespace) -> tuple[str | None, str, str, int
         path = str(last.path) if last else None
     if not path:
         raise CliError(f"run {run.id} ({run.status}) has no saved model yet; inspect it after its first epoch")
-    val_fraction = float(run.config.get("val_fraction", args.val_fraction))
-    return run.id, path, args.dataset or run.dataset, int(run.seed), val_fraction
+    dataset, seed, val_fraction = run_split(run)
+    return run.id, path, args.dataset or dataset, seed, val_fraction
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -463,13 +464,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     n = len(ds.y_test)
     if not 0 <= args.index < n:
         raise CliError(f"--index must be between 0 and {n - 1} (the {dataset} test split has {n} images)")
-    import keras
-
     from cnnlab.inspection.features import feature_maps
     from cnnlab.inspection.forward import InspectionError, predictor
+    from cnnlab.modelfiles import load_model
 
     try:
-        model = keras.saving.load_model(path, safe_mode=True, compile=False)
+        model = load_model(path)
     except Exception as exc:  # a damaged or foreign file: say which and why
         raise CliError(f"cannot load the model {path}: {exc}") from None
     image = ds.x_test[args.index]
@@ -533,17 +533,17 @@ def cmd_predict(args: argparse.Namespace) -> int:
         path = run_model_path(store, run.id)
     except (RunNotFound, ModelMissing) as exc:
         raise CliError(f"{args.run}: {exc}") from None
-    import keras
     import numpy as np
 
     from cnnlab.data.images import ImageError
     from cnnlab.data.preprocess import NothingToRecognise
     from cnnlab.inspection.forward import InspectionError, predictor
     from cnnlab.inspection.prediction import class_names_for, image_for_model
+    from cnnlab.modelfiles import load_model
     from cnnlab.train.drawings import TeachError
 
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        model = load_model(path)
         pred = predictor(model)
     except (InspectionError, ValueError, OSError) as exc:
         raise CliError(f"cannot load the model of run {run.id} ({path}): {exc}") from None

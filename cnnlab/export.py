@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab.errors import CnnLabError
-from cnnlab.runs.files import ModelMissing, run_model_path
+from cnnlab.fsutil import atomic_write
+from cnnlab.modelfiles import load_model
+from cnnlab.runs.files import ModelMissing, run_dataset, run_model_path
 from cnnlab.runs.store import RunStore
 
 
@@ -55,16 +57,10 @@ def _model_file(store: RunStore, run_id: str) -> Path:
         raise ExportError(str(exc)) from None
 
 
-def _load(path: Path):
-    import keras
-
-    return keras.saving.load_model(path, compile=False, safe_mode=True)
-
-
 def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
     """A TensorFlow SavedModel of the run's best model, zipped for download."""
     require_tensorflow("SavedModel")
-    model = _load(_model_file(store, run_id))
+    model = load_model(_model_file(store, run_id))
     folder = store.run_dir(run_id) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "savedmodel"
@@ -73,8 +69,11 @@ def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
         model.export(str(target), format="tf_saved_model", verbose=False)
     except Exception as exc:
         raise ExportError(f"SavedModel export failed: {exc}") from exc
-    archive = Path(shutil.make_archive(str(folder / "savedmodel.tmp"), "zip", target))
-    final = archive.replace(folder / "savedmodel.zip")
+
+    def zip_into(tmp: Path) -> None:
+        shutil.make_archive(str(tmp.with_suffix("")), "zip", target)  # make_archive adds ".zip": tmp's own name
+
+    final = atomic_write(folder / "savedmodel.zip", zip_into)
     store.add_artifact(run_id, "savedmodel", final, replace_kind=True)
     return ExportResult("savedmodel", final, final.stat().st_size)
 
@@ -112,23 +111,18 @@ def tflite_predict(content: bytes, x: np.ndarray, batch: int = 256) -> np.ndarra
 def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     """A .tflite file of the run's best model, with its accuracy on the run's own test split."""
     from cnnlab.arch.build import to_model_input
-    from cnnlab.data.datasets import load_dataset
 
     require_tensorflow("TensorFlow Lite")
-    model = _load(_model_file(store, run_id))
+    model = load_model(_model_file(store, run_id))
     try:
         content = tflite_bytes(model)
     except Exception as exc:
         raise ExportError(f"TensorFlow Lite conversion failed: {exc}") from exc
-    folder = store.run_dir(run_id) / "exports"
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "model.tflite.tmp"
-    tmp.write_bytes(content)
-    final = tmp.replace(folder / "model.tflite")
+    final = atomic_write(store.run_dir(run_id) / "exports" / "model.tflite", lambda tmp: tmp.write_bytes(content))
     store.add_artifact(run_id, "tflite", final, replace_kind=True)
 
     run = store.get_run(run_id)
-    ds = load_dataset(run.dataset, seed=run.seed, val_fraction=float(run.config.get("val_fraction", 0.1)))
+    ds = run_dataset(run)
     x = to_model_input(ds.x_test)
     lite = tflite_predict(content, x).argmax(axis=1)
     keras_pred = np.asarray(model.predict(x, batch_size=256, verbose=0)).argmax(axis=1)

@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
+
 
 def fsync_dir(path: Path) -> None:
     try:
@@ -108,16 +110,9 @@ def remove_orphaned_temp_files(folder: Path) -> list[Path]:
 
 def _pid_exists(pid: int) -> bool:
     """Whether any process (not a zombie) has this pid; when unsure, True (the file is kept)."""
-    if os.name == "nt":  # (os.kill would terminate it there)
-        return True
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() not in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD)
+    except psutil.NoSuchProcess:  # (ZombieProcess is one too)
         return False
-    except OSError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return not stat[stat.rindex(")") + 2 :].startswith(("Z", "X"))
-    except (OSError, ValueError):
+    except (psutil.Error, OSError, ValueError):
         return True

@@ -113,10 +113,6 @@ def to_display(image: np.ndarray) -> np.ndarray:
         arr = (np.clip(np.nan_to_num(arr.astype(np.float32)), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return arr
 
-def upscale(image: np.ndarray, scale: int) -> np.ndarray:
-    """Nearest-neighbour enlargement, so small digits stay crisp in the browser."""
-    return image.repeat(scale, axis=0).repeat(scale, axis=1)
-
 
 def resize(a: np.ndarray, height: int, width: int) -> np.ndarray:
     """Bilinear resize of a float (H, W) map (heatmaps onto their image)."""

@@ -1,4 +1,6 @@
-"""Classification metrics in NumPy: accuracy, confusion matrix, per-class and macro precision/recall, AUC.
+"""Classification metrics and the 2-D projection of embeddings, in one place for the trainer, its callbacks and
+inspection: scikit-learn computes them (confusion matrix, precision/recall/F1, ROC AUC, PCA); this module fixes
+the conventions CNN Lab shows (which classes a macro average counts, the sign of a principal component).
 """
 
 from __future__ import annotations
@@ -12,22 +14,22 @@ from cnnlab.inspection.forward import InspectionError
 
 
 def classification_report(y_true: np.ndarray, probs: np.ndarray, num_classes: int) -> dict[str, Any]:
-    """Accuracy, confusion matrix, per-class and macro precision/recall, macro one-vs-rest AUC."""
+    """Accuracy, confusion matrix, per-class and macro precision/recall, macro one-vs-rest AUC.
+
+    Macro precision and recall average over the classes present in y_true (a class with no test images says
+    nothing about the model); a class never predicted has precision 0.
+    """
     y_true = np.asarray(y_true, dtype=np.int64)
     pred = probs.argmax(axis=1)
-    cm = np.bincount(y_true * num_classes + pred, minlength=num_classes * num_classes).reshape(num_classes, -1)
-    tp = np.diag(cm).astype(float)
-    predicted = cm.sum(axis=0).astype(float)
-    actual = cm.sum(axis=1).astype(float)
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
-    present = actual > 0
+    cm = confusion_matrix(y_true, pred, num_classes)
+    precision, recall, _, support = per_class_scores(y_true, pred, num_classes)
+    present = support > 0
     return {
         "accuracy": float((pred == y_true).mean()) if len(y_true) else float("nan"),
         "confusion_matrix": cm.tolist(),
         "precision_per_class": precision.tolist(),
         "recall_per_class": recall.tolist(),
-        "support": actual.astype(int).tolist(),
+        "support": support.astype(int).tolist(),
         "precision": float(precision[present].mean()) if present.any() else float("nan"),
         "recall": float(recall[present].mean()) if present.any() else float("nan"),
         "auc": macro_auc(y_true, probs),
@@ -35,24 +37,50 @@ def classification_report(y_true: np.ndarray, probs: np.ndarray, num_classes: in
     }
 
 
+def per_class_scores(y_true: Any, y_pred: Any, num_classes: int) -> tuple[np.ndarray, ...]:
+    """(precision, recall, f1, support) per class 0..num_classes-1; 0 where a score's denominator is 0."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    t = np.asarray(y_true, dtype=np.int64).ravel()
+    p = np.asarray(y_pred, dtype=np.int64).ravel()
+    if t.size == 0:
+        zeros = np.zeros(num_classes)
+        return zeros, zeros.copy(), zeros.copy(), np.zeros(num_classes, dtype=np.int64)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        t, p, labels=np.arange(num_classes), average=None, zero_division=0
+    )
+    return precision.astype(np.float64), recall.astype(np.float64), f1.astype(np.float64), support.astype(np.int64)
+
+
 def macro_auc(y_true: np.ndarray, probs: np.ndarray) -> float:
-    """Mean one-vs-rest ROC AUC over classes that have positives and negatives (Mann-Whitney, ties averaged)."""
+    """Mean one-vs-rest ROC AUC over classes that have positives and negatives (ties count half)."""
+    from sklearn.metrics import roc_auc_score
+
+    y_true = np.asarray(y_true)
     aucs = []
     for c in range(probs.shape[1]):
         pos = y_true == c
-        n_pos, n_neg = int(pos.sum()), int((~pos).sum())
-        if n_pos == 0 or n_neg == 0:
+        if pos.all() or not pos.any():
             continue
-        scores = probs[:, c]
-        order = np.argsort(scores, kind="mergesort")
-        ranks = np.empty(len(scores), dtype=float)
-        sorted_scores = scores[order]
-        # average ranks for ties
-        _, first, counts = np.unique(sorted_scores, return_index=True, return_counts=True)
-        avg = first + (counts - 1) / 2.0 + 1
-        ranks[order] = np.repeat(avg, counts)
-        aucs.append((ranks[pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+        aucs.append(roc_auc_score(pos, probs[:, c]))
     return float(np.mean(aucs)) if aucs else float("nan")
+
+
+def pca_2d(features: np.ndarray) -> np.ndarray:
+    """The first two principal components, signs fixed (each component's largest loading is positive) so the
+    picture is the same on every run; a missing component (fewer samples or features than 2) is 0."""
+    from sklearn.decomposition import PCA
+
+    f = np.asarray(features, dtype=np.float64)
+    coords = np.zeros((len(f), 2))
+    k = min(2, *f.shape)
+    if k:
+        pca = PCA(n_components=k, svd_solver="full")
+        projected = pca.fit_transform(f)
+        loadings = pca.components_
+        signs = np.sign(loadings[np.arange(k), np.abs(loadings).argmax(axis=1)])
+        coords[:, :k] = projected * np.where(signs == 0, 1.0, signs)
+    return coords.astype(np.float32)
 
 
 def is_finite(value: Any) -> bool:
@@ -61,8 +89,11 @@ def is_finite(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
 
+
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
     """(K, K) counts: rows are true classes, columns predicted classes."""
+    from sklearn.metrics import confusion_matrix as sk_confusion_matrix
+
     t = np.asarray(y_true, dtype=np.int64).ravel()
     p = np.asarray(y_pred, dtype=np.int64).ravel()
     if t.shape != p.shape:
@@ -70,4 +101,6 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
     bad = (t < 0) | (t >= num_classes) | (p < 0) | (p >= num_classes)
     if bad.any():
         raise InspectionError(f"labels and predictions must lie in 0..{num_classes - 1}")
-    return np.bincount(t * num_classes + p, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    if t.size == 0:
+        return np.zeros((num_classes, num_classes), dtype=np.int64)
+    return sk_confusion_matrix(t, p, labels=np.arange(num_classes)).astype(np.int64)

@@ -375,12 +375,20 @@ def check_model_bytes(data: bytes, limits: ModelLimits = ModelLimits()) -> Model
     return ModelCheck(fmt, walker.params, walker.layers, tuple(first), tuple(out), walker.types)
 
 
+def load_model(path: str | Path, *, compile: bool = False) -> Any:
+    """Load a saved Keras model with safe_mode=True: the one gate every saved model goes through.
+
+    Files users upload are checked by load_model_file first; CNN Lab's own run files come straight here.
+    """
+    import keras
+
+    return keras.saving.load_model(path, compile=compile, safe_mode=True)
+
+
 def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimits()):
     """Check a user's model file, then load it with safe_mode=True; returns (model, ModelCheck)."""
     data = _as_bytes(source, limits)
     check = check_model_bytes(data, limits)
-    import keras
-
     suffix = ".keras" if check.format == "keras" else ".h5"
     folder = paths.subdir("uploads")
     fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
@@ -388,7 +396,7 @@ def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimit
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            model = keras.saving.load_model(tmp, compile=False, safe_mode=True)
+            model = load_model(tmp)
         except Exception as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if "safe_mode" in message or "lambda" in message.lower():

@@ -15,7 +15,7 @@ from cnnlab.data.datasets import (
     load_dataset,
     pixel_stats,
 )
-from cnnlab.imaging import upscale
+from cnnlab.imaging import enlarge
 from cnnlab.ui import shell as _ui
 
 t = _ui.tr()
@@ -95,7 +95,7 @@ if st.button(t("data.aug_button")):
         grid = preview(picks, Augmentation(translation, rotation, zoom, flip), variants=7)
     for original, variants in zip(picks, grid, strict=True):
         strip = np.concatenate([original, *variants], axis=1)
-        st.image(upscale(strip, 3), caption=t("data.aug_original") + " → …", clamp=True)
+        st.image(enlarge(strip, 3 * strip.shape[1]), caption=t("data.aug_original") + " → …", clamp=True)
 
 
 def show_rejected(rows: list) -> None:

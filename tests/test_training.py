@@ -1,4 +1,4 @@
-"""Training internals: config validation, NumPy metrics, atomic checkpoints, and the Trainer in-process."""
+"""Training internals: config validation, metrics, atomic checkpoints, and the Trainer in-process."""
 
 from __future__ import annotations
 
@@ -101,6 +101,30 @@ def test_macro_auc_matches_pairwise_definition() -> None:
     assert macro_auc(y, probs) == pytest.approx(np.mean(expected))
     perfect = np.eye(3)[[0, 1, 2, 0]]
     assert macro_auc(np.array([0, 1, 2, 0]), perfect) == 1.0
+
+
+def test_classification_report_agrees_with_sklearn() -> None:
+    """Random labels with class 3 never present and class 4 never predicted, checked against sklearn directly."""
+    from sklearn import metrics as sk
+
+    rng = np.random.default_rng(7)
+    y = rng.choice([0, 1, 2, 4], 200)
+    probs = rng.random((200, 5))
+    probs[:, 4] = 0  # class 4 is never the argmax
+    probs /= probs.sum(axis=1, keepdims=True)
+    rep = classification_report(y, probs, 5)
+    pred = probs.argmax(axis=1)
+    labels = list(range(5))
+    assert 3 not in y and 4 not in pred
+    assert rep["confusion_matrix"] == sk.confusion_matrix(y, pred, labels=labels).tolist()
+    assert rep["accuracy"] == pytest.approx(sk.accuracy_score(y, pred))
+    p, r, _, support = sk.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+    assert rep["precision_per_class"] == pytest.approx(p.tolist()) and rep["precision_per_class"][4] == 0
+    assert rep["recall_per_class"] == pytest.approx(r.tolist()) and rep["support"] == support.tolist()
+    present = [0, 1, 2, 4]  # macro averages count the classes that have test images
+    assert rep["precision"] == pytest.approx(p[present].mean()) and rep["recall"] == pytest.approx(r[present].mean())
+    aucs = [sk.roc_auc_score(y == c, probs[:, c]) for c in present]
+    assert rep["auc"] == pytest.approx(np.mean(aucs))
 
 
 def test_out_of_memory_is_recognised() -> None:

@@ -31,6 +31,7 @@ from cnnlab.arch.spec import (
 )
 from cnnlab.arch.transfer import adapter_weights
 from cnnlab.arch.weights import imagenet_weights_status
+from cnnlab.modelfiles import load_model
 
 
 def _activation(value: str):
@@ -114,7 +115,7 @@ def load_base(keras, p: dict[str, Any], base_input: tuple[int, int, int], name: 
         path = p.get("model_path") or ""
         if not os.path.isfile(path):
             raise SpecError(f"{name}: the model file {path!r} does not exist — train a model first or choose another")
-        earlier = keras.saving.load_model(path, safe_mode=True, compile=False)
+        earlier = load_model(path)
         base = keras.Model(earlier.inputs, earlier.layers[-2].output, name=name)
     else:
         weights = None

@@ -32,13 +32,14 @@ class WeightsStatus:
 def imagenet_weights_status(base: str, side: int = 224) -> WeightsStatus:
     """Check the Keras cache, then (once per process, with a short timeout) the download host. Never hangs."""
     from cnnlab import paths
-    from cnnlab.downloads import can_download
+    from cnnlab.downloads import available_here
 
     name = imagenet_weights_file(base, side)
     path = paths.keras_home() / "models" / name
-    if path.is_file():
+    where = available_here(path.is_file())
+    if where.cached:
         return WeightsStatus(True, str(path), f"ImageNet weights found in the Keras cache ({path}).")
-    if can_download():
+    if where.downloadable:
         return WeightsStatus(True, None, "ImageNet weights are not cached; Keras will download them on first build.")
     return WeightsStatus(
         False,

@@ -22,12 +22,12 @@ def bench_latency(args: argparse.Namespace) -> dict[str, Any]:
     from cnnlab.arch.build import build_model
     from cnnlab.arch.presets import preset
     from cnnlab.data.datasets import load_dataset
-    from cnnlab.imaging import upscale
+    from cnnlab.imaging import enlarge
     from cnnlab.inspection.features import feature_mapper
 
     ds = load_dataset("mnist-sample")
     model = build_model(preset("lenet5", ds.image_shape, ds.num_classes))  # timing does not depend on the weights
-    digit = upscale(ds.x_test[0], 10)  # a real test digit as a 280x280 white-on-black canvas
+    digit = enlarge(ds.x_test[0], 280)  # a real test digit as a 280x280 white-on-black canvas
     canvas = np.concatenate([np.repeat(digit, 3, axis=2), np.full_like(digit, 255)], axis=2)
     image = ds.x_test[:1].astype("float32") / 255.0
     predict = time_prediction(model, canvas, repeats=args.repeats)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
-import os
 import pickle
 import re
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from cnnlab import paths
-from cnnlab.downloads import can_download
+from cnnlab.downloads import available_here
 from cnnlab.errors import CnnLabError
+from cnnlab.fsutil import atomic_write
 
 MNIST_CLASSES = [str(d) for d in range(10)]
 
@@ -177,9 +177,7 @@ def _mnist_sample_arrays() -> tuple[np.ndarray, np.ndarray]:
         table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
     x = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28, 1)
     y = table[:, -1].astype(np.int64)
-    tmp = cache.with_suffix(".tmp.npz")
-    np.savez(tmp, x=x, y=y)
-    os.replace(tmp, cache)
+    atomic_write(cache, lambda tmp: np.savez(tmp, x=x, y=y))
     return x, y
 
 
@@ -346,9 +344,7 @@ def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list
         raise ValueError(f"{name!r} is not a valid dataset name (letters, digits, - and _; not a built-in name)")
     folder = user_root() / name
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / "data.tmp.npz"
-    np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.int64))
-    os.replace(tmp, folder / "data.npz")
+    atomic_write(folder / "data.npz", lambda tmp: np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.int64)))
     _, yt, _, yv, _, ys = split(x, y)
     meta = {
         "name": name,
@@ -358,7 +354,7 @@ def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list
         "class_names": class_names,
         "counts": {"train": len(yt), "validation": len(yv), "test": len(ys)},
     }
-    (folder / "meta.json").write_text(json.dumps(meta, indent=1))
+    atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
     return next(i for i in _user_infos() if i.name == name)
 
 
@@ -378,8 +374,8 @@ def list_datasets() -> list[DatasetInfo]:
         )
     ]
     for name, b in BUILTINS.items():
-        cached = b.cached()
-        online = not cached and can_download()
+        where = available_here(b.cached())
+        cached, online = where.cached, where.downloadable
         reason, status = "", "ok" if cached else ("download" if online else "offline")
         fix = b.fix.format(cache=paths.keras_home() / "datasets")
         if not cached:
@@ -420,8 +416,9 @@ def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Data
         return Dataset(name, xt, yt, xv, yv, xs, ys, MNIST_CLASSES, SAMPLE_SOURCE)
     if name in BUILTINS:
         b = BUILTINS[name]
-        if not b.cached():
-            if not can_download():
+        where = available_here(b.cached())
+        if not where.cached:
+            if not where.downloadable:
                 raise DatasetUnavailable(
                     f"{name} is not in the local cache and there is no network: "
                     + b.fix.format(cache=paths.keras_home() / "datasets")

@@ -19,6 +19,7 @@ from cnnlab.inspection.forward import (
     _structure,
     as_batch,
 )
+from cnnlab.metrics import pca_2d
 
 
 @dataclass
@@ -44,18 +45,6 @@ def penultimate_layer(model: Any) -> LayerInfo:
             return info
         feeders = structure.producers.get(info.index, [])
     raise InspectionError("the model's head takes the image directly; there is no penultimate layer to project")
-
-
-def pca_2d(features: np.ndarray) -> np.ndarray:
-    """The first two principal components (numpy SVD), signs fixed so the result is reproducible."""
-    f = np.asarray(features, dtype=np.float64)
-    f = f - f.mean(axis=0, keepdims=True)
-    u, s, vt = np.linalg.svd(f, full_matrices=False)
-    coords = np.zeros((len(f), 2))
-    for j in range(min(2, len(s))):
-        sign = np.sign(vt[j, np.abs(vt[j]).argmax()]) or 1.0  # the largest loading is positive
-        coords[:, j] = u[:, j] * s[j] * sign
-    return coords.astype(np.float32)
 
 
 def tsne_2d(features: np.ndarray, seed: int = 0) -> np.ndarray:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab.inspection.forward import InspectionError, predictor
-from cnnlab.metrics import confusion_matrix
+from cnnlab.metrics import confusion_matrix, per_class_scores
 
 
 @dataclass
@@ -44,14 +44,8 @@ class Evaluation:
     support: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        cm = self.confusion.astype(np.float64)
-        diag = np.diag(cm)
-        self.support = self.confusion.sum(axis=1)
-        predicted = cm.sum(axis=0)
-        self.precision = np.divide(diag, predicted, out=np.zeros_like(diag), where=predicted > 0)
-        self.recall = np.divide(diag, cm.sum(axis=1), out=np.zeros_like(diag), where=cm.sum(axis=1) > 0)
-        both = self.precision + self.recall
-        self.f1 = np.divide(2 * self.precision * self.recall, both, out=np.zeros_like(diag), where=both > 0)
+        scores = per_class_scores(self.y_true, self.y_pred, len(self.confusion))
+        self.precision, self.recall, self.f1, self.support = scores
 
     @property
     def accuracy(self) -> np.ndarray:

@@ -61,16 +61,15 @@ class PhotoStatus:
 def photo_status(online: Callable[[], bool] | None = None) -> PhotoStatus:
     """Check the Keras cache for MobileNetV2's weights and ImageNet's class names, then whether a download works.
 
-    `online` replaces the network probe (`cnnlab.data.can_download`); a page passes a cached one, so the files are
+    `online` replaces the network probe (`cnnlab.downloads.can_download`); a page passes a cached one, so the files are
     looked for on every visit (copied in → available at once) but the network is not probed every time.
     """
-    from cnnlab.downloads import can_download
+    from cnnlab.downloads import available_here
 
     folder = paths.keras_home() / "models"
     missing = [name for name in (PHOTO_WEIGHTS, PHOTO_CLASSES) if not (folder / name).is_file()]
-    if not missing:
-        return PhotoStatus(True, True, folder, [])
-    return PhotoStatus((online or can_download)(), False, folder, missing)
+    where = available_here(not missing, online)
+    return PhotoStatus(where.available, where.cached, folder, missing)
 
 
 @dataclass

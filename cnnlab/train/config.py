@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 from cnnlab.errors import CnnLabError
 
@@ -314,15 +315,11 @@ def training_memory_bytes(totals: dict[str, int], batch_size: int) -> int:
 
 
 def available_memory_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo (Linux); None where unknown (the check is then skipped)."""
+    """Memory free for new allocations (psutil's `available`); None where unknown (the check is then skipped)."""
     try:
-        with open("/proc/meminfo") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        return int(psutil.virtual_memory().available)
+    except (OSError, RuntimeError, AttributeError):
+        return None
 
 
 def memory_problem(needed: int, available: int | None) -> str | None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
+from cnnlab.modelfiles import load_model
 from cnnlab.runs.store import RunStore, summarize
 from cnnlab.train.callbacks import make_callback
 from cnnlab.train.checkpoints import STAGED_BEST, EpochCommitter, promote_staged_best, staged_best_path
@@ -141,11 +142,11 @@ class Trainer:
             self.steps_per_epoch = math.ceil(n / cfg.batch_size)  # before the schedules count steps
         with self.strategy.scope():
             if resume_from is not None:
-                model = keras.saving.load_model(resume_from, compile=True, safe_mode=True)
+                model = load_model(resume_from, compile=True)
                 optimizer = model.optimizer
             else:
                 if cfg.init_model_path:
-                    model = keras.saving.load_model(cfg.init_model_path, compile=False, safe_mode=True)
+                    model = load_model(cfg.init_model_path)
                     self._check_model_fits(model)
                 else:
                     model = build_model(ArchSpec.from_dict(cfg.arch))  # type: ignore[arg-type]
@@ -342,12 +343,10 @@ class Trainer:
 
     def evaluate(self) -> dict[str, Any]:
         """Test metrics of the model users get (best checkpoint when restore_best, else the final weights)."""
-        import keras
-
         best = self.store.artifact(self.run_id, "best_model")
         source = "last"
         if self.cfg.restore_best and best is not None and best.path.is_file():
-            self.model.set_weights(keras.saving.load_model(best.path, compile=False, safe_mode=True).get_weights())
+            self.model.set_weights(load_model(best.path).get_weights())
             source = "best"
         ds = self.dataset
         probs = self.predict(ds.x_test)

@@ -229,11 +229,10 @@ def page_link(container, page: str, label: str, icon: str, **query: str) -> None
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _cached_model(path: str, mtime: float):
     """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
-    import keras
-
     from cnnlab.inspection.forward import predictor
+    from cnnlab.modelfiles import load_model
 
-    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    model = load_model(path)
     return model, predictor(model), threading.Lock()
 
 
