@@ -5,7 +5,7 @@ import streamlit as st
 
 from cnnlab.arch import spec as spec_
 from cnnlab.arch import table as table_
-from cnnlab.arch.analysis import analyze, localized
+from cnnlab.arch.analysis import analyze
 from cnnlab.arch.codegen import STYLES, generate_script, script_filename
 from cnnlab.arch.presets import adapt_to_dataset, preset
 from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
@@ -68,8 +68,8 @@ for col, step, label in ((move[1], -1, "build.move_up"), (move[2], 1, "build.mov
 result = analyze(spec)
 problems: dict[int, str] = {}
 for issue in result.issues:
-    (st.error if issue.level == "error" else st.warning)(localized(issue, _ui.language()), icon="⚠️")
-    problems.setdefault(issue.index, localized(issue, _ui.language()))
+    (st.error if issue.level == "error" else st.warning)(issue.message(_ui.language()), icon="⚠️")
+    problems.setdefault(issue.index, issue.message(_ui.language()))
 
 _build_views.analysis(result, problems, t)
 

@@ -1,4 +1,8 @@
-"""Checks shared by the error-message tests: is an engine error's sentence there in English and in Chinese?"""
+"""Checks shared by the error-message tests: is an engine error's sentence there in English and in Chinese?
+
+`assert_translated` checks keyed errors (CnnLabError, translated by key); `assert_explained` checks English
+messages through the old reverse matcher (cnnlab/i18n/errors.py) for areas not converted yet.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import re
 
 import pytest
 
-from cnnlab.i18n import errors, explain
+from cnnlab.errors import CnnLabError, Phrase
+from cnnlab.i18n import CATALOGUE, errors, explain
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -24,6 +29,7 @@ TERMS = {
     "method", "metrics", "mirrored", "model_path", "modern", "my", "none", "npy", "npz", "original", "padding",
     "pca", "pid", "pip", "png", "rb", "relu", "same", "scaled", "scikit", "softmax", "t", "tanh", "translation",
     "true", "uint8", "val_fraction", "vgg_small", "x", "y", "zip", "alexnet", "augmentation", "s",
+    "cnnlab", "datasets", "input_size", "layers", "option", "weights",
 }  # fmt: skip
 
 
@@ -43,6 +49,51 @@ def assert_explained(messages: list[str]) -> None:
         zh = explain(message, "zh")
         assert CJK.search(zh), message
         assert not english_left(message), (message, zh, english_left(message))
+
+
+def _nested(error: CnnLabError | Phrase) -> list[CnnLabError | Phrase]:
+    """The errors and phrases inside `error`'s values (a reason inside a reason, a list of problems)."""
+    out: list[CnnLabError | Phrase] = []
+    for value in error.values.values():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        out += [v for v in items if isinstance(v, (CnnLabError, Phrase))]
+    return out
+
+
+def error_keys(error: CnnLabError | Phrase) -> set[str]:
+    """The catalogue keys a keyed error is made of, nested errors and phrases included."""
+    return {error.key}.union(*(error_keys(inner) for inner in _nested(error)))
+
+
+def _plain_values(error: CnnLabError | Phrase) -> list[str]:
+    """Every value copied into the sentence unchanged (file names, numbers, layer names), nested ones included."""
+    out: list[str] = []
+    for value in error.values.values():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if items and all(isinstance(v, (CnnLabError, Phrase)) for v in items):
+            out += [plain for inner in items for plain in _plain_values(inner)]
+        elif isinstance(value, (CnnLabError, Phrase)):
+            out += _plain_values(value)
+        else:
+            out.append(str(value))
+    return out
+
+
+def assert_translated(errors: list) -> None:
+    """Keyed engine errors: every key in the catalogue, English exactly `str(error)`, Chinese with no English left
+    but the values copied over and deliberate technical terms."""
+    assert errors
+    for error in errors:
+        assert isinstance(error, CnnLabError), repr(error)
+        assert error_keys(error) <= set(CATALOGUE), (error.key, error_keys(error) - set(CATALOGUE))
+        assert error.message("en") == str(error)
+        zh = error.message("zh")
+        assert CJK.search(zh), (error.key, zh)
+        text = zh
+        for value in sorted(filter(None, _plain_values(error)), key=len, reverse=True):
+            text = text.replace(value, " ")
+        left = set(LATIN.findall(text)) - TERMS
+        assert not left, (error.key, zh, left)
 
 
 def _keys(message: str) -> set[str]:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnlab.arch.analysis import analyze, check, localized, validate
+from cnnlab.arch.analysis import analyze, check, validate
 from cnnlab.arch.atoms import conv_output
 from cnnlab.arch.kerasfile import inspect_keras_file
 from cnnlab.arch.presets import PRESETS, preset
@@ -204,11 +204,16 @@ def test_softmax_inside_the_body_is_only_a_warning():
 
 def test_issue_messages_translate():
     issue = validate(spec_of(L("Conv2D", {"filters": 8, "kernel_size": 30}), L("Flatten")))[0]
-    assert localized(issue, "en").startswith("Layer 1 (Conv2D 30x30): the input is 28×28")
-    zh = localized(issue, "zh")
+    assert issue.key == "build.issue.empty_output" and issue.values["h"] == 28
+    assert issue.message("en") == issue.message  # one sentence: the catalogue's, as the CLI prints it
+    assert issue.message("en").startswith("layer 1 (Conv2D 30x30): the input is 28x28")
+    zh = issue.message("zh")
     assert zh.startswith("第 1 层（Conv2D 30x30）：输入只有 28×28") and "padding='same'" in zh
     typo = validate(spec_of(L("Conv2D", {"filter": 8}), L("Flatten")))[0]
-    assert localized(typo, "zh").startswith("第 1 层（Conv2D 3x3）：未知的设置项“filter”（是不是想写“filters”？）")
+    assert typo.message("zh").startswith("第 1 层（Conv2D 3x3）：未知的设置项“filter”（是不是想写“filters”？）")
+    with pytest.raises(SpecError) as refused:
+        check(spec_of(L("Conv2D", {"filters": 8, "kernel_size": 30}), L("Flatten")))
+    assert refused.value.message("zh") == zh and str(refused.value) == issue.message
 
 
 # ---------------------------------------------------------------- spec JSON and the editor table

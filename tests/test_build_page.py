@@ -64,7 +64,7 @@ def test_picking_a_preset_and_options_updates_everything():
 def test_invalid_layer_gets_the_named_message_next_to_it():
     at = build_page(arch_spec=BROKEN.to_dict())
     expected = (
-        "Layer 3 (Conv2D 5x5): the input is 2×2, so the output would be empty — use padding='same' or a smaller kernel"
+        "layer 3 (Conv2D 5x5): the input is 2x2, so the output would be empty — use padding='same' or a smaller kernel"
     )
     assert [e.value for e in at.error] == [expected]
     table = analysis_table(at)
@@ -82,7 +82,7 @@ def test_moving_a_layer_reorders_the_spec():
     assert types == ["Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Dense", "Flatten", "Dense"]
     assert at.session_state["arch_spec"]["name"] == "lenet5_custom"
     # Dense 120 now meets a 4x4x16 feature map: the page says so and names the fix
-    assert any("Layer 5 (Dense 120): gets a 4x4x16 feature map" in e.value for e in at.error)
+    assert any("layer 5 (Dense 120): gets a 4x4x16 feature map" in e.value for e in at.error)
 
 
 def test_transfer_preset_offline_warns_and_offers_random_weights():

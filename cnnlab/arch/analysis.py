@@ -55,48 +55,51 @@ from cnnlab.arch.spec import (
     resolved_params,
 )
 from cnnlab.arch.transfer import transfer_geometry
+from cnnlab.errors import Phrase
 
-# Message templates: English here; the Build page shows the catalogue's translation of the same code.
-TEMPLATES: dict[str, str] = {
-    "bad_input_shape": "the input shape must be three whole numbers H x W x C (1..4096, 1..16 channels), got {value}",
-    "bad_classes": "the number of classes must be a whole number from 2 to 100000, got {value}",
-    "unknown_type": "unknown layer type '{value}'{hint} — choose one of {choices}",
-    "unknown_setting": "unknown setting '{setting}'{hint} — {type} accepts {choices}",
-    "not_int": "{setting} must be a whole number from {low} to {high}, got {value!r}",
-    "not_size": "{setting} must be a whole number from {low} to {high} or HxW like 5x3, got {value!r}",
-    "not_float": "{setting} must be a number from {low} to {high}, got {value!r}",
-    "not_choice": "{setting} must be one of {choices}, got {value!r}",
-    "not_bool": "{setting} must be true or false, got {value!r}",
-    "empty_output": "the input is {h}x{w}, so the output would be empty — use padding='same' or a smaller {what}",
-    "needs_feature_map": "needs a feature map (H x W x C) but gets a flat vector of {n} values — "
-    "put conv and pooling layers before Flatten",
-    "needs_flat": "gets a {shape} feature map — add Flatten or GlobalAveragePooling2D before it",
-    "not_flat_at_end": "the last layer outputs a {shape} feature map, but the classifier needs a flat vector — "
-    "add Flatten or GlobalAveragePooling2D at the end",
-    "empty_body": "the network has no layers — add Flatten (or conv layers, then Flatten) before the classifier",
-    "transfer_first": "TransferBase must be the first layer, because it expects the raw image",
-    "transfer_channels": "the image has {c} channels; a pretrained base needs 1 or 3 — use a greyscale or RGB dataset",
-    "model_path_missing": "the model file '{path}' does not exist — train a model first or choose another base",
-    "model_file_bad": "cannot read the model file '{path}': {reason}",
-    "too_many_params": "the network has {value:,} parameters, over the {limit:,} limit — use fewer filters or units, "
-    "or pool earlier so the Dense layers get smaller inputs",
-    "too_much_memory": "one image needs {value_mb:,.0f} MB of activations, over the {limit_mb:,.0f} MB limit — "
-    "downsample earlier (stride or pooling) or use fewer filters",
-    "softmax_in_body": "softmax inside the body squashes features into probabilities — relu is usually meant; "
-    "the classifier already ends in softmax",
-}
+
+class Sentence(str):
+    """An issue's English sentence, a plain `str` as before, that also gives itself in another language: `s("zh")`."""
+
+    error: SpecError
+
+    def __new__(cls, error: SpecError) -> Sentence:
+        text = super().__new__(cls, str(error))
+        text.error = error
+        return text
+
+    def __call__(self, lang: str = "en") -> str:
+        return self.error.message(lang)
 
 
 @dataclass
 class Issue:
-    """A problem found in a spec: which layer (1-based; None = the whole network) and what to do."""
+    """A problem found in a spec: which layer (1-based; None = the whole network) and what to do.
+
+    Its sentence is the catalogue's "build.issue.<code>" filled with `values` (an issue of one layer inside
+    "build.issue.layer"): `issue.message` is the English, `issue.message(lang)` the same sentence in `lang`.
+    """
 
     index: int | None
     code: str
-    message: str
     values: dict[str, Any] = field(default_factory=dict)
     level: str = "error"  # "error" | "warning"
     label: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"build.issue.{self.code}"
+
+    def error(self) -> SpecError:
+        """This issue as a keyed engine error (what `check` raises, one per error found)."""
+        own = SpecError(self.key, **self.values)
+        if self.index is None:
+            return own
+        return SpecError("build.issue.layer", index=self.index, label=self.label, issue=own)
+
+    @property
+    def message(self) -> Sentence:
+        return Sentence(self.error())
 
 
 @dataclass
@@ -165,7 +168,7 @@ class Analysis:
         problems: dict[int, str] = {}
         for issue in self.issues:
             if issue.index is not None:
-                problems.setdefault(issue.index, issue.message)
+                problems.setdefault(issue.index, str(issue.message))
         return [
             {
                 "index": r.index,
@@ -188,14 +191,10 @@ class Analysis:
             "num_classes": self.num_classes,
             "layers": [r.to_dict() for r in self.all_rows],
             "totals": self.totals,
-            "issues": [{"index": i.index, "level": i.level, "code": i.code, "message": i.message} for i in self.issues],
+            "issues": [
+                {"index": i.index, "level": i.level, "code": i.code, "message": str(i.message)} for i in self.issues
+            ],
         }
-
-
-
-
-
-
 
 
 # ---------------------------------------------------------------- labels and value checks
@@ -226,12 +225,14 @@ def label(layer: LayerSpec) -> str:
     return layer.type or "?"
 
 
-def _suggest(word: str, options) -> dict[str, str]:
-    """{"hint": " (did you mean 'X'?)", "suggestion": "X"} for a near miss, else empty hint and suggestion."""
+def _suggest(word: str, options) -> dict[str, Any]:
+    """{"hint": Phrase(" (did you mean 'X'?)"), "suggestion": "X"} for a near miss, else empty hint and suggestion."""
     close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
     if not close and str(word).lower() in {str(o).lower() for o in options}:
         close = [o for o in options if str(o).lower() == str(word).lower()]
-    return {"hint": f" (did you mean '{close[0]}'?)" if close else "", "suggestion": close[0] if close else ""}
+    if not close:
+        return {"hint": "", "suggestion": ""}
+    return {"hint": Phrase("build.issue.hint", suggestion=close[0]), "suggestion": close[0]}
 
 
 def _check_value(f: Field, value: Any) -> tuple[str, dict[str, Any]] | None:
@@ -266,55 +267,8 @@ def _check_value(f: Field, value: Any) -> tuple[str, dict[str, Any]] | None:
     if f.kind == "bool":
         return None if isinstance(value, bool) else ("not_bool", v)
     if f.kind == "str":
-        return None if isinstance(value, str) else ("not_choice", {**v, "choices": "a file path"})
+        return None if isinstance(value, str) else ("not_choice", {**v, "choices": Phrase("engine.word.file_path")})
     return None
-
-
-# ---------------------------------------------------------------- shape arithmetic
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- bases from earlier runs (.keras files)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- transfer geometry
-
-
-
-
 
 
 # ---------------------------------------------------------------- analysis
@@ -355,11 +309,11 @@ def _layer_atoms(layer: LayerSpec, p: dict[str, Any], name: str, shape: Shape) -
         raise _ShapeError("needs_flat", {"shape": _fmt_shape(shape)})
     if t == "Conv2D":
         a = _conv_atom(name, shape, p["filters"], p["kernel_size"], p["strides"], p["padding"], p["use_bias"])
-        _nonempty(a, shape, "kernel")
+        _nonempty(a, shape, Phrase("engine.word.kernel"))
         return [a]
     if t in ("MaxPooling2D", "AveragePooling2D"):
         a = _pool_atom(name, t, shape, p["pool_size"], p["strides"], p["padding"])
-        _nonempty(a, shape, "pool size")
+        _nonempty(a, shape, Phrase("engine.word.pool_size"))
         return [a]
     if t in ("BatchNormalization",):
         return [_bn_atom(name, shape)]
@@ -385,7 +339,7 @@ class _ShapeError(Exception):
         self.code, self.values = code, values
 
 
-def _nonempty(a: _Atom, shape: Shape, what: str) -> None:
+def _nonempty(a: _Atom, shape: Shape, what: Phrase) -> None:
     if a.out[0] < 1 or a.out[1] < 1:
         raise _ShapeError("empty_output", {"h": shape[0], "w": shape[1], "what": what})
 
@@ -419,7 +373,7 @@ def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
     except SpecError as exc:
         path = p.get("model_path") or ""
         code = "model_path_missing" if not os.path.isfile(path) else "model_file_bad"
-        raise _ShapeError(code, {"path": path, "reason": str(exc)}) from exc
+        raise _ShapeError(code, {"path": path, "reason": exc}) from exc
     atoms: list[_Atom] = []
     x = tuple(shape)
     if geo.resize:
@@ -449,26 +403,12 @@ def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
         elif atom.trainable is None:
             atom.trainable = atom.params
     if base[-1].out and len(base[-1].out) == 3 and (base[-1].out[0] < 1 or base[-1].out[1] < 1):
-        raise _ShapeError("empty_output", {"h": x[0], "w": x[1], "what": "image (set input_size >= 32)"})
+        raise _ShapeError("empty_output", {"h": x[0], "w": x[1], "what": Phrase("engine.word.base_image")})
     return atoms + base
 
 
-def localized(issue: Issue, lang: str) -> str:
-    """The issue in the UI language, from the catalogue's "build.issue.<code>" strings (English as fallback)."""
-    from cnnlab.i18n import CATALOGUE, t
-
-    key = f"build.issue.{issue.code}"
-    values = dict(issue.values)
-    if values.get("suggestion"):
-        values["hint"] = t("build.issue.hint", lang, suggestion=values["suggestion"])
-    body = t(key, lang, **values) if key in CATALOGUE else issue.message.split("): ", 1)[-1]
-    return (t("build.issue.layer", lang, index=issue.index, label=issue.label) if issue.index else "") + body
-
-
 def _issue(index: int | None, lab: str, code: str, values: dict[str, Any], level: str = "error") -> Issue:
-    text = TEMPLATES[code].format(**values)
-    prefix = f"layer {index} ({lab}): " if index is not None else ""
-    return Issue(index, code, prefix + text, values, level, lab)
+    return Issue(index, code, values, level, lab)
 
 
 def _validate_params(index: int, layer: LayerSpec, lab: str) -> list[Issue]:
@@ -476,7 +416,7 @@ def _validate_params(index: int, layer: LayerSpec, lab: str) -> list[Issue]:
     issues = []
     for key, value in layer.params.items():
         if key not in fields:
-            choices = ", ".join(fields) or "no settings"
+            choices = ", ".join(fields) or Phrase("engine.word.no_settings")
             values = {"setting": key, **_suggest(key, fields), "type": layer.type, "choices": choices}
             issues.append(_issue(index, lab, "unknown_setting", values))
             continue
@@ -523,7 +463,7 @@ def analyze(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> Analysis:
             found.append(_issue(i, lab, "transfer_first", {}))
         issues += found
         if found:
-            row.issue = found[0].message
+            row.issue = str(found[0].message)
             shape = None
         if shape is None:
             continue
@@ -534,7 +474,7 @@ def analyze(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> Analysis:
             atoms = _layer_atoms(layer, p, row.name, shape)
         except _ShapeError as exc:
             issues.append(_issue(i, lab, exc.code, exc.values))
-            row.issue = issues[-1].message
+            row.issue = str(issues[-1].message)
             shape = None
             continue
         for atom in atoms:
@@ -552,7 +492,7 @@ def analyze(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> Analysis:
         issues.append(_issue(None, "", "empty_body", {}))
     elif shape is not None and len(shape) != 1:
         issues.append(_issue(len(spec.layers), rows[-1].label, "not_flat_at_end", {"shape": _fmt_shape(shape)}))
-        rows[-1].issue = issues[-1].message
+        rows[-1].issue = str(issues[-1].message)
     elif shape is not None and _is_int(spec.num_classes):
         n = shape[0]
         k = int(spec.num_classes)
@@ -593,10 +533,10 @@ def validate(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> list[Issue]:
 
 
 def check(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> Analysis:
-    """The analysis of a buildable spec; raises SpecError listing every error otherwise."""
+    """The analysis of a buildable spec; raises SpecError listing every error otherwise ("; "-joined in English)."""
     result = analyze(spec, budget=budget)
     if result.errors:
-        raise SpecError("; ".join(i.message for i in result.errors))
+        raise SpecError("engine.spec.issues", issues=[i.error() for i in result.errors])
     return result
 
 

@@ -71,7 +71,7 @@ def _build_layer(keras, layer: LayerSpec, name: str, x, in_shape, info):
         return _residual_block(keras, x, int(in_shape[-1]), p["filters"], p["strides"], p["batchnorm"], name)
     if t == "TransferBase":
         return _transfer_base(keras, x, p, name, info)
-    raise SpecError(f"{name}: unknown layer type {t!r}")
+    raise SpecError("engine.spec.unknown_layer", name=name, type=t)
 
 
 def _residual_block(keras, x, in_channels: int, filters: int, strides: int, batchnorm: bool, name: str):
@@ -114,7 +114,7 @@ def load_base(keras, p: dict[str, Any], base_input: tuple[int, int, int], name: 
     if kind == "run":
         path = p.get("model_path") or ""
         if not os.path.isfile(path):
-            raise SpecError(f"{name}: the model file {path!r} does not exist — train a model first or choose another")
+            raise SpecError("engine.spec.run_model_missing", name=name, path=path)
         earlier = load_model(path)
         base = keras.Model(earlier.inputs, earlier.layers[-2].output, name=name)
     else:
@@ -122,7 +122,7 @@ def load_base(keras, p: dict[str, Any], base_input: tuple[int, int, int], name: 
         if p.get("weights") == "imagenet":
             status = imagenet_weights_status(kind, base_input[0])
             if not status.available:
-                raise WeightsUnavailable(f"{name}: {status.message}")
+                raise WeightsUnavailable("engine.spec.weights_unavailable", name=name, reason=status.message)
             weights = status.cached_path or "imagenet"
             if info is not None:
                 info.append(status.message)
@@ -143,12 +143,12 @@ def set_trainable_layers(base, n: int) -> None:
         layer.trainable = top and type(layer).__name__ != "BatchNormalization"
 
 
-def build_model(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET, notes: list[str] | None = None):
+def build_model(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET, notes: list | None = None):
     """Build a Keras model for `spec` from keras.Input, so shape errors surface before training.
 
     The spec is validated (shapes, values, the parameter and activation-memory budget) in pure Python
     first, so a bad spec raises SpecError naming the layer before Keras allocates anything.
-    `notes` (optional list) collects sentences worth showing, e.g. where ImageNet weights came from.
+    `notes` (optional list) collects sentences worth showing (Phrases), e.g. where ImageNet weights came from.
     """
     from cnnlab.arch.analysis import check
 

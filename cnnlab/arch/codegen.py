@@ -35,9 +35,11 @@ def hyperparams_with_defaults(hyperparams: dict[str, Any] | None) -> dict[str, A
     hp = {**DEFAULT_HYPERPARAMS, **{k: v for k, v in (hyperparams or {}).items() if v is not None}}
     unknown = sorted(set(hp) - set(DEFAULT_HYPERPARAMS))
     if unknown:
-        raise SpecError(f"unknown training setting(s) {', '.join(unknown)}; known: {', '.join(DEFAULT_HYPERPARAMS)}")
+        raise SpecError(
+            "engine.spec.unknown_training_setting", settings=", ".join(unknown), known=", ".join(DEFAULT_HYPERPARAMS)
+        )
     if hp["optimizer"] not in OPTIMIZERS:
-        raise SpecError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {hp['optimizer']!r}")
+        raise SpecError("engine.spec.optimizer", choices=", ".join(OPTIMIZERS), value=hp["optimizer"])
     checks = [
         ("learning_rate", float, lambda v: 0 < v <= 10),
         ("epochs", int, lambda v: 1 <= v <= 10_000),
@@ -49,9 +51,9 @@ def hyperparams_with_defaults(hyperparams: dict[str, Any] | None) -> dict[str, A
         try:
             hp[key] = kind(hp[key])
         except (TypeError, ValueError):
-            raise SpecError(f"{key} must be a number, not {hp[key]!r}") from None
+            raise SpecError("engine.spec.not_number", setting=key, value=hp[key]) from None
         if not ok(hp[key]):
-            raise SpecError(f"{key}={hp[key]} is out of range")
+            raise SpecError("engine.spec.out_of_range", setting=key, value=hp[key])
     return hp
 
 
@@ -97,7 +99,7 @@ def _data_code(dataset: str) -> str:
 
     path = user_root() / dataset / "data.npz"
     if not path.is_file():
-        raise SpecError(f"unknown dataset {dataset!r}: no file {path}; choose a dataset listed by `cnnlab datasets`")
+        raise SpecError("engine.spec.unknown_dataset", name=dataset, path=str(path))
     return f'''
             DATA_FILE = {str(path)!r}  # a dataset imported into CNN Lab
 
@@ -149,7 +151,7 @@ def _ctor(layer: LayerSpec, name: str) -> str:
         return f"layers.{t}(name={name!r})"
     if t == "ResidualBlock":
         return f"ResidualBlock({p['filters']}, strides={p['strides']}, batchnorm={bool(p['batchnorm'])}, name={name!r})"
-    raise SpecError(f"{name}: no code export for layer type {t!r}")
+    raise SpecError("engine.spec.no_code_export", name=name, type=t)
 
 
 RESIDUAL_FUNCTION = '''
@@ -403,7 +405,7 @@ def generate_script(
 ) -> str:
     """A complete Python script: load data, build the model in `style`, compile, fit, evaluate, save."""
     if style not in STYLES:
-        raise SpecError(f"unknown code style {style!r}; choose one of {', '.join(STYLES)}")
+        raise SpecError("engine.spec.code_style", style=style, styles=", ".join(STYLES))
     hp = hyperparams_with_defaults(hyperparams)
     helpers, build_fn = _model_code(spec, style)
     data = textwrap.dedent(_data_code(dataset))

@@ -36,9 +36,7 @@ def _simple_cnn(shape, **_):
 
 def _lenet5(shape, flavour: str = "modern", **_):
     if flavour not in ("modern", "classic"):
-        raise SpecError(
-            f"lenet5 flavour must be 'modern' (relu, max-pool) or 'classic' (tanh, avg-pool), not {flavour!r}"
-        )
+        raise SpecError("engine.spec.lenet_flavour", value=flavour)
     act, pool = ("tanh", "AveragePooling2D") if flavour == "classic" else ("relu", "MaxPooling2D")
     return [
         _conv(6, 5, activation=act),
@@ -59,10 +57,10 @@ def _alexnet(shape, variant: str = "auto", width: float | None = None, **_):
     if variant == "auto":
         variant = "original" if min(shape[0], shape[1]) >= ALEXNET_ORIGINAL_MIN_SIDE else "scaled"
     if variant not in ("original", "scaled"):
-        raise SpecError(f"alexnet variant must be 'auto', 'original' or 'scaled', not {variant!r}")
+        raise SpecError("engine.spec.alexnet_variant", value=variant)
     w = float(width if width is not None else (1.0 if variant == "original" else 0.25))
     if not 0.05 <= w <= 2.0:
-        raise SpecError(f"alexnet width multiplier must be between 0.05 and 2, not {w}")
+        raise SpecError("engine.spec.alexnet_width", value=w)
 
     def n(c: int) -> int:
         return max(1, round(c * w))
@@ -87,7 +85,7 @@ def _alexnet(shape, variant: str = "auto", width: float | None = None, **_):
 
 def _vgg_small(shape, batchnorm: bool = True, blocks: int = 3, **_):
     if not 1 <= int(blocks) <= 5:
-        raise SpecError(f"vgg_small blocks must be between 1 and 5, not {blocks}")
+        raise SpecError("engine.spec.vgg_blocks", value=blocks)
     body: list[LayerSpec] = []
     for b in range(int(blocks)):
         filters = 32 * 2**b
@@ -126,11 +124,11 @@ def _transfer(
     **_,
 ):
     if mode not in ("feature_extraction", "fine_tuning"):
-        raise SpecError(f"transfer mode must be 'feature_extraction' or 'fine_tuning', not {mode!r}")
+        raise SpecError("engine.spec.transfer_mode", value=mode)
     if base not in TRANSFER_BASES:
-        raise SpecError(f"transfer base must be one of {', '.join(TRANSFER_BASES)}, not {base!r}")
+        raise SpecError("engine.spec.transfer_base", choices=", ".join(TRANSFER_BASES), value=base)
     if weights not in ("imagenet", "none", None):
-        raise SpecError(f"transfer weights must be 'imagenet' or 'none' (random), not {weights!r}")
+        raise SpecError("engine.spec.transfer_weights", value=weights)
     params: dict[str, Any] = {
         "base": base,
         "weights": None if base == "run" or weights in (None, "none") else "imagenet",
@@ -139,7 +137,7 @@ def _transfer(
     flat_output = False
     if base == "run":
         if not model_path:
-            raise SpecError("transfer from a run needs model_path: the .keras file of an earlier run")
+            raise SpecError("engine.spec.transfer_run")
         from cnnlab.arch.kerasfile import inspect_keras_file  # pure Python: reads the file's config
 
         params["model_path"] = str(model_path)
@@ -222,12 +220,14 @@ PRESET_OPTIONS: dict[str, tuple[PresetOption, ...]] = {
 def preset(name: str, input_shape: tuple[int, int, int] = (28, 28, 1), num_classes: int = 10, **options) -> ArchSpec:
     """A named preset adapted to the dataset's input shape and class count."""
     if name not in PRESETS:
-        raise SpecError(f"unknown architecture {name!r}; choose one of {', '.join(PRESETS)}")
+        raise SpecError("engine.spec.unknown_preset", name=name, names=", ".join(PRESETS))
     known = {o.name for o in PRESET_OPTIONS[name]}
     unknown = sorted(set(options) - known)
     if unknown:
-        hint = f"; it accepts {', '.join(sorted(known))}" if known else "; it has no options"
-        raise SpecError(f"preset {name!r} has no option {', '.join(unknown)}{hint}")
+        if not known:
+            raise SpecError("engine.spec.preset_no_options", name=name, options=", ".join(unknown))
+        known_text = ", ".join(sorted(known))
+        raise SpecError("engine.spec.preset_option", name=name, options=", ".join(unknown), known=known_text)
     description, body = PRESETS[name]
     shape = tuple(int(v) for v in input_shape)
     return ArchSpec(name, shape, int(num_classes), body(shape, **options), description)  # type: ignore[arg-type]

@@ -13,11 +13,11 @@ import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 
 
 class SpecError(CnnLabError, ValueError):
-    """A spec that cannot be built; the message names the layer and the fix."""
+    """A spec that cannot be built; the message names the layer and the fix (keys "engine.spec.*", "build.issue.*")."""
 
 
 class WeightsUnavailable(SpecError):
@@ -56,8 +56,11 @@ class ArchSpec:
     def from_dict(cls, d: dict[str, Any]) -> ArchSpec:
         try:
             layers = d["layers"]
-            if not isinstance(layers, list):
-                raise TypeError("'layers' must be a list")
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise SpecError("engine.spec.invalid", detail=str(exc)) from exc
+        if not isinstance(layers, list):
+            raise SpecError("engine.spec.invalid", detail=Phrase("engine.word.layers_not_list"))
+        try:
             return cls(
                 name=str(d.get("name", "custom")),
                 input_shape=tuple(int(v) for v in d["input_shape"]),  # type: ignore[arg-type]
@@ -66,7 +69,7 @@ class ArchSpec:
                 description=str(d.get("description", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise SpecError(f"not a valid architecture spec: {exc}") from exc
+            raise SpecError("engine.spec.invalid", detail=str(exc)) from exc
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=_json_value)
@@ -76,7 +79,7 @@ class ArchSpec:
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as exc:
-            raise SpecError(f"the spec file is not valid JSON: {exc}") from exc
+            raise SpecError("engine.spec.not_json", detail=str(exc)) from exc
 
     def with_layers(self, layers: list[LayerSpec]) -> ArchSpec:
         """This spec with another body, renamed "<name>_custom" when the body really differs from this one."""

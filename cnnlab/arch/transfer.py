@@ -35,6 +35,7 @@ def transfer_geometry(p: dict[str, Any], in_shape: Shape) -> TransferGeometry:
     target = (int(side), int(side)) if side else (max(32, h), max(32, w))
     return TransferGeometry((target[0], target[1], 3), target != (h, w), "preprocess", c)
 
+
 def adapter_weights(base: str, in_channels: int, out_channels: int):
     """Kernel (1,1,Cin,Cout) and bias of the fixed 1x1 conv that maps [0,1] images to a base's input.
 
@@ -52,7 +53,7 @@ def adapter_weights(base: str, in_channels: int, out_channels: int):
     elif out_channels == 1:
         mapping[:] = 1.0 / in_channels
     else:
-        raise SpecError(f"cannot map {in_channels} image channels onto a base that takes {out_channels}")
+        raise SpecError("engine.spec.channels", channels=in_channels, base_channels=out_channels)
     bias = np.zeros(out_channels, dtype="float32")
     if base == "mobilenet_v2":
         mapping, bias = mapping * 2.0, bias - 1.0

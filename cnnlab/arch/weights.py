@@ -1,4 +1,6 @@
 """ImageNet weights for transfer bases: where Keras caches them, and whether they can be had here.
+
+The status sentence is a `Phrase` ("engine.spec.weights_*"): `str()` is the English, a page shows `message(lang)`.
 """
 
 from __future__ import annotations
@@ -6,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cnnlab.arch.spec import SpecError
+from cnnlab.errors import Phrase
 
 IMAGENET_SIZES = (96, 128, 160, 192, 224)  # MobileNetV2 ships weights for these input sides
 
@@ -17,16 +20,16 @@ def imagenet_weights_file(base: str, side: int = 224) -> str:
         return f"mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_{rows}_no_top.h5"
     if base == "resnet50":
         return "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"
-    raise SpecError(f"no ImageNet weights for base {base!r}")
+    raise SpecError("engine.spec.no_weights", base=base)
 
 
 @dataclass
 class WeightsStatus:
-    """Whether ImageNet weights can be used here, and the sentence to show when not."""
+    """Whether ImageNet weights can be used here, and the sentence to show (a Phrase: `message.message(lang)`)."""
 
     available: bool
     cached_path: str | None
-    message: str
+    message: Phrase
 
 
 def imagenet_weights_status(base: str, side: int = 224) -> WeightsStatus:
@@ -38,13 +41,7 @@ def imagenet_weights_status(base: str, side: int = 224) -> WeightsStatus:
     path = paths.keras_home() / "models" / name
     where = available_here(path.is_file())
     if where.cached:
-        return WeightsStatus(True, str(path), f"ImageNet weights found in the Keras cache ({path}).")
+        return WeightsStatus(True, str(path), Phrase("engine.spec.weights_cached", path=str(path)))
     if where.downloadable:
-        return WeightsStatus(True, None, "ImageNet weights are not cached; Keras will download them on first build.")
-    return WeightsStatus(
-        False,
-        None,
-        f"ImageNet weights for {base} are unavailable: they are not in the Keras cache ({path}) and there is no "
-        "network. Copy the file there, or use random weights (weights=None; on the command line --option "
-        "weights=none) — the base then starts untrained.",
-    )
+        return WeightsStatus(True, None, Phrase("engine.spec.weights_download"))
+    return WeightsStatus(False, None, Phrase("engine.spec.weights_missing", base=base, path=str(path)))

@@ -1,4 +1,5 @@
-"""Build page strings, plus translations of the engine's validation messages (cnnlab.analysis.TEMPLATES)."""
+"""Build page strings, plus the spec checks' sentences ("build.issue.<code>", the only copy: cnnlab.arch.analysis
+raises and shows them by key, so the English here is exactly what `str(error)` and the CLI print)."""
 
 STRINGS = {
     "build.title": ("Build a network", "搭建网络"),
@@ -173,12 +174,12 @@ STRINGS = {
         "Feature maps through the network (height = map size, width = channels)",
         "特征图在网络中的变化（高度 = 特征图尺寸，宽度 = 通道数）",
     ),
-    # validation messages (same codes and placeholders as cnnlab.analysis.TEMPLATES)
-    "build.issue.layer": ("Layer {index} ({label}): ", "第 {index} 层（{label}）："),
+    # the spec checks (cnnlab.arch.analysis): an issue of one layer is "build.issue.layer" around its own sentence
+    "build.issue.layer": ("layer {index} ({label}): {issue}", "第 {index} 层（{label}）：{issue}"),
     "build.issue.hint": (" (did you mean '{suggestion}'?)", "（是不是想写“{suggestion}”？）"),
     "build.issue.bad_input_shape": (
-        "the input shape must be three whole numbers H × W × C, got {value}",
-        "输入形状必须是三个整数 H × W × C，实际为 {value}",
+        "the input shape must be three whole numbers H x W x C (1..4096, 1..16 channels), got {value}",
+        "输入形状必须是三个整数 H × W × C（高和宽 1..4096，通道 1..16），实际为 {value}",
     ),
     "build.issue.bad_classes": (
         "the number of classes must be a whole number from 2 to 100000, got {value}",
@@ -197,7 +198,7 @@ STRINGS = {
         "{setting} 必须是 {low} 到 {high} 之间的整数，实际为 {value!r}",
     ),
     "build.issue.not_size": (
-        "{setting} must be a whole number from {low} to {high} or H×W like 5x3, got {value!r}",
+        "{setting} must be a whole number from {low} to {high} or HxW like 5x3, got {value!r}",
         "{setting} 必须是 {low} 到 {high} 之间的整数，或 5x3 这样的 高×宽，实际为 {value!r}",
     ),
     "build.issue.not_float": (
@@ -213,11 +214,11 @@ STRINGS = {
         "{setting} 必须是 true 或 false，实际为 {value!r}",
     ),
     "build.issue.empty_output": (
-        "the input is {h}×{w}, so the output would be empty — use padding='same' or a smaller {what}",
+        "the input is {h}x{w}, so the output would be empty — use padding='same' or a smaller {what}",
         "输入只有 {h}×{w}，输出将为空——请改用 padding='same'，或换更小的{what}",
     ),
     "build.issue.needs_feature_map": (
-        "needs a feature map (H × W × C) but gets a flat vector of {n} values — put conv and pooling layers before "
+        "needs a feature map (H x W x C) but gets a flat vector of {n} values — put conv and pooling layers before "
         "Flatten",
         "需要特征图（H × W × C），但收到的是长度为 {n} 的一维向量——卷积层和池化层应放在 Flatten 之前",
     ),
@@ -263,7 +264,7 @@ STRINGS = {
         "（加大步幅或池化），或减少卷积核数量",
     ),
     "build.issue.softmax_in_body": (
-        "softmax inside the network squashes features into probabilities — relu is usually meant; the classifier "
+        "softmax inside the body squashes features into probabilities — relu is usually meant; the classifier "
         "already ends in softmax",
         "在网络中间使用 softmax 会把特征压成概率——这里通常应该用 relu；分类层本身已经以 softmax 结尾",
     ),

@@ -10,7 +10,8 @@ text and are copied unchanged (file names, sizes, layer names), except:
 - NESTED placeholders hold another engine message (an archive's reason inside a model-file error, a spec error
   inside a training problem), translated in turn;
 - VALUES lists the words the engine itself puts into a placeholder in English (default file labels, run states).
-The Build page's spec checks (cnnlab.analysis.TEMPLATES) are translated from their "build.issue.<code>" strings.
+The Build page's spec checks are recognised by their "build.issue.<code>" strings in the catalogue (i18n/build.py).
+A template with no words of its own ("{name}: {reason}") would match anything and is left out.
 A message of several problems joined by "; " is translated problem by problem.
 """
 
@@ -22,11 +23,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from cnnlab.i18n import engine_arch, engine_data, engine_runs
+from cnnlab.i18n import build, engine_arch, engine_data, engine_runs
 
 STRINGS: dict[str, tuple[str, str]] = {}  # the engine's sentences live in engine_*.py
 KEYED_ONLY = {"engine.run.crashed"}  # too general to recognise from text: only ever translated by key
 ENGINE: dict[str, tuple[str, str]] = {**engine_arch.STRINGS, **engine_data.STRINGS, **engine_runs.STRINGS}
+# The spec checks' sentences, their layer prefix and their "did you mean" hint.
+ISSUES: dict[str, tuple[str, str]] = {k: pair for k, pair in build.STRINGS.items() if k.startswith("build.issue.")}
 
 # Placeholders that hold another engine message: translated in turn.
 NESTED = frozenset({"reason", "issue", "hint"})
@@ -79,20 +82,14 @@ def compile_template(key: str, english: str, chinese: str) -> Template:
 
 @lru_cache(maxsize=1)
 def templates() -> tuple[Template, ...]:
-    """Every template, most specific first: this module's, plus the Build page's spec checks."""
-    pairs = [(key, en, zh) for key, (en, zh) in ENGINE.items() if key not in KEYED_ONLY]
-    try:
-        from cnnlab.arch.analysis import TEMPLATES
-        from cnnlab.i18n import CATALOGUE
-    except ImportError:  # pragma: no cover - analysis is part of the engine
-        TEMPLATES, CATALOGUE = {}, {}
-    for code, en in TEMPLATES.items():
-        if f"build.issue.{code}" in CATALOGUE:
-            pairs.append((f"build.issue.{code}", en, CATALOGUE[f"build.issue.{code}"][1]))
-    if "build.issue.hint" in CATALOGUE:
-        pairs.append(("build.issue.hint", *CATALOGUE["build.issue.hint"]))
+    """Every template with words of its own, most specific first: the engine's sentences and the spec checks'."""
+    pairs = [(key, en, zh) for key, (en, zh) in {**ENGINE, **ISSUES}.items() if _has_words(en) and key not in KEYED_ONLY]
     compiled = [compile_template(*pair) for pair in pairs]
     return tuple(sorted(compiled, key=lambda tpl: -tpl.literal))
+
+
+def _has_words(english: str) -> bool:
+    return any(ch.isalpha() for text, *_ in _FORMATTER.parse(english) for ch in text)
 
 
 class Explained(NamedTuple):

@@ -37,7 +37,7 @@ def load_preset(shape: tuple[int, ...], classes: int) -> None:
         load(preset(name, shape, classes, **options))
         ss.pop("build_problem", None)
     except spec_.SpecError as exc:
-        ss["build_problem"] = str(exc)
+        ss["build_problem"] = exc.with_traceback(None)  # shown by key, in the language of the moment
 
 
 def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T) -> None:
