@@ -21,7 +21,8 @@ LATIN = re.compile(r"(?<![0-9])[A-Za-z][A-Za-z0-9_]*")  # words, not the x of 5x
 
 # Latin words a Chinese template may keep: names of formats, libraries, settings and values the user types.
 TERMS = {
-    "CAM", "CNN", "CNNLAB_HOME", "GB", "Dense", "Flatten", "Functional", "GiB", "GlobalAveragePooling2D", "Grad", "HDF5", "ImageNet",
+    "CAM", "CNN", "CNNLAB_HOME",
+    "GB", "Dense", "Flatten", "Functional", "GiB", "GlobalAveragePooling2D", "Grad", "HDF5", "ImageNet",
     "JAX", "JSON", "K", "Keras", "L", "Lab", "Lambda", "Lite", "MB", "N", "NaN", "None", "Python", "RGB",
     "SNE", "SavedModel", "Sequential", "TensorFlow", "TransferBase", "W", "H", "C", "Windows", "auto", "batch_size",
     "cats", "class_names", "classic", "color", "config", "digits", "dogs", "extra_data", "false", "feature_extraction",

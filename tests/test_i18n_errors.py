@@ -151,7 +151,8 @@ NOT_DRIVEN = {
 INSPECTION = {key for key in errors.ENGINE if key.startswith("engine.inspect.")}
 # Raised with their key from the start (not recognised from text); tests/test_errors_runs.py checks them by key.
 KEYED = {key for key in errors.ENGINE if key.startswith(("engine.status.", "engine.store."))} | {
-    "engine.run.no_such_id", "engine.run.no_match", "engine.run.ambiguous", "engine.run.empty_name", "engine.run.crashed",
+    "engine.run.no_such_id", "engine.run.no_match", "engine.run.ambiguous", "engine.run.empty_name",
+    "engine.run.crashed",
 }  # fmt: skip
 
 

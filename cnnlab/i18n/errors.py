@@ -83,7 +83,8 @@ def compile_template(key: str, english: str, chinese: str) -> Template:
 @lru_cache(maxsize=1)
 def templates() -> tuple[Template, ...]:
     """Every template with words of its own, most specific first: the engine's sentences and the spec checks'."""
-    pairs = [(key, en, zh) for key, (en, zh) in {**ENGINE, **ISSUES}.items() if _has_words(en) and key not in KEYED_ONLY]
+    known = {k: v for k, v in {**ENGINE, **ISSUES}.items() if k not in KEYED_ONLY}
+    pairs = [(key, en, zh) for key, (en, zh) in known.items() if _has_words(en)]
     compiled = [compile_template(*pair) for pair in pairs]
     return tuple(sorted(compiled, key=lambda tpl: -tpl.literal))
 
