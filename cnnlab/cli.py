@@ -145,8 +145,8 @@ def add_summary(sub) -> None:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from cnnlab.arch.codegen import generate_script
     from cnnlab.arch.spec import SpecError
+    from cnnlab.train.codegen import generate_script
 
     spec, dataset = spec_from_args(args)
     hyper = {

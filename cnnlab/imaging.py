@@ -7,8 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.inspection.forward import InspectionError
+from cnnlab.errors import CnnLabError
 
+
+class ImagingError(CnnLabError, ValueError):
+    """Arrays that cannot become the picture asked for (a caller's mistake, named in a sentence)."""
 
 def normalise(a: np.ndarray) -> np.ndarray:
     """Min-max scale an (H, W, ...) array to [0, 1] per channel (over H and W); constant maps become 0."""
@@ -23,7 +26,7 @@ def tile_channels(maps: np.ndarray, columns: int | None = None, max_channels: in
     so a page draws a whole layer as one heatmap instead of C small figures."""
     maps = np.asarray(maps, dtype=np.float32)
     if maps.ndim != 3:
-        raise InspectionError(f"tile_channels needs an (H, W, C) feature map, got shape {maps.shape}")
+        raise ImagingError("engine.imaging.tile_shape", shape=tuple(maps.shape))
     n = min(maps.shape[2], max_channels)
     cols = columns or int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
@@ -55,7 +58,7 @@ def overlay(image: Any, heatmap: np.ndarray, alpha: float = 0.45) -> np.ndarray:
     if img.ndim == 2:
         img = np.repeat(img[:, :, None], 3, axis=2)
     if img.ndim != 3 or img.shape[2] != 3:
-        raise InspectionError(f"overlay needs a greyscale or RGB image, got shape {np.shape(image)}")
+        raise ImagingError("engine.imaging.overlay_shape", shape=tuple(np.shape(image)))
     heat = resize(np.asarray(heatmap, dtype=np.float32), img.shape[0], img.shape[1])
     colour = colorize(heat).astype(np.float32) / 255.0
     blended = (1.0 - alpha) * np.clip(img, 0, 1) + alpha * colour
@@ -83,7 +86,7 @@ def mosaic(tiles: np.ndarray, columns: int | None = None, gap: int = 1, fill: fl
     """
     tiles = np.asarray(tiles, dtype=np.float32)
     if tiles.ndim not in (3, 4) or len(tiles) == 0:
-        raise InspectionError(f"mosaic needs (N, h, w) or (N, h, w, 3) tiles, got shape {tiles.shape}")
+        raise ImagingError("engine.imaging.mosaic_shape", shape=tuple(tiles.shape))
     n, h, w = tiles.shape[:3]
     cols = max(1, min(n, columns or int(np.ceil(np.sqrt(n)))))
     rows = int(np.ceil(n / cols))

@@ -10,8 +10,11 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.inspection.forward import InspectionError
+from cnnlab.errors import CnnLabError
 
+
+class MetricsError(CnnLabError, ValueError):
+    """Labels and predictions that cannot be scored together (a caller's mistake, named in a sentence)."""
 
 def classification_report(y_true: np.ndarray, probs: np.ndarray, num_classes: int) -> dict[str, Any]:
     """Accuracy, confusion matrix, per-class and macro precision/recall, macro one-vs-rest AUC.
@@ -97,10 +100,10 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int) -> np.ndarray:
     t = np.asarray(y_true, dtype=np.int64).ravel()
     p = np.asarray(y_pred, dtype=np.int64).ravel()
     if t.shape != p.shape:
-        raise InspectionError(f"{t.size} labels but {p.size} predictions")
+        raise MetricsError("engine.metrics.count_mismatch", labels=t.size, predictions=p.size)
     bad = (t < 0) | (t >= num_classes) | (p < 0) | (p >= num_classes)
     if bad.any():
-        raise InspectionError(f"labels and predictions must lie in 0..{num_classes - 1}")
+        raise MetricsError("engine.metrics.out_of_range", last=num_classes - 1)
     if t.size == 0:
         return np.zeros((num_classes, num_classes), dtype=np.int64)
     return sk_confusion_matrix(t, p, labels=np.arange(num_classes)).astype(np.int64)

@@ -6,9 +6,9 @@ import streamlit as st
 from cnnlab.arch import spec as spec_
 from cnnlab.arch import table as table_
 from cnnlab.arch.analysis import analyze
-from cnnlab.arch.codegen import STYLES, generate_script, script_filename
 from cnnlab.arch.presets import adapt_to_dataset, preset
 from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
+from cnnlab.train.codegen import STYLES, generate_script, script_filename
 from cnnlab.ui import build as _build_views
 from cnnlab.ui import shell as _ui
 

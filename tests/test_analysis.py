@@ -356,7 +356,7 @@ def test_analysis_codegen_and_charts_never_import_tensorflow():
         "from cnnlab.arch.presets import preset, PRESETS\n"
         "from cnnlab.arch.analysis import analyze\n"
         "from cnnlab.charts import architecture_diagram\n"
-        "from cnnlab.arch.codegen import generate_script\n"
+        "from cnnlab.train.codegen import generate_script\n"
         "for name in PRESETS:\n"
         "    spec = preset(name, (32, 32, 3), 10)\n"
         "    architecture_diagram(analyze(spec)); generate_script(spec, 'mnist-sample', 'functional')\n"

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from cnnlab.arch.build import build_model
-from cnnlab.arch.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
 from cnnlab.arch.presets import preset
 from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError
 from cnnlab.data.datasets import save_user_dataset
+from cnnlab.train.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
 from conftest import ROOT
 
 RUNNER = """

@@ -21,9 +21,9 @@ def spec_messages() -> list[SpecError]:
     from cnnlab.arch import spec as spec_
     from cnnlab.arch.analysis import check
     from cnnlab.arch.build import load_base
-    from cnnlab.arch.codegen import generate_script, hyperparams_with_defaults
     from cnnlab.arch.transfer import adapter_weights
     from cnnlab.arch.weights import imagenet_weights_file
+    from cnnlab.train.codegen import generate_script, hyperparams_with_defaults
 
     L = spec_.LayerSpec
     lenet = presets.preset("lenet5")

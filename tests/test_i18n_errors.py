@@ -150,7 +150,8 @@ NOT_DRIVEN = {
 }  # fmt: skip
 INSPECTION = {key for key in errors.ENGINE if key.startswith("engine.inspect.")}
 # Raised with their key from the start (not recognised from text); tests/test_errors_runs.py checks them by key.
-KEYED = {key for key in errors.ENGINE if key.startswith(("engine.status.", "engine.store."))} | {
+KEYED_PREFIXES = ("engine.status.", "engine.store.", "engine.metrics.", "engine.imaging.")
+KEYED = {key for key in errors.ENGINE if key.startswith(KEYED_PREFIXES)} | {
     "engine.run.no_such_id", "engine.run.no_match", "engine.run.ambiguous", "engine.run.empty_name",
     "engine.run.crashed",
 }  # fmt: skip

@@ -282,4 +282,25 @@ STRINGS = {
         "the demo is busy: too many predictions at once, try again in a moment",
         "演示正忙：同时进行的预测太多，请稍后再试",
     ),
+    # ------------------------------------------------------------ metrics and pictures (cnnlab/metrics.py, imaging.py)
+    "engine.metrics.count_mismatch": (
+        "{labels} labels but {predictions} predictions",
+        "有 {labels} 个标签，却有 {predictions} 个预测",
+    ),
+    "engine.metrics.out_of_range": (
+        "labels and predictions must lie in 0..{last}",
+        "标签和预测必须在 0 到 {last} 之间",
+    ),
+    "engine.imaging.tile_shape": (
+        "tile_channels needs an (H, W, C) feature map, got shape {shape}",
+        "平铺通道需要形状为 (H, W, C) 的特征图，实际形状为 {shape}",
+    ),
+    "engine.imaging.overlay_shape": (
+        "overlay needs a greyscale or RGB image, got shape {shape}",
+        "叠加热力图需要灰度或 RGB 图像，实际形状为 {shape}",
+    ),
+    "engine.imaging.mosaic_shape": (
+        "mosaic needs (N, h, w) or (N, h, w, 3) tiles, got shape {shape}",
+        "拼图需要形状为 (N, h, w) 或 (N, h, w, 3) 的小图，实际形状为 {shape}",
+    ),
 }

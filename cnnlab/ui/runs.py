@@ -17,8 +17,8 @@ def _size(n: int) -> str:
 
 
 def _script(run) -> str:
-    from cnnlab.arch.codegen import generate_script
     from cnnlab.arch.spec import ArchSpec
+    from cnnlab.train.codegen import generate_script
 
     cfg = run.config
     hyper = {
