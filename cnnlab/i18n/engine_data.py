@@ -1,4 +1,4 @@
-"""Engine errors about files people bring: images, drawings, dataset uploads, model files.
+"""Engine errors about files people bring: images, drawings, datasets and their uploads, model files.
 
 Each key -> (English, 简体中文). A raise site names the key: raise ImageError("engine.image.empty", label=...).
 Words the engine puts into these sentences itself ("the image", "none", "12,345 bytes") are Phrases: engine.word.*.
@@ -371,4 +371,51 @@ STRINGS = {
         "it contains code (a Lambda or custom function), which CNN Lab never runs",
         "它含有代码（Lambda 层或自定义函数），而 CNN Lab 从不运行这类代码",
     ),
+    # ------------------------------------------------------------ datasets (cnnlab/data/datasets.py, augmentation.py)
+    "engine.data.unknown": ("unknown dataset {name}", "未知的数据集 {name}"),
+    "engine.data.no_package": (
+        "the {package} package is not installed: run {command}",
+        "未安装 {package} 软件包：请运行 {command}",
+    ),
+    "engine.data.not_idx": ("{path} is not an IDX file of unsigned bytes", "{path} 不是无符号字节格式的 IDX 文件"),
+    "engine.data.truncated": ("{path} is truncated", "{path} 不完整（文件被截断）"),
+    "engine.data.offline": (
+        "{name} is not in the local cache and there is no network: {fix}",
+        "本地缓存中没有 {name}，且当前没有网络：{fix}",
+    ),
+    "engine.data.fix.mnist": ("place {file} in {cache} (from {url})", "请把 {file} 放到 {cache}（下载地址：{url}）"),
+    "engine.data.fix.fashion_mnist": (
+        "run `{command}`, or place the four Fashion-MNIST .gz files in {cache}/{folder}",
+        "请运行 `{command}`，或把 Fashion-MNIST 的四个 .gz 文件放到 {cache}/{folder}",
+    ),
+    "engine.data.fix.cifar10": (
+        "extract {archive} into {cache} so that {cache}/{folder} exists",
+        "请把 {archive} 解压到 {cache}，使 {cache}/{folder} 存在",
+    ),
+    "engine.data.bad_fractions": (
+        "validation and test fractions must each be in [0, 1) and sum to less than 1",
+        "验证集和测试集的比例都必须在 [0, 1) 之内，且两者之和小于 1",
+    ),
+    "engine.data.bad_name": (
+        "{name} is not a valid dataset name (letters, digits, - and _; not a built-in name)",
+        "{name} 不是有效的数据集名称（只能使用字母、数字、- 和 _，且不能与内置数据集同名）",
+    ),
+    "engine.data.augmentation_range": (
+        "augmentation {name} must be between 0 and 0.5 (got {value})",
+        "数据增强的 {name} 必须在 0 到 0.5 之间（实际为 {value}）",
+    ),
+    # why a dataset is not available (DatasetInfo.reason, a Phrase)
+    "engine.data.reason.no_package": (
+        "the {package} package is not installed: {command}",
+        "未安装 {package} 软件包：请运行 {command}",
+    ),
+    "engine.data.reason.download": (
+        "not in the local cache; it will be downloaded on first use",
+        "本地缓存中没有；首次使用时会自动下载",
+    ),
+    "engine.data.reason.offline": (
+        "not in the local cache and there is no network: {fix}",
+        "本地缓存中没有，且当前没有网络：{fix}",
+    ),
+    "engine.data.reason.data_missing": ("data file missing", "数据文件缺失"),
 }
