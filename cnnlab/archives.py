@@ -15,7 +15,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import BinaryIO
 
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 
 # Files that operating systems and zip tools add by themselves: skipped, and listed as skipped.
 JUNK_NAMES = frozenset({"__macosx", "thumbs.db", "desktop.ini"})
@@ -34,7 +34,9 @@ class IngestError(CnnLabError, ValueError):
 
 
 class ZipMemberError(IngestError):
-    """One zip member could not be read (damaged, lying header, unsupported compression)."""
+    """One zip member refused: unsafe (a path trick, a link, a bomb) or unreadable (damaged, lying header).
+
+    Raised when reading a member, and kept (not raised) as the reason in `ZipScan.rejected` and ingest reports."""
 
 
 class ZipBudgetExceeded(IngestError):
@@ -69,14 +71,22 @@ def natural_key(text: str) -> tuple:
     return (tuple(int(p) if i % 2 else p.casefold() for i, p in enumerate(parts)), text)
 
 
-def _source_label(source: object, default: str) -> str:
+# What messages call an upload that has no file name, per archive kind.
+_UPLOADED = {
+    "zip": Phrase("engine.word.uploaded_zip"),
+    ".npz": Phrase("engine.word.uploaded_npz"),
+    ".keras": Phrase("engine.word.uploaded_keras"),
+}
+
+
+def _source_label(source: object, default: str | Phrase) -> str | Phrase:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     name = getattr(source, "name", None)
     return os.path.basename(name) if isinstance(name, str) and name else default
 
 
-def _precheck_central_directory(fh: BinaryIO, limits: ZipLimits, label: str) -> None:
+def _precheck_central_directory(fh: BinaryIO, limits: ZipLimits, label: str | Phrase) -> None:
     """Refuse archives whose directory alone would be huge, before zipfile parses it into memory.
 
     zipfile builds one ZipInfo object per central-directory entry as soon as the archive is opened,
@@ -96,10 +106,12 @@ def _precheck_central_directory(fh: BinaryIO, limits: ZipLimits, label: str) -> 
     if rec >= 0 and tail[pos - 20 : pos - 16] == b"PK\x06\x07" and tail[rec : rec + 4] == b"PK\x06\x06":
         entries, cd_size = struct.unpack("<QQ", tail[rec + 32 : rec + 48])  # zip64 figures win, as in zipfile
     if entries > limits.max_members:
-        raise IngestError(f"{label} has {entries:,} entries; the limit is {limits.max_members:,}")
+        raise IngestError(
+            "engine.ingest.too_many_entries", label=label, entries=f"{entries:,}", limit=f"{limits.max_members:,}"
+        )
     if cd_size > limits.max_members * _CENTRAL_DIR_BYTES_PER_MEMBER + 65536:
         raise IngestError(
-            f"{label} has a {cd_size:,}-byte directory, far more than {limits.max_members:,} entries need"
+            "engine.ingest.huge_directory", label=label, size=f"{cd_size:,}", limit=f"{limits.max_members:,}"
         )
 
 
@@ -110,7 +122,7 @@ def open_zip(
 
     Raises IngestError (never zipfile's own errors) when it is missing, not a zip, or oversized.
     """
-    label = _source_label(source, f"the uploaded {kind}")
+    label = _source_label(source, _UPLOADED.get(kind, Phrase("engine.word.uploaded_zip")))
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):
             fh = BytesIO(bytes(source))
@@ -119,7 +131,7 @@ def open_zip(
         if isinstance(source, (str, os.PathLike)):
             path = Path(source)
             if not path.is_file():
-                raise IngestError(f"{path} is not a file")
+                raise IngestError("engine.ingest.not_a_file", path=str(path))
             with path.open("rb") as fh:
                 _precheck_central_directory(fh, limits, label)
             return zipfile.ZipFile(path)
@@ -132,36 +144,42 @@ def open_zip(
         raise
     except OSError as exc:
         if isinstance(source, (str, os.PathLike)):
-            raise IngestError(f"cannot read {label}: {exc.strerror or exc}") from exc
-        raise IngestError(f"{label} is not a valid {kind} archive ({exc})") from exc
+            raise IngestError("engine.image.cannot_read", label=label, detail=str(exc.strerror or exc)) from exc
+        raise IngestError("engine.ingest.bad_archive", label=label, kind=kind, detail=str(exc)) from exc
     except Exception as exc:  # BadZipFile, struct/Unicode errors, ... on hostile bytes
-        raise IngestError(f"{label} is not a valid {kind} archive ({exc or type(exc).__name__})") from exc
+        detail = str(exc or type(exc).__name__)
+        raise IngestError("engine.ingest.bad_archive", label=label, kind=kind, detail=detail) from exc
     raise TypeError(f"expected bytes, a path or a seekable binary file, not {type(source).__name__}")
 
 
-def _unsafe_reason(info: zipfile.ZipInfo) -> str | None:
+def _unsafe_reason(info: zipfile.ZipInfo) -> ZipMemberError | None:
     """Why an entry's name or type is unsafe, or None. Nothing is remapped: unsafe entries are refused."""
+    key = _unsafe_key(info)
+    return None if key is None else ZipMemberError(f"engine.ingest.{key}")
+
+
+def _unsafe_key(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     if not name:
-        return "empty name"
+        return "empty_name"
     if "\\" in name:
-        return "backslash in the path (Windows separators are refused, not reinterpreted)"
+        return "backslash"
     if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "control character in the name"
+        return "control_character"
     if name.startswith("/") or re.match(r"[A-Za-z]:", name):
-        return "absolute path (entries must be relative to the zip's root)"
+        return "absolute_path"
     parts = name.rstrip("/").split("/")
     if ".." in parts:
-        return "'..' in the path (path traversal)"
+        return "traversal"
     if "" in parts:
-        return "empty path component ('//')"
+        return "empty_component"
     if "." in parts:
-        return "'.' component in the path"
+        return "dot_component"
     unix_mode = info.external_attr >> 16
     if stat.S_ISLNK(unix_mode):
-        return "symbolic link (links are never followed)"
+        return "symlink"
     if stat.S_IFMT(unix_mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
-        return "special file (device, pipe or socket)"
+        return "special_file"
     return None
 
 
@@ -177,7 +195,7 @@ class ZipScan:
     limits: ZipLimits
     files: list[zipfile.ZipInfo] = field(default_factory=list)
     directories: list[str] = field(default_factory=list)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, ZipMemberError]] = field(default_factory=list)  # (member, why: str() is English)
     skipped: list[str] = field(default_factory=list)
     declared_bytes: int = 0
     read_bytes: int = 0
@@ -194,16 +212,14 @@ class ZipScan:
             with self.zf.open(info) as fh:
                 data = fh.read(cap + 1)  # zipfile decompresses incrementally, so memory stays bounded
         except Exception as exc:  # bad CRC, damaged stream, unsupported method, ... in hostile data
-            raise ZipMemberError(f"cannot be read from the zip ({exc or type(exc).__name__})") from exc
+            raise ZipMemberError("engine.ingest.member_unreadable", detail=str(exc or type(exc).__name__)) from exc
         if len(data) > cap:
-            raise ZipMemberError("holds more data than its header declares (lying header)")
+            raise ZipMemberError("engine.ingest.lying_header")
         if info.filename not in self._counted:
             self._counted.add(info.filename)
             self.read_bytes += len(data)
             if self.read_bytes > self.limits.max_total_bytes:
-                raise ZipBudgetExceeded(
-                    f"the archive unpacks to more than {self.limits.max_total_bytes:,} bytes; refused"
-                )
+                raise ZipBudgetExceeded("engine.ingest.unpacks_too_much", limit=f"{self.limits.max_total_bytes:,}")
         return data
 
 
@@ -217,14 +233,14 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: ZipLimits = ZipLimits()) -> Zi
     """
     infos = zf.infolist()
     if len(infos) > limits.max_members:
-        raise IngestError(f"the archive has {len(infos):,} entries; the limit is {limits.max_members:,}")
+        raise IngestError("engine.ingest.archive_entries", entries=f"{len(infos):,}", limit=f"{limits.max_members:,}")
     scan = ZipScan(zf, limits)
     seen: set[str] = set()
     for info in infos:
         name = info.filename
         reason = _unsafe_reason(info)
         if reason is None and name in seen:
-            reason = "duplicate entry (the zip lists this name more than once)"
+            reason = ZipMemberError("engine.ingest.duplicate")
         if reason is not None:
             scan.rejected.append((name, reason))
             continue
@@ -238,12 +254,13 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: ZipLimits = ZipLimits()) -> Zi
             scan.directories.append(name.rstrip("/"))
             continue
         if info.flag_bits & 0x1:
-            reason = "encrypted (password-protected entries are not supported)"
+            reason = ZipMemberError("engine.ingest.encrypted")
         elif info.file_size > limits.max_member_bytes:
-            reason = f"{info.file_size:,} bytes uncompressed; the per-file limit is {limits.max_member_bytes:,}"
+            size, limit = f"{info.file_size:,}", f"{limits.max_member_bytes:,}"
+            reason = ZipMemberError("engine.ingest.member_too_big", size=size, limit=limit)
         elif info.file_size > limits.ratio_min_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
-            reason = f"compression ratio {ratio:,.0f}:1 exceeds {limits.max_ratio:,.0f}:1 (zip bomb)"
+            reason = ZipMemberError("engine.ingest.zip_bomb", ratio=f"{ratio:,.0f}", limit=f"{limits.max_ratio:,.0f}")
         if reason is not None:
             scan.rejected.append((name, reason))
             continue
@@ -251,6 +268,6 @@ def safe_zip_members(zf: zipfile.ZipFile, limits: ZipLimits = ZipLimits()) -> Zi
         scan.declared_bytes += info.file_size
     if scan.declared_bytes > limits.max_total_bytes:
         raise IngestError(
-            f"the archive declares {scan.declared_bytes:,} bytes of files; the limit is {limits.max_total_bytes:,}"
+            "engine.ingest.declares_too_much", size=f"{scan.declared_bytes:,}", limit=f"{limits.max_total_bytes:,}"
         )
     return scan

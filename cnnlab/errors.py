@@ -12,6 +12,7 @@ A value the engine words itself ("the image", a run's status) is a `Phrase`, tra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,9 +27,7 @@ class CnnLabError(Exception):
 
     def message(self, lang: str = "en") -> str:
         """The sentence in `lang` (values that are engine errors are put in the same language)."""
-        from cnnlab.i18n import t
-
-        return t(self.key, lang, **{name: localized(value, lang) for name, value in self.values.items()})
+        return _sentence(self.key, lang, self.values)
 
     def __str__(self) -> str:
         return self.message("en")
@@ -47,9 +46,7 @@ class Phrase:
         self.key, self.values = key, values
 
     def message(self, lang: str = "en") -> str:
-        from cnnlab.i18n import t
-
-        return t(self.key, lang, **{name: localized(value, lang) for name, value in self.values.items()})
+        return _sentence(self.key, lang, self.values)
 
     def __str__(self) -> str:
         return self.message("en")
@@ -68,6 +65,28 @@ def _rebuild(cls: type[CnnLabError], key: str, values: dict[str, Any]) -> CnnLab
     error = cls.__new__(cls)
     CnnLabError.__init__(error, key, **values)
     return error
+
+
+_MARK = "\x00"
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+# A space the Chinese template keeps around a value ("{label} 是空文件", right for "photo.png") goes when the value
+# is itself Chinese ("这张图像是空文件"): only between two Chinese characters at the value's edge.
+_SPACE_BEFORE = re.compile(f"(?<=[{_CJK}]) {_MARK}(?=[{_CJK}])")
+_SPACE_AFTER = re.compile(f"(?<=[{_CJK}]){_MARK} (?=[{_CJK}])")
+
+
+def _sentence(key: str, lang: str, values: dict[str, Any]) -> str:
+    """The catalogue sentence for `key` in `lang`, filled with `values` (translated ones in the same language)."""
+    from cnnlab.i18n import t
+
+    if lang != "zh":
+        return t(key, lang, **{name: localized(value, lang) for name, value in values.items()})
+    filled = {}
+    for name, value in values.items():
+        text = localized(value, lang)
+        filled[name] = f"{_MARK}{text}{_MARK}" if text is not value else value
+    text = _SPACE_AFTER.sub(_MARK, _SPACE_BEFORE.sub(_MARK, t(key, lang, **filled)))
+    return text.replace(_MARK, "")
 
 
 def localized(value: Any, lang: str) -> Any:

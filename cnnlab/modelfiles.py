@@ -21,7 +21,7 @@ from typing import Any
 
 from cnnlab import paths
 from cnnlab.archives import IngestError, ZipLimits, open_zip, safe_zip_members
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 
 KERAS_MAGIC = b"PK\x03\x04"
 H5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -81,24 +81,25 @@ def _as_bytes(source: bytes | str | Path, limits: ModelLimits) -> bytes:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise ModelFileError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
+            raise ModelFileError("engine.image.cannot_read", label=path.name, detail=str(exc.strerror or exc)) from exc
         if size > limits.max_file_bytes:
-            raise ModelFileError(_too_big(size, limits))
+            raise _too_big(size, limits)
         data = path.read_bytes()
     if len(data) > limits.max_file_bytes:
-        raise ModelFileError(_too_big(len(data), limits))
+        raise _too_big(len(data), limits)
     return data
 
 
-def _too_big(size: int, limits: ModelLimits) -> str:
-    return f"the model file is {size / 2**20:.1f} MB; the limit is {limits.max_file_bytes / 2**20:.1f} MB"
+def _too_big(size: int, limits: ModelLimits) -> ModelFileError:
+    limit = f"{limits.max_file_bytes / 2**20:.1f}"
+    return ModelFileError("engine.model.too_big", size=f"{size / 2**20:.1f}", limit=limit)
 
 
 def read_config(data: bytes, limits: ModelLimits = ModelLimits()) -> tuple[str, dict[str, Any]]:
     """The model's declared architecture as a dict, read with size caps and nothing executed."""
     fmt = sniff_model_format(data[:8])
     if fmt is None:
-        raise ModelFileError("this is not a Keras model: expected a .keras (zip) or .h5 (HDF5) file")
+        raise ModelFileError("engine.model.not_keras")
     if fmt == "keras":
         zip_limits = ZipLimits(max_members=64, max_total_bytes=limits.max_file_bytes * 4, max_ratio=1000)
         try:
@@ -106,25 +107,24 @@ def read_config(data: bytes, limits: ModelLimits = ModelLimits()) -> tuple[str, 
                 scan = safe_zip_members(zf, zip_limits)
                 if scan.rejected:
                     name, reason = scan.rejected[0]
-                    raise ModelFileError(f"the .keras archive has an unsafe entry {name!r}: {reason}")
+                    raise ModelFileError("engine.model.unsafe_entry", name=repr(name), reason=reason)
                 member = next((i for i in scan.files if i.filename == "config.json"), None)
                 if member is None:
-                    raise ModelFileError("the .keras archive has no config.json, so it is not a Keras 3 model")
+                    raise ModelFileError("engine.model.no_config")
                 if member.file_size > limits.max_config_bytes:
-                    raise ModelFileError(
-                        f"config.json is {member.file_size:,} bytes; the limit is {limits.max_config_bytes:,}"
-                    )
+                    size, limit = f"{member.file_size:,}", f"{limits.max_config_bytes:,}"
+                    raise ModelFileError("engine.model.config_too_big", size=size, limit=limit)
                 text = scan.read(member)
         except IngestError as exc:
-            raise ModelFileError(f"the .keras file is damaged or unsafe: {exc}") from exc
+            raise ModelFileError("engine.model.damaged_keras", reason=exc) from exc
     else:
         text = _h5_config(data, limits)
     try:
         config = json.loads(text)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ModelFileError("the model's architecture description is not valid JSON") from exc
+        raise ModelFileError("engine.model.not_json") from exc
     if not isinstance(config, dict):
-        raise ModelFileError("the model's architecture description is not an object")
+        raise ModelFileError("engine.model.not_object")
     return fmt, config
 
 
@@ -137,15 +137,16 @@ def _h5_config(data: bytes, limits: ModelLimits) -> bytes:
         with h5py.File(io.BytesIO(data), "r") as f:
             raw = f.attrs.get("model_config")
     except Exception as exc:
-        raise ModelFileError(f"the .h5 file is damaged ({type(exc).__name__})") from exc
+        raise ModelFileError("engine.model.damaged_h5", detail=type(exc).__name__) from exc
     if raw is None:
-        raise ModelFileError("the .h5 file holds only weights, no model architecture")
+        raise ModelFileError("engine.model.weights_only")
     try:
         text = raw.encode() if isinstance(raw, str) else bytes(raw)
     except (UnicodeError, TypeError, ValueError) as exc:
-        raise ModelFileError("the .h5 file's architecture description is damaged") from exc
+        raise ModelFileError("engine.model.h5_config_damaged") from exc
     if len(text) > limits.max_config_bytes:
-        raise ModelFileError(f"the model architecture is {len(text):,} bytes; the limit is {limits.max_config_bytes:,}")
+        size, limit = f"{len(text):,}", f"{limits.max_config_bytes:,}"
+        raise ModelFileError("engine.model.architecture_too_big", size=size, limit=limit)
     return text
 
 
@@ -165,7 +166,7 @@ def _spatial(size: int | None, k: int, s: int, padding: str, dilation: int = 1) 
     eff = (k - 1) * dilation + 1
     out = math.ceil(size / s) if padding == "same" else math.floor((size - eff) / s) + 1
     if out <= 0:
-        raise ModelFileError(f"a layer's output would be empty ({size} wide input, kernel {k}, stride {s})")
+        raise ModelFileError("engine.model.empty_output", size=size, kernel=k, stride=s)
     return out
 
 
@@ -177,7 +178,7 @@ def _layer(class_name: str, cfg: dict[str, Any], shapes: list[tuple], limits: Mo
     if class_name == "InputLayer":
         raw = cfg.get("batch_shape") or cfg.get("batch_input_shape")
         if raw is None:
-            raise ModelFileError("the model's input has no declared shape")
+            raise ModelFileError("engine.model.input_no_shape")
         return tuple(raw), 0
     if class_name == "Dense":
         units = int(cfg["units"])
@@ -240,7 +241,7 @@ def _layer(class_name: str, cfg: dict[str, Any], shapes: list[tuple], limits: Mo
         return tuple(out), 0
     if class_name == "Normalization":
         return shape, 2 * int(shape[-1]) + 1
-    raise ModelFileError(f"layer type {class_name} is not one CNN Lab can check safely, so the model is refused")
+    raise ModelFileError("engine.model.unknown_layer", type=class_name)
 
 
 def _tensor_refs(node: Any) -> list[str]:
@@ -275,40 +276,33 @@ class _Walker:
         module = entry.get("module")
         registered = entry.get("registered_name")
         if class_name in CODE_LAYERS:
-            raise ModelFileError(
-                f"the model contains a {class_name} layer, which runs arbitrary Python code; CNN Lab refuses it"
-            )
+            raise ModelFileError("engine.model.code_layer", type=class_name)
         if (module is not None and not str(module).startswith("keras")) or (
             registered not in (None, class_name) and not str(registered).startswith("keras")
         ):
-            raise ModelFileError(
-                f"the model uses a custom class {registered or class_name} from {module}; "
-                "only built-in Keras layers are loaded"
-            )
+            raise ModelFileError("engine.model.custom_class", name=str(registered or class_name), module=str(module))
         self.layers += 1
         if self.layers > self.limits.max_layers:
-            raise ModelFileError(f"the model has more than {self.limits.max_layers} layers")
+            raise ModelFileError("engine.model.too_many_layers", limit=self.limits.max_layers)
         self.types[class_name] = self.types.get(class_name, 0) + 1
         return class_name, entry.get("config", {})
 
     def add(self, params: int, shape: tuple) -> None:
         self.params += params
         if self.params > self.limits.max_params:
-            raise ModelFileError(
-                f"the model declares more than {self.limits.max_params:,} parameters "
-                f"(it would need over {self.limits.max_params * 4 / 2**30:.1f} GB); refused before loading"
-            )
+            limit, gb = f"{self.limits.max_params:,}", f"{self.limits.max_params * 4 / 2**30:.1f}"
+            raise ModelFileError("engine.model.too_many_params", limit=limit, gb=gb)
         if shape and None not in shape[1:]:
             self.activations += math.prod(shape[1:])
             if self.activations > self.limits.max_activation_values:
-                raise ModelFileError("the model's feature maps are too large for this machine; refused before loading")
+                raise ModelFileError("engine.model.maps_too_large")
 
     def model(self, entry: dict[str, Any], input_shapes: list[tuple] | None = None) -> tuple[tuple, tuple]:
         """Walk a Sequential or Functional model config; returns (input shape, output shape)."""
         class_name, cfg = self.check_entry(entry)
         layers = cfg.get("layers")
         if not isinstance(layers, list):
-            raise ModelFileError("the model's layer list is missing")
+            raise ModelFileError("engine.model.no_layers")
         if class_name == "Sequential":
             shape = input_shapes[0] if input_shapes else None
             first = shape
@@ -322,7 +316,7 @@ class _Walker:
             name = layer.get("name") or layer.get("config", {}).get("name")
             refs = [r for node in layer.get("inbound_nodes", []) for r in _tensor_refs(node)]
             if layer.get("inbound_nodes") and not refs:
-                raise ModelFileError("this model file uses an old layer-graph format; re-save it with Keras 3")
+                raise ModelFileError("engine.model.old_format")
             if layer.get("class_name") == "InputLayer" and input_shapes:
                 shape = input_shapes.pop(0)
                 self.check_entry(layer)
@@ -344,14 +338,15 @@ class _Walker:
         if class_name != "InputLayer" and not shapes:
             build = entry.get("build_config", {}).get("input_shape")
             if build is None:
-                raise ModelFileError(f"cannot tell the input size of layer {cfg.get('name', class_name)}")
+                raise ModelFileError("engine.model.unknown_input_size", name=str(cfg.get("name", class_name)))
             shapes = [tuple(build)]
         try:
             shape, params = _layer(class_name, cfg, shapes, self.limits)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             if isinstance(exc, ModelFileError):
                 raise
-            raise ModelFileError(f"layer {cfg.get('name', class_name)} has an invalid configuration ({exc})") from exc
+            name = str(cfg.get("name", class_name))
+            raise ModelFileError("engine.model.bad_layer_config", name=name, detail=str(exc)) from exc
         self.add(params, shape)
         return shape
 
@@ -359,19 +354,19 @@ class _Walker:
 def check_model_bytes(data: bytes, limits: ModelLimits = ModelLimits()) -> ModelCheck:
     """Everything decidable about a model file without building it; raises ModelFileError."""
     if len(data) > limits.max_file_bytes:
-        raise ModelFileError(_too_big(len(data), limits))
+        raise _too_big(len(data), limits)
     fmt, config = read_config(data, limits)
     walker = _Walker(limits)
     try:
         first, out = walker.model(config)
     except RecursionError as exc:
-        raise ModelFileError("the model is nested too deeply") from exc
+        raise ModelFileError("engine.model.nested") from exc
     except ModelFileError:
         raise
     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # untrusted JSON of the wrong shape
-        raise ModelFileError(f"the model's configuration is malformed ({type(exc).__name__}: {exc})") from exc
+        raise ModelFileError("engine.model.malformed", kind=type(exc).__name__, detail=str(exc)) from exc
     if first is None or out is None:
-        raise ModelFileError("the model's input shape is not declared")
+        raise ModelFileError("engine.model.input_undeclared")
     return ModelCheck(fmt, walker.params, walker.layers, tuple(first), tuple(out), walker.types)
 
 
@@ -399,9 +394,10 @@ def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimit
             model = load_model(tmp)
         except Exception as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            reason: str | Phrase = message[:300]
             if "safe_mode" in message or "lambda" in message.lower():
-                message = "it contains code (a Lambda or custom function), which CNN Lab never runs"
-            raise ModelFileError(f"Keras could not load this model: {message[:300]}") from exc
+                reason = Phrase("engine.model.contains_code")
+            raise ModelFileError("engine.model.keras_failed", reason=reason) from exc
     finally:
         Path(tmp).unlink(missing_ok=True)
     return model, check

@@ -135,6 +135,6 @@ if submitted and upload is not None and _ui.require("add_dataset", t):
         if exc.report and exc.report.rejected:
             show_rejected(exc.report.rejected)
     else:
-        st.session_state["ingest_report"] = result.to_dict()
+        st.session_state["ingest_report"] = {**result.to_dict(), "rejected": result.rejected}  # reasons by key
         st.session_state["dataset"] = result.name
         st.rerun()

@@ -1,12 +1,13 @@
 """Checks shared by the error-message tests: is an engine error's sentence there in English and in Chinese?
 
-`assert_translated` checks keyed errors (CnnLabError, translated by key); `assert_explained` checks English
-messages through the old reverse matcher (cnnlab/i18n/errors.py) for areas not converted yet.
+Keyed errors (CnnLabError with a catalogue key) are checked by `assert_translated`; messages of areas still raised
+as English text are checked through the old reverse matcher by `assert_explained`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -31,6 +32,7 @@ TERMS = {
     "pca", "pid", "pip", "png", "rb", "relu", "same", "scaled", "scikit", "softmax", "t", "tanh", "translation",
     "true", "uint8", "val_fraction", "vgg_small", "x", "y", "zip", "alexnet", "augmentation", "s",
     "cnnlab", "datasets", "input_size", "layers", "option", "weights",
+    "mode", "max_pixels", "size", "background", "r", "g", "b", "IDX", "Fashion", "MNIST", "gz",
 }  # fmt: skip
 
 
@@ -50,51 +52,6 @@ def assert_explained(messages: list[str]) -> None:
         zh = explain(message, "zh")
         assert CJK.search(zh), message
         assert not english_left(message), (message, zh, english_left(message))
-
-
-def _nested(error: CnnLabError | Phrase) -> list[CnnLabError | Phrase]:
-    """The errors and phrases inside `error`'s values (a reason inside a reason, a list of problems)."""
-    out: list[CnnLabError | Phrase] = []
-    for value in error.values.values():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        out += [v for v in items if isinstance(v, (CnnLabError, Phrase))]
-    return out
-
-
-def error_keys(error: CnnLabError | Phrase) -> set[str]:
-    """The catalogue keys a keyed error is made of, nested errors and phrases included."""
-    return {error.key}.union(*(error_keys(inner) for inner in _nested(error)))
-
-
-def _plain_values(error: CnnLabError | Phrase) -> list[str]:
-    """Every value copied into the sentence unchanged (file names, numbers, layer names), nested ones included."""
-    out: list[str] = []
-    for value in error.values.values():
-        items = value if isinstance(value, (list, tuple)) else [value]
-        if items and all(isinstance(v, (CnnLabError, Phrase)) for v in items):
-            out += [plain for inner in items for plain in _plain_values(inner)]
-        elif isinstance(value, (CnnLabError, Phrase)):
-            out += _plain_values(value)
-        else:
-            out.append(str(value))
-    return out
-
-
-def assert_translated(errors: list) -> None:
-    """Keyed engine errors: every key in the catalogue, English exactly `str(error)`, Chinese with no English left
-    but the values copied over and deliberate technical terms."""
-    assert errors
-    for error in errors:
-        assert isinstance(error, CnnLabError), repr(error)
-        assert error_keys(error) <= set(CATALOGUE), (error.key, error_keys(error) - set(CATALOGUE))
-        assert error.message("en") == str(error)
-        zh = error.message("zh")
-        assert CJK.search(zh), (error.key, zh)
-        text = zh
-        for value in sorted(filter(None, _plain_values(error)), key=len, reverse=True):
-            text = text.replace(value, " ")
-        left = set(LATIN.findall(text)) - TERMS
-        assert not left, (error.key, zh, left)
 
 
 def _keys(message: str) -> set[str]:
@@ -128,3 +85,58 @@ def _refusal(fn, *args, error=Exception, **kw) -> str:
     with pytest.raises(error) as info:
         fn(*args, **kw)
     return str(info.value)
+
+
+def _error(fn, *args, error=Exception, **kw) -> CnnLabError:
+    """The error `fn` raises, itself (a keyed error)."""
+    with pytest.raises(error) as info:
+        fn(*args, **kw)
+    return info.value
+
+
+Keyed = CnnLabError | Phrase
+
+
+def _keyed(item: Keyed) -> Iterator[Keyed]:
+    """The error or phrase and every error or phrase among its values, nested ones included."""
+    yield item
+    for value in item.values.values():
+        parts = value if isinstance(value, (list, tuple)) else [value]
+        for part in parts:
+            if isinstance(part, (CnnLabError, Phrase)):
+                yield from _keyed(part)
+
+
+def _plain(item: Keyed) -> Iterator[str]:
+    """The values copied into the sentence unchanged (file names, numbers, details), nested ones included."""
+    for part in _keyed(item):
+        for value in part.values.values():
+            parts = value if isinstance(value, (list, tuple)) and value else [value]
+            if not all(isinstance(p, (CnnLabError, Phrase)) for p in parts):
+                yield str(value)
+
+
+def error_keys(item: Keyed | str) -> set[str]:
+    """The catalogue keys an error (or phrase) is made of; for legacy English text, the templates that match it."""
+    if isinstance(item, str):
+        return _keys(item)
+    return {part.key for part in _keyed(item)}
+
+
+def assert_translated(errors: list[Keyed]) -> None:
+    """Each keyed error (or a Phrase standing for a reason) reads the same in English as str() does, and in Chinese
+    holds no English but the values it copies and deliberate technical terms."""
+    assert errors
+    for error in errors:
+        assert isinstance(error, (CnnLabError, Phrase)), repr(error)
+        missing = error_keys(error) - set(CATALOGUE)
+        assert not missing, (repr(error), missing)
+        english = error.message("en")
+        assert english == str(error)
+        zh = error.message("zh")
+        assert CJK.search(zh), (english, zh)
+        text = zh
+        for value in sorted(_plain(error), key=len, reverse=True):
+            text = text.replace(value, " ")
+        left = set(LATIN.findall(text)) - TERMS
+        assert not left, (english, zh, left)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from errors_check import CJK, LATIN, TERMS, _plain_values, assert_translated
+from errors_check import CJK, LATIN, TERMS, _plain, assert_translated
 
 from cnnlab.arch.spec import SpecError
 from cnnlab.errors import Phrase
@@ -119,6 +119,6 @@ def test_weights_status_is_a_phrase_with_the_old_english(monkeypatch):
     assert str(cached.message) == f"ImageNet weights found in the Keras cache ({cached.cached_path})."
     for status in (missing, later, cached):
         zh = status.message.message("zh")
-        for value in sorted(_plain_values(status.message), key=len, reverse=True):
+        for value in sorted(_plain(status.message), key=len, reverse=True):
             zh = zh.replace(value, " ")
         assert CJK.search(zh) and not set(LATIN.findall(zh)) - TERMS, zh

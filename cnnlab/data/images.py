@@ -19,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
 
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 
 #: Pillow format names accepted, in the order they are listed to users.
 ALLOWED_FORMATS: tuple[str, ...] = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
@@ -42,7 +42,8 @@ ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
 class ImageError(CnnLabError, ValueError):
-    """An image that cannot be used; the message names the file, the problem and what is allowed."""
+    """An image that cannot be used (or settings it cannot be read with); the message names the file, the problem
+    and what is allowed."""
 
 
 # ---------------------------------------------------------------- format sniffing
@@ -113,16 +114,16 @@ def sniff_format(data: bytes) -> str | None:
 # ---------------------------------------------------------------- reading the source
 
 
-def _label_for(source: object) -> str:
+def _label_for(source: object) -> str | Phrase:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name or str(source)
     name = getattr(source, "name", None)
     if isinstance(name, str) and name:
         return os.path.basename(name) or name
-    return "the image"
+    return Phrase("engine.word.the_image")
 
 
-def _read_source(source: bytes | str | Path | BinaryIO, label: str, max_bytes: int) -> bytes:
+def _read_source(source: bytes | str | Path | BinaryIO, label: str | Phrase, max_bytes: int) -> bytes:
     """All bytes of the source, refusing anything larger than max_bytes without reading it all."""
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -131,32 +132,33 @@ def _read_source(source: bytes | str | Path | BinaryIO, label: str, max_bytes: i
         try:
             info = path.stat()
             if not stat.S_ISREG(info.st_mode):
-                raise ImageError(f"{label} is not a regular file")
+                raise ImageError("engine.image.not_regular", label=label)
             if info.st_size > max_bytes:
-                raise ImageError(f"{label} is {_mb(info.st_size)}; the limit is {_mb(max_bytes)}")
+                raise ImageError("engine.image.too_big", label=label, size=_mb(info.st_size), limit=_mb(max_bytes))
             with path.open("rb") as fh:
                 data = fh.read(max_bytes + 1)
         except OSError as exc:
-            raise ImageError(f"cannot read {label}: {exc.strerror or exc}") from exc
+            raise ImageError("engine.image.cannot_read", label=label, detail=str(exc.strerror or exc)) from exc
     elif hasattr(source, "read"):
         try:
             data = source.read(max_bytes + 1)
         except (OSError, ValueError) as exc:
-            raise ImageError(f"cannot read {label}: {exc}") from exc
+            raise ImageError("engine.image.cannot_read", label=label, detail=str(exc)) from exc
         if not isinstance(data, (bytes, bytearray)):
-            raise ImageError(f"{label} was opened in text mode; open it with 'rb'")
+            raise ImageError("engine.image.text_mode", label=label)
         data = bytes(data)
     else:
         raise TypeError(f"load_image needs bytes, a path or a binary file, not {type(source).__name__}")
     if len(data) > max_bytes:
-        raise ImageError(f"{label} is larger than the {_mb(max_bytes)} limit")
+        raise ImageError("engine.image.larger_than", label=label, limit=_mb(max_bytes))
     if not data:
-        raise ImageError(f"{label} is empty")
+        raise ImageError("engine.image.empty", label=label)
     return data
 
 
-def _mb(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+def _mb(n: int) -> str | Phrase:
+    """A file size as people read it: "12.3 MB", or "12,345 bytes" (a Phrase: the word is translated)."""
+    return f"{n / 1e6:,.1f} MB" if n >= 100_000 else Phrase("engine.word.bytes", count=f"{n:,}")
 
 
 # ---------------------------------------------------------------- normalisation steps
@@ -166,19 +168,21 @@ def _check_args(
     mode: str | None, size: tuple[int, int] | None, max_pixels: int, background: int | tuple[int, int, int]
 ) -> tuple[int, int, int]:
     if mode not in (None, "L", "RGB"):
-        raise ValueError(f"mode must be None, 'L' or 'RGB', not {mode!r}")
+        raise ImageError("engine.image.bad_mode", value=repr(mode))
     if not isinstance(max_pixels, int) or max_pixels < 1:
-        raise ValueError("max_pixels must be a positive integer")
+        raise ImageError("engine.image.bad_max_pixels")
     if size is not None:
         if len(size) != 2 or not all(
             isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in size
         ):
-            raise ValueError(f"size must be (width, height) in whole pixels, not {size!r}")
+            raise ImageError("engine.image.bad_size", value=repr(size))
         if int(size[0]) * int(size[1]) > max_pixels:
-            raise ValueError(f"size {size[0]}x{size[1]} exceeds the {max_pixels:,}-pixel limit")
+            raise ImageError(
+                "engine.image.size_over_limit", width=str(size[0]), height=str(size[1]), limit=f"{max_pixels:,}"
+            )
     bg = (background,) * 3 if isinstance(background, int) else tuple(background)
     if len(bg) != 3 or not all(isinstance(c, (int, np.integer)) and 0 <= c <= 255 for c in bg):
-        raise ValueError(f"background must be 0-255 or an (r, g, b) tuple of 0-255, not {background!r}")
+        raise ImageError("engine.image.bad_background", value=repr(background))
     return tuple(int(c) for c in bg)  # type: ignore[return-value]
 
 
@@ -235,13 +239,17 @@ def _normalise(
     return np.ascontiguousarray(arr)
 
 
-def _check_pixels(label: str, width: int, height: int, max_pixels: int) -> None:
+def _check_pixels(label: str | Phrase, width: int, height: int, max_pixels: int) -> None:
     if width < 1 or height < 1:
-        raise ImageError(f"{label} has no pixels ({width}x{height})")
+        raise ImageError("engine.image.no_pixels", label=label, width=width, height=height)
     if width * height > max_pixels:
         raise ImageError(
-            f"{label} is {width:,}x{height:,} = {width * height:,} pixels; the limit is "
-            f"{max_pixels:,} (a 'decompression bomb' guard) — shrink the image first"
+            "engine.image.too_many_pixels",
+            label=label,
+            width=f"{width:,}",
+            height=f"{height:,}",
+            pixels=f"{width * height:,}",
+            limit=f"{max_pixels:,}",
         )
 
 
@@ -258,18 +266,18 @@ def _webp_canvas(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _wrong_format(label: str, fmt: str) -> ImageError:
-    kind = "file" if fmt in _NOT_IMAGES else "image"
-    return ImageError(f"{label} is a {fmt} {kind}; allowed: {_ALLOWED_TEXT}")
+def _wrong_format(label: str | Phrase, fmt: str) -> ImageError:
+    key = "engine.image.wrong_file" if fmt in _NOT_IMAGES else "engine.image.wrong_format"
+    return ImageError(key, label=label, format=fmt, allowed=_ALLOWED_TEXT)
 
 
-def _refusal_for_unidentified(data: bytes, label: str) -> ImageError:
+def _refusal_for_unidentified(data: bytes, label: str | Phrase) -> ImageError:
     sniffed = sniff_format(data)
     if sniffed in ALLOWED_FORMATS:
-        return ImageError(f"{label} looks like a {sniffed} image but its header is damaged")
+        return ImageError("engine.image.damaged_header", label=label, format=sniffed)
     if sniffed is not None:
         return _wrong_format(label, sniffed)
-    return ImageError(f"{label} is not a recognised image; allowed: {_ALLOWED_TEXT}")
+    return ImageError("engine.image.unrecognised", label=label, allowed=_ALLOWED_TEXT)
 
 
 # ---------------------------------------------------------------- public API
@@ -328,9 +336,9 @@ def load_image(
         except ImageError:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageError(f"{label} is too large to decode safely: {exc}") from exc
+            raise ImageError("engine.image.bomb", label=label, detail=str(exc)) from exc
         except MemoryError as exc:
-            raise ImageError(f"{label} needs more memory to decode than is available") from exc
+            raise ImageError("engine.image.memory", label=label) from exc
         except Exception as exc:  # any failure inside Pillow on hostile bytes is a bad image, not a crash
             detail = str(exc) or type(exc).__name__
-            raise ImageError(f"{label} is damaged or truncated and cannot be decoded ({detail})") from exc
+            raise ImageError("engine.image.damaged", label=label, detail=detail) from exc

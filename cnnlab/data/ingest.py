@@ -29,6 +29,7 @@ from cnnlab.archives import (
 )
 from cnnlab.data import datasets as datamod
 from cnnlab.data.images import DEFAULT_BACKGROUND, ImageError, load_image
+from cnnlab.errors import CnnLabError, Phrase
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 
@@ -40,14 +41,24 @@ RESERVED_NAMES = frozenset({datamod.DEFAULT_DATASET, *datamod.BUILTINS})
 _KEEP_DECODED_BYTES = 256 * 1024 * 1024
 
 
+# The reading problem of a zip member, said of an array of an .npz (whose members are the arrays).
+_ARRAY_KEYS = {
+    "engine.ingest.member_unreadable": "engine.ingest.array_unreadable",
+    "engine.ingest.lying_header": "engine.ingest.array_lying_header",
+}
+
+
 @dataclass
 class IngestReport:
-    """What an ingest accepted, refused (with reasons) and skipped; `to_dict()` is JSON-ready."""
+    """What an ingest accepted, refused (with reasons) and skipped; `to_dict()` is JSON-ready.
+
+    Each refused file's reason is an engine error (a page shows it in its own language); `to_dict()` has its
+    English sentence."""
 
     name: str
     accepted: int = 0
     per_class: dict[str, int] = field(default_factory=dict)
-    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected: list[tuple[str, CnnLabError]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     image_shape: tuple[int, int, int] | None = None
     resized: int = 0
@@ -63,7 +74,7 @@ class IngestReport:
             "accepted": self.accepted,
             "per_class": dict(self.per_class),
             "class_names": self.class_names,
-            "rejected": [{"member": m, "reason": r} for m, r in self.rejected],
+            "rejected": [{"member": m, "reason": str(r)} for m, r in self.rejected],
             "skipped": list(self.skipped),
             "image_shape": list(self.image_shape) if self.image_shape else None,
             "resized": self.resized,
@@ -71,24 +82,29 @@ class IngestReport:
         }
 
 
+def _kept(error: CnnLabError) -> CnnLabError:
+    """An error kept as a file's reason in the report, without its traceback (which holds the decoder's buffers)."""
+    error.__traceback__ = error.__cause__ = error.__context__ = None
+    return error
+
+
 def validate_name(name: str, *, overwrite: bool = False) -> str:
     """A dataset name is a slug that is not a built-in dataset and (unless overwrite) not already used."""
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise IngestError(
-            f"dataset name {name!r} is not allowed: use 1-64 letters, digits, '-' or '_', "
-            "starting with a letter or digit (for example my-digits)"
-        )
+        raise IngestError("engine.ingest.bad_name", name=repr(name))
     if name.lower() in {r.lower() for r in RESERVED_NAMES}:
-        raise IngestError(f"{name!r} is the name of a built-in dataset; choose another name")
+        raise IngestError("engine.ingest.reserved_name", name=repr(name))
     root = paths.data_home() / "datasets"
     if not overwrite and root.is_dir():
         taken = [p.name for p in root.iterdir() if p.name.lower() == name.lower()]
         if taken:
-            raise IngestError(f"a dataset named {taken[0]!r} already exists; choose another name or overwrite it")
+            raise IngestError("engine.ingest.name_taken", name=repr(taken[0]))
     return name
 
 
-def _class_layout(scan: ZipScan) -> tuple[list[tuple[str, zipfile.ZipInfo]], set[str], list[tuple[str, str]]]:
+def _class_layout(
+    scan: ZipScan,
+) -> tuple[list[tuple[str, zipfile.ZipInfo]], set[str], list[tuple[str, ZipMemberError]]]:
     """(class, member) pairs, every class folder seen, and files that sit outside any class folder.
 
     Layout: <class>/<image> or <top>/<class>/<image>; a single top folder shared by every nested entry
@@ -99,14 +115,12 @@ def _class_layout(scan: ZipScan) -> tuple[list[tuple[str, zipfile.ZipInfo]], set
     nested = [p for p in all_parts if len(p) >= 2]  # root-level files never decide the layout
     strip = len({p[0] for p in nested}) == 1 and any(len(p) >= 3 for p in nested)
     members: list[tuple[str, zipfile.ZipInfo]] = []
-    outside: list[tuple[str, str]] = []
+    outside: list[tuple[str, ZipMemberError]] = []
     classes: set[str] = set()
     for info in scan.files:
         parts = info.filename.split("/")[1 if strip else 0 :]
         if len(parts) < 2:
-            outside.append(
-                (info.filename, "not inside a class folder (put each image in a folder named after its class)")
-            )
+            outside.append((info.filename, ZipMemberError("engine.ingest.outside_class")))
             continue
         classes.add(parts[0])
         members.append((parts[0], info))
@@ -123,7 +137,7 @@ def _check_size(image_size: tuple[int, int] | None, limits: ZipLimits) -> tuple[
         return None
     ok = len(image_size) == 2 and all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in image_size)
     if not ok or min(image_size) < 1 or image_size[0] * image_size[1] > limits.max_pixels:
-        raise IngestError(f"image_size must be (width, height) in whole pixels, not {image_size!r}")
+        raise IngestError("engine.ingest.bad_image_size", value=repr(image_size))
     return int(image_size[0]), int(image_size[1])
 
 
@@ -146,7 +160,7 @@ def ingest_zip(
     name = validate_name(name, overwrite=overwrite)
     size = _check_size(image_size, limits)
     if color not in (None, "L", "RGB"):
-        raise IngestError(f"color must be 'L', 'RGB' or None, not {color!r}")
+        raise IngestError("engine.ingest.bad_color", value=repr(color))
     label = _source_label(source, "")
     report = IngestReport(name=name, source=f"zip upload {label}".strip())
     with open_zip(source, limits) as zf:
@@ -157,12 +171,8 @@ def ingest_zip(
         report.rejected += outside
         class_names = sorted(classes, key=natural_key)
         if len(class_names) < 2:
-            found = ", ".join(class_names) or "none"
-            raise IngestError(
-                f"found {len(class_names)} class folder(s) ({found}); a dataset needs at least 2 — "
-                "put each class's images in its own folder, e.g. cats/1.png and dogs/1.png",
-                report,
-            )
+            found = ", ".join(class_names) or Phrase("engine.word.none")
+            raise IngestError("engine.ingest.few_classes", report, count=len(class_names), found=found)
 
         def decode(info: zipfile.ZipInfo, **kw) -> np.ndarray:
             return load_image(
@@ -181,15 +191,15 @@ def ingest_zip(
             try:
                 arr = decode(info)
             except ZipBudgetExceeded as exc:
-                raise IngestError(str(exc), report) from exc
+                raise IngestError(exc.key, report, **exc.values) from exc
             except (ZipMemberError, ImageError) as exc:
-                report.rejected.append((info.filename, str(exc)))
+                report.rejected.append((info.filename, _kept(exc)))
                 continue
             keep = kept + arr.nbytes <= _KEEP_DECODED_BYTES
             kept += arr.nbytes if keep else 0
             decoded.append((cls, info, arr if keep else None, arr.shape))
         if not decoded:
-            raise IngestError("no usable images were found in the class folders", report)
+            raise IngestError("engine.ingest.no_images", report)
 
         if size is None:
             sizes = Counter((s[1], s[0]) for *_, s in decoded)
@@ -199,9 +209,14 @@ def ingest_zip(
         needed = len(decoded) * height * width * channels
         if needed > limits.max_dataset_bytes:
             raise IngestError(
-                f"{len(decoded):,} images of {width}x{height}x{channels} need {needed:,} bytes; the limit is "
-                f"{limits.max_dataset_bytes:,} — choose a smaller image size",
+                "engine.ingest.dataset_too_big",
                 report,
+                count=f"{len(decoded):,}",
+                width=width,
+                height=height,
+                channels=channels,
+                needed=f"{needed:,}",
+                limit=f"{limits.max_dataset_bytes:,}",
             )
 
         # Pass 2: bring every image to the one size and colour mode.
@@ -218,7 +233,7 @@ def ingest_zip(
                 else:
                     arr = first
             except (ZipMemberError, ImageError) as exc:
-                report.rejected.append((info.filename, str(exc)))
+                report.rejected.append((info.filename, _kept(exc)))
                 continue
             x[i], y[i], ok[i] = arr, index[cls], True
             report.resized += shape[:2] != (height, width)
@@ -230,11 +245,7 @@ def ingest_zip(
     report.image_shape = (height, width, channels)
     empty = [c for c, n in report.per_class.items() if n == 0]
     if empty:
-        raise IngestError(
-            f"class folder(s) {', '.join(empty)} have no usable images (see the rejected files); "
-            "every class needs at least one",
-            report,
-        )
+        raise IngestError("engine.ingest.empty_class_folders", report, names=", ".join(empty))
     datamod.save_user_dataset(name, x, y, class_names, f"{report.source}: {report.accepted} images")
     return report
 
@@ -246,47 +257,48 @@ def _read_npy(scan: ZipScan, info: zipfile.ZipInfo, key: str) -> np.ndarray:
     except ZipBudgetExceeded:
         raise
     except ZipMemberError as exc:
-        raise IngestError(f"array {key!r} {exc}") from exc
+        if exc.key not in _ARRAY_KEYS:
+            raise IngestError("engine.ingest.array_refused", array=repr(key), reason=exc) from exc
+        raise IngestError(_ARRAY_KEYS[exc.key], array=repr(key), **exc.values) from exc
     bio = BytesIO(raw)
     try:
         version = np.lib.format.read_magic(bio)
-        if version == (1, 0):
-            shape, _fortran, dtype = np.lib.format.read_array_header_1_0(bio)
-        elif version == (2, 0):
-            shape, _fortran, dtype = np.lib.format.read_array_header_2_0(bio)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
+        readers = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        if version in readers:
+            shape, _fortran, dtype = readers[version](bio)
     except Exception as exc:  # malformed header text, wrong magic, ...
-        raise IngestError(f"array {key!r} is not a valid .npy array ({exc})") from exc
+        raise IngestError("engine.ingest.bad_npy", array=repr(key), detail=str(exc)) from exc
+    if version not in readers:
+        raise IngestError("engine.ingest.npy_version", array=repr(key), version=str(version))
     if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-        raise IngestError(f"array {key!r} holds Python objects or records; only plain numeric arrays are accepted")
+        raise IngestError("engine.ingest.objects", array=repr(key))
     # The header alone decides how much np.load allocates, so it must match the bytes really present.
     if math.prod(shape) * dtype.itemsize != len(raw) - bio.tell():
-        raise IngestError(f"array {key!r} is truncated or padded: its header says shape {shape} of {dtype}")
+        raise IngestError("engine.ingest.npy_size", array=repr(key), shape=str(shape), dtype=str(dtype))
     try:
         return np.load(BytesIO(raw), allow_pickle=False)
     except Exception as exc:
-        raise IngestError(f"array {key!r} cannot be loaded ({exc})") from exc
+        raise IngestError("engine.ingest.npy_load", array=repr(key), detail=str(exc)) from exc
 
 
 def _images_to_uint8(x: np.ndarray) -> np.ndarray:
     if x.dtype.kind not in "uif":
-        raise IngestError(f"x must be numeric (uint8 0-255 or floats 0-1), not {x.dtype}")
+        raise IngestError("engine.ingest.x_not_numeric", dtype=str(x.dtype))
     if x.size == 0:
-        raise IngestError("x is empty")
+        raise IngestError("engine.ingest.x_empty")
     if x.dtype == np.uint8:
         return x
     if x.dtype.kind == "f":
         if not np.isfinite(x).all():
-            raise IngestError("x contains NaN or infinite values")
+            raise IngestError("engine.ingest.x_not_finite")
         lo, hi = float(x.min()), float(x.max())
         if lo < 0 or hi > 1:
-            hint = " (divide by 255 first, or save it as uint8)" if hi <= 255 and lo >= 0 else ""
-            raise IngestError(f"float images must be in [0, 1]; x ranges over [{lo:g}, {hi:g}]{hint}")
+            key = "engine.ingest.float_range_hint" if hi <= 255 and lo >= 0 else "engine.ingest.float_range"
+            raise IngestError(key, low=f"{lo:g}", high=f"{hi:g}")
         return np.round(x * 255).astype(np.uint8)
     lo, hi = int(x.min()), int(x.max())
     if lo < 0 or hi > 255:
-        raise IngestError(f"integer images must be in 0-255; x ranges over [{lo}, {hi}]")
+        raise IngestError("engine.ingest.int_range", low=str(lo), high=str(hi))
     return x.astype(np.uint8)
 
 
@@ -294,14 +306,14 @@ def _labels(y: np.ndarray, n: int) -> np.ndarray:
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1 or len(y) != n:
-        raise IngestError(f"y must have shape ({n},) to match x, not {y.shape}")
+        raise IngestError("engine.ingest.y_shape", n=n, shape=str(y.shape))
     if y.dtype.kind == "f":
         if not np.isfinite(y).all() or not np.array_equal(y, np.round(y)):
-            raise IngestError("y must hold whole-number class indices")
+            raise IngestError("engine.ingest.y_whole")
     elif y.dtype.kind not in "ui":
-        raise IngestError(f"y must hold integer class indices, not {y.dtype}")
+        raise IngestError("engine.ingest.y_integer", dtype=str(y.dtype))
     if y.min() < 0:
-        raise IngestError(f"y has a negative label ({y.min()}); labels are class indices 0..K-1")
+        raise IngestError("engine.ingest.y_negative", value=str(y.min()))
     return y.astype(np.int64)
 
 
@@ -330,10 +342,10 @@ def ingest_npz(
         report.skipped += [i.filename for i in scan.files if i.filename[:-4] not in ("x", "y", "class_names")]
         for member, reason in scan.rejected:
             if member in ("x.npy", "y.npy"):
-                raise IngestError(f"array {member[:-4]!r} was refused: {reason}", report)
+                raise IngestError("engine.ingest.array_refused", report, array=repr(member[:-4]), reason=reason)
         if "x" not in arrays or "y" not in arrays:
-            found = ", ".join(sorted(arrays)) or "none"
-            raise IngestError(f"the .npz must hold arrays named 'x' and 'y'; it has: {found}", report)
+            found = ", ".join(sorted(arrays)) or Phrase("engine.word.none")
+            raise IngestError("engine.ingest.missing_arrays", report, found=found)
         try:
             x = _read_npy(scan, arrays["x"], "x")
             y = _read_npy(scan, arrays["y"], "y")
@@ -341,40 +353,42 @@ def ingest_npz(
             if class_names is None and "class_names" in arrays:
                 stored_names = _read_npy(scan, arrays["class_names"], "class_names")
         except ZipBudgetExceeded as exc:
-            raise IngestError(str(exc), report) from exc
+            raise IngestError(exc.key, report, **exc.values) from exc
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[3] not in (1, 3) or min(x.shape) < 1:
-        raise IngestError(f"x must have shape (N, H, W) or (N, H, W, 1|3), not {x.shape}", report)
+        raise IngestError("engine.ingest.x_shape", report, shape=str(x.shape))
     if x.shape[1] * x.shape[2] > limits.max_pixels:
-        raise IngestError(f"images of {x.shape[2]}x{x.shape[1]} exceed the {limits.max_pixels:,}-pixel limit", report)
+        width, height, limit = x.shape[2], x.shape[1], f"{limits.max_pixels:,}"
+        raise IngestError("engine.ingest.npz_pixels", report, width=width, height=height, limit=limit)
     if x.shape[0] * x.shape[1] * x.shape[2] * x.shape[3] > limits.max_dataset_bytes:
-        raise IngestError(f"x has {x.size:,} values; the limit is {limits.max_dataset_bytes:,}", report)
+        count, limit = f"{x.size:,}", f"{limits.max_dataset_bytes:,}"
+        raise IngestError("engine.ingest.npz_values", report, count=count, limit=limit)
     try:
         x8 = _images_to_uint8(x)
         labels = _labels(y, len(x))
     except IngestError as exc:
-        raise IngestError(str(exc), report) from exc
+        raise IngestError(exc.key, report, **exc.values) from exc
     if stored_names is not None:
         if stored_names.dtype.kind not in "US" or stored_names.ndim != 1:
-            raise IngestError("class_names in the .npz must be a 1-D array of strings", report)
+            raise IngestError("engine.ingest.class_names_array", report)
         class_names = [str(s.decode() if isinstance(s, bytes) else s) for s in stored_names.tolist()]
     n_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
     if class_names is None:
         class_names = [str(i) for i in range(n_classes)]
     class_names = [str(c) for c in class_names]
     if any(not c.strip() for c in class_names) or len(set(class_names)) != len(class_names):
-        raise IngestError("class names must be non-empty and distinct", report)
+        raise IngestError("engine.ingest.class_names_distinct", report)
     if labels.max() >= n_classes:
-        raise IngestError(f"label {labels.max()} has no class name ({n_classes} class names given)", report)
+        raise IngestError("engine.ingest.label_without_name", report, value=str(labels.max()), count=n_classes)
     counts = np.bincount(labels, minlength=n_classes)
     report.per_class = {c: int(k) for c, k in zip(class_names, counts, strict=True)}
     report.accepted = len(labels)
     report.image_shape = tuple(int(d) for d in x8.shape[1:])  # type: ignore[assignment]
     if n_classes < 2:
-        raise IngestError(f"a dataset needs at least 2 classes; y only uses {n_classes}", report)
+        raise IngestError("engine.ingest.one_class", report, count=n_classes)
     empty = [c for c, k in report.per_class.items() if k == 0]
     if empty:
-        raise IngestError(f"class(es) {', '.join(empty)} have no images in y; every class needs at least one", report)
+        raise IngestError("engine.ingest.empty_classes", report, names=", ".join(empty))
     datamod.save_user_dataset(name, x8, labels, class_names, f"{report.source}: {report.accepted} images")
     return report

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
+from cnnlab.data.images import ImageError
 from cnnlab.errors import CnnLabError
 
 BOX = 20  # MNIST's size-normalisation box
@@ -53,7 +54,7 @@ def to_ink(image: np.ndarray) -> np.ndarray:
     if arr.ndim == 2:
         arr = arr[..., None]
     if arr.ndim != 3 or arr.shape[2] not in (1, 3, 4) or min(arr.shape[:2]) < 2:
-        raise ValueError(f"expected an HxW, HxWx1, HxWx3 or HxWx4 image, got shape {arr.shape}")
+        raise ImageError("engine.draw.bad_shape", shape=str(arr.shape))
     if arr.shape[2] == 4:
         alpha = arr[..., 3].astype(np.float32) / 255.0
         if _border(alpha).mean() < 0.5:
@@ -138,10 +139,10 @@ def preprocess_steps(image: np.ndarray) -> PreprocessSteps:
     ink = to_ink(_reduce(image))
     mask = ink >= INK_THRESHOLD
     if not mask.any():
-        raise NothingToRecognise("nothing to recognise: the canvas is empty")
+        raise NothingToRecognise("engine.draw.empty")
     box = _bounding_box(mask)
     if _is_dot(mask, box):
-        raise NothingToRecognise("nothing to recognise: draw a whole digit, not a dot")
+        raise NothingToRecognise("engine.draw.dot")
     top, bottom, left, right = box
     cropped = np.where(ink >= INK_THRESHOLD * 0.5, ink, 0.0)[top:bottom, left:right]
     if max(cropped.shape) > WORK_CROP:

@@ -1,9 +1,17 @@
-"""Engine errors about files people bring: images, drawings, dataset uploads, model files.
+"""Engine errors about files people bring: images, drawings, datasets and their uploads, model files.
 
 Each key -> (English, 简体中文). A raise site names the key: raise ImageError("engine.image.empty", label=...).
+Words the engine puts into these sentences itself ("the image", "none", "12,345 bytes") are Phrases: engine.word.*.
 """
 
 STRINGS = {
+    # ------------------------------------------------------------ words the engine puts into sentences (Phrase)
+    "engine.word.the_image": ("the image", "这张图像"),
+    "engine.word.uploaded_zip": ("the uploaded zip", "上传的 zip 文件"),
+    "engine.word.uploaded_npz": ("the uploaded .npz", "上传的 .npz 文件"),
+    "engine.word.uploaded_keras": ("the uploaded .keras", "上传的 .keras 文件"),
+    "engine.word.none": ("none", "无"),
+    "engine.word.bytes": ("{count} bytes", "{count} 字节"),
     # ------------------------------------------------------------ images (cnnlab/images.py)
     "engine.image.not_regular": ("{label} is not a regular file", "{label} 不是普通文件"),
     "engine.image.too_big": ("{label} is {size}; the limit is {limit}", "{label} 的大小为 {size}，上限是 {limit}"),
@@ -46,11 +54,33 @@ STRINGS = {
         "{label} is damaged or truncated and cannot be decoded ({detail})",
         "{label} 已损坏或不完整，无法解码（{detail}）",
     ),
+    # load_image's own settings (set by the code that calls it)
+    "engine.image.bad_mode": (
+        "mode must be None, 'L' or 'RGB', not {value}",
+        "mode 必须是 None、'L' 或 'RGB'，而不是 {value}",
+    ),
+    "engine.image.bad_max_pixels": ("max_pixels must be a positive integer", "max_pixels 必须是正整数"),
+    "engine.image.bad_size": (
+        "size must be (width, height) in whole pixels, not {value}",
+        "size 必须是以整数像素表示的 (宽, 高)，而不是 {value}",
+    ),
+    "engine.image.size_over_limit": (
+        "size {width}x{height} exceeds the {limit}-pixel limit",
+        "size {width}x{height} 超过了 {limit} 像素的上限",
+    ),
+    "engine.image.bad_background": (
+        "background must be 0-255 or an (r, g, b) tuple of 0-255, not {value}",
+        "background 必须是 0-255 的数，或由 0-255 组成的 (r, g, b) 元组，而不是 {value}",
+    ),
     # ------------------------------------------------------------ drawings (cnnlab/preprocess.py)
     "engine.draw.empty": ("nothing to recognise: the canvas is empty", "没有可识别的内容：画布是空的"),
     "engine.draw.dot": (
         "nothing to recognise: draw a whole digit, not a dot",
         "没有可识别的内容：请画一个完整的数字，而不只是一个点",
+    ),
+    "engine.draw.bad_shape": (
+        "expected an HxW, HxWx1, HxWx3 or HxWx4 image, got shape {shape}",
+        "图像的形状必须是 (H, W)、(H, W, 1)、(H, W, 3) 或 (H, W, 4)，而实际是 {shape}",
     ),
     # ------------------------------------------------------------ dataset uploads (cnnlab/ingest.py)
     "engine.ingest.bad_name": (
@@ -156,26 +186,30 @@ STRINGS = {
         "类别文件夹 {names} 中没有可用的图像（见被拒绝的文件）；每个类别至少需要一张图像",
     ),
     "engine.ingest.array_unreadable": (
-        "array {key} cannot be read from the zip ({detail})",
-        "无法从 zip 中读取数组 {key}（{detail}）",
+        "array {array} cannot be read from the zip ({detail})",
+        "无法从 zip 中读取数组 {array}（{detail}）",
     ),
     "engine.ingest.array_lying_header": (
-        "array {key} holds more data than its header declares (lying header)",
-        "数组 {key} 的实际数据比文件头声明的多（文件头造假）",
+        "array {array} holds more data than its header declares (lying header)",
+        "数组 {array} 的实际数据比文件头声明的多（文件头造假）",
     ),
     "engine.ingest.bad_npy": (
-        "array {key} is not a valid .npy array ({detail})",
-        "数组 {key} 不是有效的 .npy 数组（{detail}）",
+        "array {array} is not a valid .npy array ({detail})",
+        "数组 {array} 不是有效的 .npy 数组（{detail}）",
+    ),
+    "engine.ingest.npy_version": (
+        "array {array} is not a valid .npy array (unsupported .npy version {version})",
+        "数组 {array} 不是有效的 .npy 数组（不支持的 .npy 版本 {version}）",
     ),
     "engine.ingest.objects": (
-        "array {key} holds Python objects or records; only plain numeric arrays are accepted",
-        "数组 {key} 含有 Python 对象或结构化记录；只接受普通的数值数组",
+        "array {array} holds Python objects or records; only plain numeric arrays are accepted",
+        "数组 {array} 含有 Python 对象或结构化记录；只接受普通的数值数组",
     ),
     "engine.ingest.npy_size": (
-        "array {key} is truncated or padded: its header says shape {shape} of {dtype}",
-        "数组 {key} 被截断或填充过：它的文件头声明形状为 {shape}、类型为 {dtype}",
+        "array {array} is truncated or padded: its header says shape {shape} of {dtype}",
+        "数组 {array} 被截断或填充过：它的文件头声明形状为 {shape}、类型为 {dtype}",
     ),
-    "engine.ingest.npy_load": ("array {key} cannot be loaded ({detail})", "无法加载数组 {key}（{detail}）"),
+    "engine.ingest.npy_load": ("array {array} cannot be loaded ({detail})", "无法加载数组 {array}（{detail}）"),
     "engine.ingest.x_not_numeric": (
         "x must be numeric (uint8 0-255 or floats 0-1), not {dtype}",
         "x 必须是数值（0-255 的 uint8，或 0-1 的浮点数），而不是 {dtype}",
@@ -207,7 +241,7 @@ STRINGS = {
         "y has a negative label ({value}); labels are class indices 0..K-1",
         "y 中有负数标签（{value}）；标签应是 0..K-1 的类别索引",
     ),
-    "engine.ingest.array_refused": ("array {key} was refused: {reason}", "数组 {key} 被拒绝：{reason}"),
+    "engine.ingest.array_refused": ("array {array} was refused: {reason}", "数组 {array} 被拒绝：{reason}"),
     "engine.ingest.missing_arrays": (
         "the .npz must hold arrays named 'x' and 'y'; it has: {found}",
         ".npz 文件必须包含名为 'x' 和 'y' 的数组，而它含有：{found}",
@@ -326,6 +360,10 @@ STRINGS = {
         "layer {name} has an invalid configuration ({detail})",
         "层 {name} 的配置无效（{detail}）",
     ),
+    "engine.model.malformed": (
+        "the model's configuration is malformed ({kind}: {detail})",
+        "模型的配置格式有误（{kind}：{detail}）",
+    ),
     "engine.model.nested": ("the model is nested too deeply", "模型的嵌套层数太深"),
     "engine.model.input_undeclared": ("the model's input shape is not declared", "模型没有声明输入形状"),
     "engine.model.keras_failed": ("Keras could not load this model: {reason}", "Keras 无法加载这个模型：{reason}"),
@@ -333,4 +371,51 @@ STRINGS = {
         "it contains code (a Lambda or custom function), which CNN Lab never runs",
         "它含有代码（Lambda 层或自定义函数），而 CNN Lab 从不运行这类代码",
     ),
+    # ------------------------------------------------------------ datasets (cnnlab/data/datasets.py, augmentation.py)
+    "engine.data.unknown": ("unknown dataset {name}", "未知的数据集 {name}"),
+    "engine.data.no_package": (
+        "the {package} package is not installed: run {command}",
+        "未安装 {package} 软件包：请运行 {command}",
+    ),
+    "engine.data.not_idx": ("{path} is not an IDX file of unsigned bytes", "{path} 不是无符号字节格式的 IDX 文件"),
+    "engine.data.truncated": ("{path} is truncated", "{path} 不完整（文件被截断）"),
+    "engine.data.offline": (
+        "{name} is not in the local cache and there is no network: {fix}",
+        "本地缓存中没有 {name}，且当前没有网络：{fix}",
+    ),
+    "engine.data.fix.mnist": ("place {file} in {cache} (from {url})", "请把 {file} 放到 {cache}（下载地址：{url}）"),
+    "engine.data.fix.fashion_mnist": (
+        "run `{command}`, or place the four Fashion-MNIST .gz files in {cache}/{folder}",
+        "请运行 `{command}`，或把 Fashion-MNIST 的四个 .gz 文件放到 {cache}/{folder}",
+    ),
+    "engine.data.fix.cifar10": (
+        "extract {archive} into {cache} so that {cache}/{folder} exists",
+        "请把 {archive} 解压到 {cache}，使 {cache}/{folder} 存在",
+    ),
+    "engine.data.bad_fractions": (
+        "validation and test fractions must each be in [0, 1) and sum to less than 1",
+        "验证集和测试集的比例都必须在 [0, 1) 之内，且两者之和小于 1",
+    ),
+    "engine.data.bad_name": (
+        "{name} is not a valid dataset name (letters, digits, - and _; not a built-in name)",
+        "{name} 不是有效的数据集名称（只能使用字母、数字、- 和 _，且不能与内置数据集同名）",
+    ),
+    "engine.data.augmentation_range": (
+        "augmentation {name} must be between 0 and 0.5 (got {value})",
+        "数据增强的 {name} 必须在 0 到 0.5 之间（实际为 {value}）",
+    ),
+    # why a dataset is not available (DatasetInfo.reason, a Phrase)
+    "engine.data.reason.no_package": (
+        "the {package} package is not installed: {command}",
+        "未安装 {package} 软件包：请运行 {command}",
+    ),
+    "engine.data.reason.download": (
+        "not in the local cache; it will be downloaded on first use",
+        "本地缓存中没有；首次使用时会自动下载",
+    ),
+    "engine.data.reason.offline": (
+        "not in the local cache and there is no network: {fix}",
+        "本地缓存中没有，且当前没有网络：{fix}",
+    ),
+    "engine.data.reason.data_missing": ("data file missing", "数据文件缺失"),
 }

@@ -301,6 +301,6 @@ STRINGS = {
     ),
     "engine.imaging.mosaic_shape": (
         "mosaic needs (N, h, w) or (N, h, w, 3) tiles, got shape {shape}",
-        "拼图需要形状为 (N, h, w) 或 (N, h, w, 3) 的小图，实际形状为 {shape}",
+        "拼图需要一组灰度或彩色小图，实际形状为 {shape}",
     ),
 }

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnlab import demo
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 from cnnlab.i18n import CATALOGUE, DEFAULT_LANGUAGE, LANGUAGES, explain, translator
 
 log = logging.getLogger("cnnlab.app")
@@ -127,8 +127,9 @@ def quota() -> demo.SessionQuota:
 
 
 def reason(error: object) -> str:
-    """An engine error's sentence in the UI language, by its catalogue key (legacy text: the reverse matcher)."""
-    if isinstance(error, CnnLabError) and error.key in CATALOGUE:
+    """An engine error's (or Phrase's) sentence in the UI language, by its catalogue key (legacy text: the reverse
+    matcher)."""
+    if isinstance(error, (CnnLabError, Phrase)) and error.key in CATALOGUE:
         return error.message(language())
     return explain(error, language())
 
@@ -179,7 +180,7 @@ def dataset_problem(info, t: Callable[..., str]) -> str:
         return t("datasets.offline") + t(f"datasets.fix.{info.name}", cache=keras_home() / "datasets")
     if info.status in ("download", "missing"):
         return t(f"datasets.status.{info.status}")
-    return info.reason
+    return reason(info.reason)
 
 
 _local = threading.local()
