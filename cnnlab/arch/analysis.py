@@ -432,92 +432,109 @@ def analyze(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> Analysis:
 
     After the first layer whose output can't be computed, later rows have output_shape None.
     """
-    issues: list[Issue] = []
-    raw = spec.input_shape
-    shape_ok = (
+    issues = _whole_network_issues(spec)
+    input_shape = tuple(int(d) for d in spec.input_shape) if _input_shape_ok(spec.input_shape) else ()
+    rows: list[Row] = []
+    shape: Shape | None = input_shape or None
+    rf = _RF(*input_shape[:2]) if input_shape else None
+    for i, layer in enumerate(spec.layers, start=1):
+        row = Row(i, node_name(layer, i), layer.type, label(layer), None)
+        rows.append(row)
+        shape = _analyze_layer(row, layer, shape, rf, issues)
+    head = _head(spec, rows, shape, rf, issues)
+    result = Analysis(spec.name, input_shape, spec.num_classes, rows, head, issues)
+    if head is not None and not result.errors:
+        issues += _budget_issues(result.totals, budget)
+    return result
+
+
+def _input_shape_ok(raw: Any) -> bool:
+    return (
         isinstance(raw, (tuple, list))
         and len(raw) == 3
         and all(_is_int(d) and d >= 1 for d in raw)
         and max(raw[:2]) <= 4096
         and raw[2] <= 16
     )
-    input_shape = tuple(int(d) for d in raw) if shape_ok else ()
-    if not shape_ok:
+
+
+def _whole_network_issues(spec: ArchSpec) -> list[Issue]:
+    """Problems with the input shape and the class count (issues of no particular layer)."""
+    issues = []
+    if not _input_shape_ok(spec.input_shape):
         issues.append(_issue(None, "", "bad_input_shape", {"value": spec.input_shape}))
     if not _is_int(spec.num_classes) or not 2 <= spec.num_classes <= 100_000:
         issues.append(_issue(None, "", "bad_classes", {"value": spec.num_classes}))
-    rows: list[Row] = []
-    shape: Shape | None = input_shape or None
-    rf = _RF(*input_shape[:2]) if shape_ok else None
-    for i, layer in enumerate(spec.layers, start=1):
-        lab = label(layer)
-        row = Row(i, node_name(layer, i), layer.type, lab, None)
-        rows.append(row)
-        if layer.type not in LAYER_TYPES:
-            values = {"value": layer.type, **_suggest(layer.type, LAYER_TYPES), "choices": ", ".join(LAYER_TYPES)}
-            issues.append(_issue(i, lab, "unknown_type", values))
-            shape = None
-            continue
-        found = _validate_params(i, layer, lab)
-        if layer.type == "TransferBase" and i != 1:
-            found.append(_issue(i, lab, "transfer_first", {}))
-        issues += found
-        if found:
-            row.issue = str(found[0].message)
-            shape = None
-        if shape is None:
-            continue
-        p = resolved_params(layer)
-        if p.get("activation") == "softmax":
-            issues.append(_issue(i, lab, "softmax_in_body", {}, "warning"))
-        try:
-            atoms = _layer_atoms(layer, p, row.name, shape)
-        except _ShapeError as exc:
-            issues.append(_issue(i, lab, exc.code, exc.values))
-            row.issue = str(issues[-1].message)
-            shape = None
-            continue
-        for atom in atoms:
-            rf.step(atom)
-        shape = atoms[-1].out
-        row.output_shape = shape
-        row.params = sum(a.params for a in atoms)
-        row.trainable_params = sum(a.trainable_params for a in atoms)
-        row.macs = sum(a.macs for a in atoms)
-        row.receptive_field = rf.value
-        row.activation_bytes = sum(_size(a.out) for a in atoms if a.out and not a.alias) * FLOAT_BYTES
-        row.keras_layers = _top_level_names(layer.type, atoms, row.name)
-    head = None
+    return issues
+
+
+def _analyze_layer(
+    row: Row, layer: LayerSpec, shape: Shape | None, rf: _RF | None, issues: list[Issue]
+) -> Shape | None:
+    """Fill one layer's row (shape, costs, receptive field) and note its issues; its output shape, or None once the
+    network's shape can no longer be followed."""
+    i, lab = row.index, row.label
+    if layer.type not in LAYER_TYPES:
+        values = {"value": layer.type, **_suggest(layer.type, LAYER_TYPES), "choices": ", ".join(LAYER_TYPES)}
+        issues.append(_issue(i, lab, "unknown_type", values))
+        return None
+    found = _validate_params(i, layer, lab)
+    if layer.type == "TransferBase" and i != 1:
+        found.append(_issue(i, lab, "transfer_first", {}))
+    issues += found
+    if found:
+        row.issue = str(found[0].message)
+        return None
+    if shape is None or rf is None:
+        return None
+    p = resolved_params(layer)
+    if p.get("activation") == "softmax":
+        issues.append(_issue(i, lab, "softmax_in_body", {}, "warning"))
+    try:
+        atoms = _layer_atoms(layer, p, row.name, shape)
+    except _ShapeError as exc:
+        issues.append(_issue(i, lab, exc.code, exc.values))
+        row.issue = str(issues[-1].message)
+        return None
+    for atom in atoms:
+        rf.step(atom)
+    row.output_shape = atoms[-1].out
+    row.params = sum(a.params for a in atoms)
+    row.trainable_params = sum(a.trainable_params for a in atoms)
+    row.macs = sum(a.macs for a in atoms)
+    row.receptive_field = rf.value
+    row.activation_bytes = sum(_size(a.out) for a in atoms if a.out and not a.alias) * FLOAT_BYTES
+    row.keras_layers = _top_level_names(layer.type, atoms, row.name)
+    return row.output_shape
+
+
+def _head(spec: ArchSpec, rows: list[Row], shape: Shape | None, rf: _RF | None, issues: list[Issue]) -> Row | None:
+    """The classifier's row, Dense(num_classes, softmax), when the body ends in a flat vector."""
     if not spec.layers:
         issues.append(_issue(None, "", "empty_body", {}))
-    elif shape is not None and len(shape) != 1:
+        return None
+    if shape is not None and len(shape) != 1:
         issues.append(_issue(len(spec.layers), rows[-1].label, "not_flat_at_end", {"shape": _fmt_shape(shape)}))
         rows[-1].issue = str(issues[-1].message)
-    elif shape is not None and _is_int(spec.num_classes):
-        n = shape[0]
-        k = int(spec.num_classes)
-        head = Row(
-            len(spec.layers) + 1,
-            "predictions",
-            "Dense",
-            f"Dense {k} softmax",
-            (k,),
-            n * k + k,
-            n * k + k,
-            n * k,
-            rf.value if rf else None,
-            k * FLOAT_BYTES,
-            ["predictions"],
-        )
-    result = Analysis(spec.name, input_shape, spec.num_classes, rows, head, issues)
-    if head is not None and not result.errors:
-        totals = result.totals
-        if totals["params"] > budget.max_params:
-            issues.append(_issue(None, "", "too_many_params", {"value": totals["params"], "limit": budget.max_params}))
-        if totals["activation_bytes"] > budget.max_activation_bytes:
-            values = {"value_mb": totals["activation_bytes"] / 2**20, "limit_mb": budget.max_activation_bytes / 2**20}
-            issues.append(_issue(None, "", "too_much_memory", values))
-    return result
+        return None
+    if shape is None or not _is_int(spec.num_classes):
+        return None
+    n, k = shape[0], int(spec.num_classes)
+    return Row(
+        len(spec.layers) + 1, "predictions", "Dense", f"Dense {k} softmax", (k,),
+        n * k + k, n * k + k, n * k, rf.value if rf else None, k * FLOAT_BYTES, ["predictions"],
+    )  # fmt: skip
+
+
+def _budget_issues(totals: dict[str, int], budget: Budget) -> list[Issue]:
+    """The parameter and activation-memory limits a buildable network must stay within."""
+    issues = []
+    if totals["params"] > budget.max_params:
+        issues.append(_issue(None, "", "too_many_params", {"value": totals["params"], "limit": budget.max_params}))
+    if totals["activation_bytes"] > budget.max_activation_bytes:
+        values = {"value_mb": totals["activation_bytes"] / 2**20, "limit_mb": budget.max_activation_bytes / 2**20}
+        issues.append(_issue(None, "", "too_much_memory", values))
+    return issues
 
 
 def _top_level_names(layer_type: str, atoms: list[_Atom], name: str) -> list[str]:

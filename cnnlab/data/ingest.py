@@ -184,70 +184,97 @@ def ingest_zip(
                 **kw,
             )
 
-        # Pass 1: decode everything at its natural size and colour, to refuse bad files and choose the shape.
-        decoded: list[tuple[str, zipfile.ZipInfo, np.ndarray | None, tuple[int, int, int]]] = []
-        kept = 0
-        for cls, info in members:
-            try:
-                arr = decode(info)
-            except ZipBudgetExceeded as exc:
-                raise IngestError(exc.key, report, **exc.values) from exc
-            except (ZipMemberError, ImageError) as exc:
-                report.rejected.append((info.filename, _kept(exc)))
-                continue
-            keep = kept + arr.nbytes <= _KEEP_DECODED_BYTES
-            kept += arr.nbytes if keep else 0
-            decoded.append((cls, info, arr if keep else None, arr.shape))
-        if not decoded:
-            raise IngestError("engine.ingest.no_images", report)
+        decoded = _decode_all(members, decode, report)
+        shape = _common_shape(decoded, size, color, limits, report)
+        x, y = _to_common_shape(decoded, decode, {c: i for i, c in enumerate(class_names)}, shape, report)
+    _count_classes(report, y, class_names, shape)
+    datamod.save_user_dataset(name, x, y, class_names, f"{report.source}: {report.accepted} images")
+    return report
 
-        if size is None:
-            sizes = Counter((s[1], s[0]) for *_, s in decoded)
-            size = min(sizes, key=lambda wh: (-sizes[wh], wh[0] * wh[1], wh))
-        channels = {"L": 1, "RGB": 3}.get(color or "", 1 if all(s[2] == 1 for *_, s in decoded) else 3)
-        width, height = size
-        needed = len(decoded) * height * width * channels
-        if needed > limits.max_dataset_bytes:
-            raise IngestError(
-                "engine.ingest.dataset_too_big",
-                report,
-                count=f"{len(decoded):,}",
-                width=width,
-                height=height,
-                channels=channels,
-                needed=f"{needed:,}",
-                limit=f"{limits.max_dataset_bytes:,}",
-            )
 
-        # Pass 2: bring every image to the one size and colour mode.
-        x = np.empty((len(decoded), height, width, channels), dtype=np.uint8)
-        y = np.empty(len(decoded), dtype=np.int64)
-        ok = np.zeros(len(decoded), dtype=bool)
-        index = {c: i for i, c in enumerate(class_names)}
-        for i, (cls, info, first, shape) in enumerate(decoded):
-            try:
-                if first is None or first.shape[:2] != (height, width) or (first.shape[2] == 3 and channels == 1):
-                    arr = decode(info, mode="L" if channels == 1 else "RGB", size=(width, height))
-                elif first.shape[2] == 1 and channels == 3:
-                    arr = np.repeat(first, 3, axis=2)  # exactly what Pillow's L -> RGB does
-                else:
-                    arr = first
-            except (ZipMemberError, ImageError) as exc:
-                report.rejected.append((info.filename, _kept(exc)))
-                continue
-            x[i], y[i], ok[i] = arr, index[cls], True
-            report.resized += shape[:2] != (height, width)
-    if not ok.all():
-        x, y = x[ok], y[ok]
+Decoded = tuple[str, zipfile.ZipInfo, "np.ndarray | None", tuple[int, int, int]]  # class, member, pixels, shape
+
+
+def _decode_all(members: list[tuple[str, zipfile.ZipInfo]], decode, report: IngestReport) -> list[Decoded]:
+    """Pass 1: decode every image at its natural size and colour, to refuse bad files and choose the shape.
+
+    The decoded pixels are kept while they fit in _KEEP_DECODED_BYTES (pass 2 reuses them); beyond, only shapes."""
+    decoded: list[Decoded] = []
+    kept = 0
+    for cls, info in members:
+        try:
+            arr = decode(info)
+        except ZipBudgetExceeded as exc:
+            raise IngestError(exc.key, report, **exc.values) from exc
+        except (ZipMemberError, ImageError) as exc:
+            report.rejected.append((info.filename, _kept(exc)))
+            continue
+        keep = kept + arr.nbytes <= _KEEP_DECODED_BYTES
+        kept += arr.nbytes if keep else 0
+        decoded.append((cls, info, arr if keep else None, arr.shape))
+    if not decoded:
+        raise IngestError("engine.ingest.no_images", report)
+    return decoded
+
+
+def _common_shape(
+    decoded: list[Decoded], size: tuple[int, int] | None, color: str | None, limits: ZipLimits, report: IngestReport
+) -> tuple[int, int, int]:
+    """(height, width, channels) of the dataset: the given size or the most common one; grey unless some image has
+    colour (or `color` says); refused when the whole dataset would not fit the limit."""
+    if size is None:
+        sizes = Counter((s[1], s[0]) for *_, s in decoded)
+        size = min(sizes, key=lambda wh: (-sizes[wh], wh[0] * wh[1], wh))
+    channels = {"L": 1, "RGB": 3}.get(color or "", 1 if all(s[2] == 1 for *_, s in decoded) else 3)
+    width, height = size
+    needed = len(decoded) * height * width * channels
+    if needed > limits.max_dataset_bytes:
+        raise IngestError(
+            "engine.ingest.dataset_too_big",
+            report,
+            count=f"{len(decoded):,}",
+            width=width,
+            height=height,
+            channels=channels,
+            needed=f"{needed:,}",
+            limit=f"{limits.max_dataset_bytes:,}",
+        )
+    return height, width, channels
+
+
+def _to_common_shape(
+    decoded: list[Decoded], decode, index: dict[str, int], shape: tuple[int, int, int], report: IngestReport
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 2: every image at the one size and colour mode, with its class number; images that fail are refused."""
+    height, width, channels = shape
+    x = np.empty((len(decoded), height, width, channels), dtype=np.uint8)
+    y = np.empty(len(decoded), dtype=np.int64)
+    ok = np.zeros(len(decoded), dtype=bool)
+    for i, (cls, info, first, natural) in enumerate(decoded):
+        try:
+            if first is None or first.shape[:2] != (height, width) or (first.shape[2] == 3 and channels == 1):
+                arr = decode(info, mode="L" if channels == 1 else "RGB", size=(width, height))
+            elif first.shape[2] == 1 and channels == 3:
+                arr = np.repeat(first, 3, axis=2)  # exactly what Pillow's L -> RGB does
+            else:
+                arr = first
+        except (ZipMemberError, ImageError) as exc:
+            report.rejected.append((info.filename, _kept(exc)))
+            continue
+        x[i], y[i], ok[i] = arr, index[cls], True
+        report.resized += natural[:2] != (height, width)
+    return (x, y) if ok.all() else (x[ok], y[ok])
+
+
+def _count_classes(report: IngestReport, y: np.ndarray, class_names: list[str], shape: tuple[int, int, int]) -> None:
+    """Fill the report's per-class counts; a class folder left with no image refuses the dataset."""
     counts = np.bincount(y, minlength=len(class_names))
     report.per_class = {c: int(n) for c, n in zip(class_names, counts, strict=True)}
     report.accepted = len(y)
-    report.image_shape = (height, width, channels)
+    report.image_shape = shape
     empty = [c for c, n in report.per_class.items() if n == 0]
     if empty:
         raise IngestError("engine.ingest.empty_class_folders", report, names=", ".join(empty))
-    datamod.save_user_dataset(name, x, y, class_names, f"{report.source}: {report.accepted} images")
-    return report
 
 
 def _read_npy(scan: ZipScan, info: zipfile.ZipInfo, key: str) -> np.ndarray:

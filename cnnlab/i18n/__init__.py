@@ -28,7 +28,7 @@ def _load() -> dict[str, tuple[str, str]]:
 CATALOGUE = _load()
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
     """The string for `key` in `lang`, formatted with `values`; unknown keys show as themselves."""
     pair = CATALOGUE.get(key)
     if pair is None:
@@ -52,7 +52,7 @@ def explain(message: object, lang: str = DEFAULT_LANGUAGE) -> str:
 def translator(lang: str):
     """A one-argument `t` bound to a language, for pages."""
 
-    def bound(key: str, **values: object) -> str:
+    def bound(key: str, /, **values: object) -> str:
         return t(key, lang, **values)
 
     return bound

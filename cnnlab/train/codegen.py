@@ -295,38 +295,49 @@ def _model_code(spec: ArchSpec, style: str) -> tuple[list[str], str]:
     """(helper definitions, each one top-level block; the build_model function) for `style`."""
     from cnnlab.arch.analysis import check
 
-    analysis = check(spec)
+    n_params = check(spec).totals["params"]
+    helpers, steps, adapter = _steps(spec, style)
+    model_name = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in spec.name).strip("_") or "model"
+    tail = ("\n    set_adapter_weights(model)" if adapter else "") + "\n    return model\n"
+    write = {"sequential": _sequential_code, "functional": _functional_code}.get(style, _subclass_code)
+    fn = write(steps, tuple(spec.input_shape), model_name, n_params) + tail
+    return [textwrap.dedent(x).strip("\n") for x in helpers], fn
+
+
+Step = tuple[str, str, bool]  # (attribute name, constructor expression, takes training=)
+
+
+def _steps(spec: ArchSpec, style: str) -> tuple[list[str], list[Step], bool]:
+    """Helper code blocks, the model's steps in order (the head last), and whether an adapter needs its weights."""
     helpers: list[str] = []
-    steps: list[tuple[str, str, bool]] = []  # (attribute name, constructor expression, takes training=)
-    adapter = None
-    uses_residual = any(layer.type == "ResidualBlock" for layer in spec.layers)
-    if uses_residual:
+    steps: list[Step] = []
+    adapter = False
+    if any(layer.type == "ResidualBlock" for layer in spec.layers):
         helpers.append(RESIDUAL_FUNCTION if style == "functional" else RESIDUAL_CLASS)
     for i, layer in enumerate(spec.layers, start=1):
         name = node_name(layer, i)
         if layer.type == "TransferBase":
-            chunks, ctors, adapter = _transfer_code(resolved_params(layer), name, tuple(spec.input_shape))
+            chunks, ctors, needs = _transfer_code(resolved_params(layer), name, tuple(spec.input_shape))
             helpers += chunks
+            adapter = adapter or bool(needs)
             steps += [(attr, expr, False) for attr, expr in ctors]
             steps.append((name, "make_base()", False))
         elif layer.type == "ResidualBlock" and style == "functional":
             p = resolved_params(layer)
-            steps.append(
-                (name, f"residual_block(x, {p['filters']}, {p['strides']}, {bool(p['batchnorm'])}, {name!r})", False)
-            )
+            call = f"residual_block(x, {p['filters']}, {p['strides']}, {bool(p['batchnorm'])}, {name!r})"
+            steps.append((name, call, False))
         else:
             steps.append((name, _ctor(layer, name), layer.type in ("Dropout", "BatchNormalization", "ResidualBlock")))
     steps.append(("predictions", f"layers.Dense({spec.num_classes}, activation='softmax', name='predictions')", False))
-    h, w, c = spec.input_shape
-    set_adapter = "\n    set_adapter_weights(model)" if adapter else ""
-    model_name = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in spec.name).strip("_") or "model"
-    n_body = analysis.totals["params"]
-    if style == "sequential":
-        body = "\n".join(f"            {expr}," for _, expr, _ in steps)
-        fn = (
-            f'''
+    return helpers, steps, adapter
+
+
+def _sequential_code(steps: list[Step], shape: tuple[int, ...], model_name: str, n_params: int) -> str:
+    h, w, c = shape
+    body = "\n".join(f"            {expr}," for _, expr, _ in steps)
+    return f'''
 def build_model():
-    """keras.Sequential: the layers as one list, each feeding the next ({n_body:,} parameters)."""
+    """keras.Sequential: the layers as one list, each feeding the next ({n_params:,} parameters)."""
     model = keras.Sequential(
         [
             keras.Input(shape=({h}, {w}, {c})),
@@ -334,41 +345,39 @@ def build_model():
         ],
         name={model_name!r},
     )'''
-            + set_adapter
-            + "\n    return model\n"
-        )
-    elif style == "functional":
-        lines = []
-        for attr, expr, _ in steps:
-            if expr.startswith("residual_block("):
-                lines.append(f"    x = {expr}")
-            elif expr == "make_base()":
-                lines.append(f"    x = make_base()(x, training=False)  # {attr}: BatchNorm in inference mode")
-            else:
-                lines.append(f"    x = {expr}(x)")
-        lines[-1] = lines[-1].replace("    x = ", "    outputs = ", 1)
-        fn = (
-            f'''
+
+
+def _functional_code(steps: list[Step], shape: tuple[int, ...], model_name: str, n_params: int) -> str:
+    h, w, c = shape
+    lines = []
+    for attr, expr, _ in steps:
+        if expr.startswith("residual_block("):
+            lines.append(f"    x = {expr}")
+        elif expr == "make_base()":
+            lines.append(f"    x = make_base()(x, training=False)  # {attr}: BatchNorm in inference mode")
+        else:
+            lines.append(f"    x = {expr}(x)")
+    lines[-1] = lines[-1].replace("    x = ", "    outputs = ", 1)
+    return (
+        f'''
 def build_model():
-    """Functional API: call each layer on the previous tensor, then wrap inputs and outputs ({n_body:,} params)."""
+    """Functional API: call each layer on the previous tensor, then wrap inputs and outputs ({n_params:,} params)."""
     inputs = keras.Input(shape=({h}, {w}, {c}), name="image")
     x = inputs
 '''
-            + "\n".join(lines)
-            + f"""
+        + "\n".join(lines)
+        + f"""
     model = keras.Model(inputs, outputs, name={model_name!r})"""
-            + set_adapter
-            + "\n    return model\n"
-        )
-    else:
-        init = "\n".join(f"        self.{attr} = {expr}" for attr, expr, _ in steps)
-        calls = []
-        for attr, _, training in steps:
-            arg = ", training=training" if training else ""
-            calls.append(f"        x = self.{attr}(x{arg})")
-        calls.append("        return x")
-        fn = (
-            f'''
+    )
+
+
+def _subclass_code(steps: list[Step], shape: tuple[int, ...], model_name: str, n_params: int) -> str:
+    h, w, c = shape
+    init = "\n".join(f"        self.{attr} = {expr}" for attr, expr, _ in steps)
+    calls = [f"        x = self.{attr}(x{', training=training' if training else ''})" for attr, _, training in steps]
+    calls.append("        return x")
+    return (
+        f'''
 @keras.saving.register_keras_serializable(package="cnnlab_export")
 class CnnLabModel(keras.Model):
     """Model subclassing: layers are attributes made in __init__, the forward pass is call()."""
@@ -380,23 +389,21 @@ class CnnLabModel(keras.Model):
     def call(self, inputs, training=None):
         x = inputs
 '''
-            + "\n".join(calls)
-            + f'''
+        + "\n".join(calls)
+        + f'''
 
 
 def build_model():
-    """Instantiate the subclassed model and run one batch through it so its weights exist ({n_body:,} params)."""
+    """Instantiate the subclassed model and run one batch through it so its weights exist ({n_params:,} params)."""
     model = CnnLabModel(name={model_name!r})
     model(np.zeros((1, {h}, {w}, {c}), dtype="float32"))'''
-            + set_adapter
-            + "\n    return model\n"
-        )
-    return [textwrap.dedent(x).strip("\n") for x in helpers], fn
+    )
 
 
 # ---------------------------------------------------------------- whole script
 
 
+# long: one template, the exported script top to bottom, reads best in one piece
 def generate_script(
     spec: ArchSpec,
     dataset: str = "mnist-sample",
