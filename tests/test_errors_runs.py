@@ -233,7 +233,7 @@ def inspection_messages() -> list[CnnLabError]:
         _raised(steps.conv_step, lenet, np.stack([x, x]), conv, 0, 0, 0),
         _raised(forward.as_batch, np.array([["a"]]), lenet),
         _raised(forward.as_batch, np.zeros(5, np.float32), lenet),
-        _raised(forward.as_batch, np.zeros((32, 32, 3), np.float32), lenet),
+        _raised(forward.as_batch, np.zeros((1, 32, 32, 3), np.float32), lenet),
         _raised(embeddings.embeddings, lenet, np.stack([x] * 4), method="umap"),
         _raised(embeddings.embeddings, lenet, np.stack([x] * 2)),
         _raised(embeddings.tsne_2d, np.zeros((3, 4), np.float32)),
