@@ -11,15 +11,14 @@ import json
 import sys
 from typing import Any
 
-from cnnlab.errors import CnnLabError
-
 
 def _print(args: argparse.Namespace, payload: Any, text: str) -> None:
     print(json.dumps(payload, indent=2, default=str) if getattr(args, "json", False) else text)
 
 
-class CliError(CnnLabError):
-    """A user-facing failure: printed as one line, exit status 2."""
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 2. The CLI speaks English only, so its own messages
+    have no catalogue key (an engine error it passes on is printed as its English sentence, `str(error)`)."""
 
 
 # ---------------------------------------------------------------- datasets

@@ -53,9 +53,9 @@ class SessionQuota:
         if not enabled():
             return
         if self.uploads + 1 > self.max_uploads:
-            raise LimitReached(f"demo limit: at most {self.max_uploads} uploads per visitor")
+            raise LimitReached("engine.demo.uploads", count=self.max_uploads)
         if self.upload_bytes + nbytes > self.max_upload_bytes:
-            raise LimitReached(f"demo limit: at most {self.max_upload_bytes // 2**20} MB of uploads per visitor")
+            raise LimitReached("engine.demo.upload_bytes", mb=self.max_upload_bytes // 2**20)
         self.uploads += 1
         self.upload_bytes += nbytes
 
@@ -68,7 +68,7 @@ class PredictionGate:
 
     def __enter__(self) -> PredictionGate:
         if enabled() and not self._slots.acquire(timeout=5):
-            raise LimitReached("the demo is busy: too many predictions at once, try again in a moment")
+            raise LimitReached("engine.demo.busy")
         self._held = enabled()
         return self
 

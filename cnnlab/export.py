@@ -43,18 +43,14 @@ def require_tensorflow(what: str) -> None:
     from cnnlab.train.devices import keras_backend, tensorflow_available
 
     if not tensorflow_available():
-        raise ExportError(
-            f"{what} export needs TensorFlow, which is not installed here (Keras runs on {keras_backend()}); "
-            "export this run on a machine with TensorFlow, e.g. where the app runs: its .keras checkpoint works "
-            "there unchanged"
-        )
+        raise ExportError("engine.export.needs_tensorflow", what=what, backend=keras_backend())
 
 
 def _model_file(store: RunStore, run_id: str) -> Path:
     try:
         return run_model_path(store, run_id)
     except ModelMissing as exc:
-        raise ExportError(str(exc)) from None
+        raise ExportError(exc.key, **exc.values) from None
 
 
 def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
@@ -68,7 +64,7 @@ def export_savedmodel(store: RunStore, run_id: str) -> ExportResult:
     try:
         model.export(str(target), format="tf_saved_model", verbose=False)
     except Exception as exc:
-        raise ExportError(f"SavedModel export failed: {exc}") from exc
+        raise ExportError("engine.export.savedmodel_failed", detail=str(exc)) from exc
 
     def zip_into(tmp: Path) -> None:
         shutil.make_archive(str(tmp.with_suffix("")), "zip", target)  # make_archive adds ".zip": tmp's own name
@@ -117,7 +113,7 @@ def export_tflite(store: RunStore, run_id: str) -> ExportResult:
     try:
         content = tflite_bytes(model)
     except Exception as exc:
-        raise ExportError(f"TensorFlow Lite conversion failed: {exc}") from exc
+        raise ExportError("engine.export.tflite_failed", detail=str(exc)) from exc
     final = atomic_write(store.run_dir(run_id) / "exports" / "model.tflite", lambda tmp: tmp.write_bytes(content))
     store.add_artifact(run_id, "tflite", final, replace_kind=True)
 

@@ -25,7 +25,7 @@ from cnnlab.inspection.features import (
     weight_histograms,
 )
 from cnnlab.inspection.steps import conv_step, pool_step
-from cnnlab.metrics import confusion_matrix
+from cnnlab.metrics import MetricsError, confusion_matrix
 
 # ---------------------------------------------------------------- shared models (built once per module)
 
@@ -369,7 +369,7 @@ def test_evaluation_counts_and_metrics(lenet_sequential, mnist):
 
 def test_confusion_matrix_rejects_bad_labels():
     assert confusion_matrix([0, 1, 1], [0, 1, 0], 2).tolist() == [[1, 0], [1, 1]]
-    with pytest.raises(forward.InspectionError, match=r"0\.\.1"):
+    with pytest.raises(MetricsError, match=r"0\.\.1"):
         confusion_matrix([0, 2], [0, 1], 2)
 
 

@@ -147,7 +147,7 @@ def test_worker_trains_evaluates_and_inspects_on_jax_without_tensorflow(cnnlab_h
 
 def test_mixed_precision_is_validated() -> None:
     assert TrainConfig(mixed_precision=True).problems() == []
-    assert any("mixed_precision must be true or false" in p for p in TrainConfig(mixed_precision="yes").problems())
+    assert any("mixed_precision must be true or false" in str(p) for p in TrainConfig(mixed_precision="yes").problems())
 
 
 def _trainer(home: Path, cache: Path, **overrides) -> tuple[RunStore, Trainer]:

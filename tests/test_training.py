@@ -52,7 +52,7 @@ def test_every_bad_value_is_reported_at_once() -> None:
         metrics=["accuracy", "f1"],
         early_stopping="on",  # type: ignore[arg-type]
     )
-    text = "; ".join(cfg.problems())
+    text = "; ".join(str(p) for p in cfg.problems())
     for fragment in (
         "epochs must be at least 1",
         "batch_size must be a whole number",

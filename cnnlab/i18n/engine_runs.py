@@ -40,16 +40,16 @@ STRINGS = {
         "augmentation 必须是类似 {{'translation': 0.1}} 的映射，实际为 {value}",
     ),
     "engine.train.augmentation_unknown": (
-        "augmentation has no setting {key}; it accepts {choices}",
-        "数据增强没有 {key} 这个设置项，可用的设置项：{choices}",
+        "augmentation has no setting {name}; it accepts {choices}",
+        "数据增强没有 {name} 这个设置项，可用的设置项：{choices}",
     ),
     "engine.train.augmentation_flip": (
         "augmentation flip must be true or false, got {value}",
         "数据增强的 flip 必须是 true 或 false，实际为 {value}",
     ),
     "engine.train.augmentation_range": (
-        "augmentation {key} must be a fraction between 0 and 0.5, got {value}",
-        "数据增强的 {key} 必须是 0 到 0.5 之间的比例，实际为 {value}",
+        "augmentation {name} must be a fraction between 0 and 0.5, got {value}",
+        "数据增强的 {name} 必须是 0 到 0.5 之间的比例，实际为 {value}",
     ),
     "engine.train.unknown_dataset": (
         "unknown dataset {name}; choose one of {names}",
@@ -137,6 +137,23 @@ STRINGS = {
     "engine.run.stopped_early": ("stopped before it started", "在开始之前就停止了"),
     "engine.run.stopped": ("stopped on request", "已按要求停止"),
     "engine.run.early_stopping": ("early stopping after epoch {epoch}", "在第 {epoch} 轮之后提前停止"),
+    "engine.run.diverged_step": (
+        "diverged: the loss became {loss} at epoch {epoch}, step {step}; lower the learning rate",
+        "训练发散：第 {epoch} 轮第 {step} 步时损失变成了 {loss}；请降低学习率",
+    ),
+    "engine.run.diverged": (
+        "diverged: the loss became {loss} in epoch {epoch}; lower the learning rate",
+        "训练发散：第 {epoch} 轮的损失变成了 {loss}；请降低学习率",
+    ),
+    "engine.run.checkpoint_missing": (
+        "the run has completed epochs but its last checkpoint is missing; start it again",
+        "这次运行已经完成了若干轮训练，但最近一次的检查点不见了；请重新开始训练",
+    ),
+    "engine.run.shadow_mismatch": (
+        "the shadow model does not match the trained model; set CNNLAB_SYNC_CHECKPOINTS=1",
+        "后台保存检查点用的模型副本与训练中的模型不一致；请改为同步保存检查点后再训练",
+    ),
+    "engine.run.lost": ("run {run} was taken over by another process", "运行 {run} 已被另一个进程接管"),
     # ------------------------------------------------------------ run actions (cnnlab/jobs.py)
     "engine.job.cannot_stop": (
         "run {run} is {status}; only queued or running runs can be stopped",
@@ -225,7 +242,7 @@ STRINGS = {
     ),
     "engine.inspect.tsne_sklearn": (
         "t-SNE needs scikit-learn: pip install scikit-learn (or use method='pca')",
-        "t-SNE 需要 scikit-learn：请运行 pip install scikit-learn（或改用 method='pca'）",
+        "t-SNE 需要 scikit-learn 库，但这里没有安装；请先安装它，或改用 pca 投影",
     ),
     "engine.inspect.tsne_few": (
         "t-SNE needs at least 5 images, got {count}",
@@ -234,6 +251,79 @@ STRINGS = {
     "engine.inspect.embedding_few": (
         "an embedding needs at least 3 images, got {count}",
         "降维投影至少需要 3 张图像，实际只有 {count} 张",
+    ),
+    "engine.inspect.method": (
+        "method must be 'pca' or 'tsne', not {value}",
+        "投影方法只能是 pca 或 t-SNE，实际为 {value}",
+    ),
+    "engine.inspect.output_shape": (
+        "the model's output has shape {shape}; class explanations need a (classes,) vector",
+        "模型输出的形状是 {shape}；解释某个类别需要每个类别一个值的输出向量",
+    ),
+    "engine.inspect.not_feature_map": (
+        "{name} outputs shape {shape}; Grad-CAM needs an (H, W, C) feature map",
+        "{name} 的输出形状是 {shape}；Grad-CAM 需要形状为 (H, W, C) 的特征图",
+    ),
+    "engine.inspect.probs_mismatch": (
+        "probabilities {shape} do not match {count} labels",
+        "概率数组的形状 {shape} 与 {count} 个标签对不上",
+    ),
+    "engine.inspect.kinds": (
+        "kinds must be 'spatial' or 'all', not {value}",
+        "要列出的层只能是输出特征图的层或全部层，实际为 {value}",
+    ),
+    "engine.inspect.snapshot_shapes": (
+        "filter snapshots must all be (kh, kw, Cin, F) kernels of the same layer",
+        "卷积核快照必须都来自同一层，形状也必须相同",
+    ),
+    "engine.inspect.no_input_shape": (
+        "the model has no input shape yet: start it with keras.Input(shape=(H, W, C)) or call "
+        "model.build((None, H, W, C))",
+        "模型还没有确定输入形状：请在模型开头加一个指定图像高、宽和通道数的输入层，或先按这个输入形状构建模型",
+    ),
+    "engine.inspect.no_such_layer": (
+        "the model has no {what} named {name}; choose one of {options}",
+        "模型中没有名为 {name} 的{what}；可选的有：{options}",
+    ),
+    "engine.inspect.wrong_type": (
+        "{name} is a {type} layer, not a {what} ({types})",
+        "{name} 是 {type} 层，不是{what}（{types}）",
+    ),
+    "engine.inspect.word_layer": ("layer", "层"),
+    "engine.inspect.word_convolution": ("convolution", "卷积层"),
+    "engine.inspect.word_pooling": ("pooling layer", "池化层"),
+    "engine.inspect.dtype": (
+        "images must be numbers, got dtype {dtype}",
+        "图像必须是数值数组，实际的数据类型为 {dtype}",
+    ),
+    "engine.inspect.image_rank": (
+        "expected images shaped (H, W), (H, W, C) or (N, H, W, C), got {shape}",
+        "图像的形状应为 (H, W)、(H, W, C) 或 (N, H, W, C)，实际为 {shape}",
+    ),
+    "engine.inspect.image_size": (
+        "the model takes {want} images but got {got} — use a dataset with the model's image size",
+        "模型接收 {want} 的图像，实际得到的是 {got}——请使用图像尺寸与模型相同的数据集",
+    ),
+    "engine.inspect.one_image": ("pass one image, not a batch of {count}", "请只传入一张图像，而不是一批 {count} 张"),
+    "engine.inspect.position": (
+        "output position ({row}, {col}) is outside {name}'s {h}x{w} output",
+        "输出位置 ({row}, {col}) 超出了 {name} 的 {h}x{w} 输出范围",
+    ),
+    "engine.inspect.data_format": (
+        "{name} uses {format}; only channels_last layers can be stepped",
+        "{name} 使用的数据格式是 {format}；只有通道维在最后的层才能逐步演示",
+    ),
+    "engine.inspect.filter_range": (
+        "{name} has {count} filters (0..{last}); got {index}",
+        "{name} 有 {count} 个卷积核（0..{last}），实际为 {index}",
+    ),
+    "engine.inspect.channel_range": (
+        "{name} has {count} channels (0..{last}); got {index}",
+        "{name} 有 {count} 个通道（0..{last}），实际为 {index}",
+    ),
+    "engine.inspect.padding": (
+        "{name} uses padding={padding}; the step-through explains 'valid' and 'same'",
+        "{name} 的填充方式是 {padding}；逐步演示只支持 valid 和 same 两种填充方式",
     ),
     # ------------------------------------------------------------ teaching with drawings (cnnlab/teach.py)
     "engine.teach.channels": (
@@ -268,6 +358,23 @@ STRINGS = {
     "engine.teach.wrong_arrays": (
         "the drawings file {path} holds x {x} and y {y}; delete it to start a new set",
         "手写集文件 {path} 中的 x 为 {x}、y 为 {y}，两者不匹配；删除它即可重新开始",
+    ),
+    "engine.teach.drawing_shape": (
+        "a drawing must be 28x28 (the preprocessed canvas), got shape {shape}",
+        "手写数字必须是 28x28（预处理后的画布），实际形状为 {shape}",
+    ),
+    "engine.teach.bad_dataset": ("{name} is not a dataset name", "{name} 不是有效的数据集名称"),
+    "engine.teach.photos_off_one": (
+        "Photo recognition is off: this machine is offline and {file} is not in {folder}. Copy {file} there "
+        "(download: {weights_url} and {classes_url}), then reload.",
+        "照片识别已关闭：这台机器无法联网，而 {folder} 中没有 {file}。请把 {file} 复制到那里（下载地址：{weights_url} "
+        "和 {classes_url}），然后重新加载页面。",
+    ),
+    "engine.teach.photos_off_two": (
+        "Photo recognition is off: this machine is offline and {first}, {second} are not in {folder}. Copy {first} "
+        "and {second} there (download: {weights_url} and {classes_url}), then reload.",
+        "照片识别已关闭：这台机器无法联网，而 {folder} 中没有 {first} 和 {second}。请把这两个文件复制到那里（下载地址："
+        "{weights_url} 和 {classes_url}），然后重新加载页面。",
     ),
     # ------------------------------------------------------------ demo mode (cnnlab/demo.py)
     "engine.demo.uploads": (

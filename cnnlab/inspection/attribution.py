@@ -25,7 +25,7 @@ def default_cam_layer(model: Any) -> str:
     """The last spatial layer that computes something (convolution, activation, addition, a nested base)."""
     candidates = [i for i in _structure(model).layers if i.spatial and i.type not in _NOT_CAM]
     if not candidates:
-        raise InspectionError("Grad-CAM needs a layer with a feature map (H x W x C); this model has none")
+        raise InspectionError("engine.inspect.no_cam_layer")
     last = ([i for i in candidates if i.parent is None] or candidates)[-1]
     if last.output_shape[0] * last.output_shape[1] > 1:
         return last.name
@@ -39,7 +39,7 @@ def default_cam_layer(model: Any) -> str:
 def _onehot(probs_k: int, class_index: int | None, predicted: int) -> np.ndarray:
     index = predicted if class_index is None else int(class_index)
     if not 0 <= index < probs_k:
-        raise InspectionError(f"class {index} is out of range: the model has {probs_k} classes (0..{probs_k - 1})")
+        raise InspectionError("engine.inspect.class_range", index=index, count=probs_k, last=probs_k - 1)
     onehot = np.zeros((1, probs_k), dtype=np.float32)
     onehot[0, index] = 1.0
     return onehot
@@ -49,7 +49,7 @@ def _output_classes(model: Any) -> int:
     structure = _structure(model)
     shape = structure.layers[structure.output_index].output_shape
     if len(shape) != 1:
-        raise InspectionError(f"the model's output has shape {shape}; class explanations need a (classes,) vector")
+        raise InspectionError("engine.inspect.output_shape", shape=str(shape))
     return int(shape[0])
 
 
@@ -61,9 +61,9 @@ def grad_cam(model: Any, x: Any, class_index: int | None = None, layer_name: str
     """
     batch = _one(x, model)
     name = layer_name or default_cam_layer(model)
-    info = _find(model, name, what="layer")
+    info = _find(model, name)
     if not info.spatial:
-        raise InspectionError(f"{name!r} outputs shape {info.output_shape}; Grad-CAM needs an (H, W, C) feature map")
+        raise InspectionError("engine.inspect.not_feature_map", name=repr(name), shape=str(info.output_shape))
     classes = _output_classes(model)
     structure = _structure(model)
 

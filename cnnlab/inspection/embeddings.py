@@ -44,7 +44,7 @@ def penultimate_layer(model: Any) -> LayerInfo:
         if info.type not in PASS_THROUGH:
             return info
         feeders = structure.producers.get(info.index, [])
-    raise InspectionError("the model's head takes the image directly; there is no penultimate layer to project")
+    raise InspectionError("engine.inspect.no_penultimate")
 
 
 def tsne_2d(features: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -52,10 +52,10 @@ def tsne_2d(features: np.ndarray, seed: int = 0) -> np.ndarray:
     try:
         from sklearn.manifold import TSNE
     except ImportError as exc:
-        raise InspectionError("t-SNE needs scikit-learn: pip install scikit-learn (or use method='pca')") from exc
+        raise InspectionError("engine.inspect.tsne_sklearn") from exc
     n = len(features)
     if n < 5:
-        raise InspectionError(f"t-SNE needs at least 5 images, got {n}")
+        raise InspectionError("engine.inspect.tsne_few", count=n)
     tsne = TSNE(n_components=2, init="pca", random_state=seed, perplexity=float(min(30.0, (n - 1) / 3)))
     return tsne.fit_transform(np.asarray(features, dtype=np.float32)).astype(np.float32)
 
@@ -66,10 +66,10 @@ def embeddings(model: Any, x: Any, method: str = "pca", max_points: int = 3000, 
     The test split is already shuffled, so its first images are a fair sample; `coords[i]` belongs to `x[i]`.
     """
     if method not in ("pca", "tsne"):
-        raise InspectionError(f"method must be 'pca' or 'tsne', not {method!r}")
+        raise InspectionError("engine.inspect.method", value=repr(method))
     batch = as_batch(np.asarray(x)[:max_points], model)
     if len(batch) < 3:
-        raise InspectionError(f"an embedding needs at least 3 images, got {len(batch)}")
+        raise InspectionError("engine.inspect.embedding_few", count=len(batch))
     info = penultimate_layer(model)
     structure = _structure(model)
 

@@ -117,9 +117,9 @@ def evaluate_probabilities(probabilities: Any, y_true: Any, class_names: Sequenc
     probs = np.asarray(probabilities, dtype=np.float32)
     labels = np.asarray(y_true, dtype=np.int64).ravel()
     if probs.ndim != 2 or probs.shape[0] != labels.size:
-        raise InspectionError(f"probabilities {probs.shape} do not match {labels.size} labels")
+        raise InspectionError("engine.inspect.probs_mismatch", shape=str(probs.shape), count=labels.size)
     if probs.shape[1] != len(class_names):
-        raise InspectionError(f"the model outputs {probs.shape[1]} classes but the dataset has {len(class_names)}")
+        raise InspectionError("engine.inspect.classes_mismatch", outputs=probs.shape[1], classes=len(class_names))
     preds = probs.argmax(axis=1).astype(np.int64)
     return Evaluation(list(class_names), confusion_matrix(labels, preds, len(class_names)), labels, preds, probs)
 
@@ -127,5 +127,5 @@ def evaluate_probabilities(probabilities: Any, y_true: Any, class_names: Sequenc
 def evaluate(model: Any, x_test: Any, y_test: Any, class_names: Sequence[str]) -> Evaluation:
     """Evaluate `model` on a test split (uint8 or [0, 1] float images) with one compiled batched pass."""
     if len(x_test) == 0:
-        raise InspectionError("the test split is empty — nothing to evaluate")
+        raise InspectionError("engine.inspect.empty_test")
     return evaluate_probabilities(predictor(model).predict(x_test), y_test, class_names)

@@ -52,7 +52,7 @@ class FeatureMapper:
 
     def __init__(self, model: Any, kinds: str = "spatial") -> None:
         if kinds not in ("spatial", "all"):
-            raise InspectionError(f"kinds must be 'spatial' or 'all', not {kinds!r}")
+            raise InspectionError("engine.inspect.kinds", value=repr(kinds))
         self.model = model
         structure = _structure(model)
         self.layers = [
@@ -174,10 +174,11 @@ def snapshot_images(snapshots: Sequence[np.ndarray]) -> np.ndarray:
     Returns (E, F, kh, kw, 3) for 3-channel kernels, else (E, F, Cin, kh, kw), values in [0, 1].
     """
     if not snapshots:
-        raise InspectionError("no filter snapshots were saved for this run")
-    stack = np.stack([np.asarray(s, dtype=np.float32) for s in snapshots])  # (E, kh, kw, Cin, F)
-    if len({s.shape for s in snapshots}) != 1 or stack.ndim != 5:
-        raise InspectionError("filter snapshots must all be (kh, kw, Cin, F) kernels of the same layer")
+        raise InspectionError("engine.inspect.no_snapshots")
+    kernels = [np.asarray(s, dtype=np.float32) for s in snapshots]
+    if len({k.shape for k in kernels}) != 1 or kernels[0].ndim != 4:  # checked before np.stack refuses them
+        raise InspectionError("engine.inspect.snapshot_shapes")
+    stack = np.stack(kernels)  # (E, kh, kw, Cin, F)
     scaled = _scale_symmetric(stack, (0, 1, 2, 3, 4))
     if stack.shape[3] == 3:
         return np.transpose(scaled, (0, 4, 1, 2, 3))

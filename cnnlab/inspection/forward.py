@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.errors import CnnLabError
+from cnnlab.errors import CnnLabError, Phrase
 
 
 class InspectionError(CnnLabError, ValueError):
@@ -132,7 +132,7 @@ def _compile_gradient(
             return _numpy_list(outputs), np.asarray(grad)
 
         return run_jax
-    raise InspectionError(f"gradients (Grad-CAM, saliency) need the TensorFlow or JAX backend, not {backend!r}")
+    raise InspectionError("engine.inspect.backend", backend=repr(backend))
 
 
 def _numpy_list(out: Any) -> list[np.ndarray]:
@@ -183,13 +183,11 @@ def _walk(model: Any, x: Any, on_layer: Callable, *, symbolic: bool = False) -> 
             return t
         if isinstance(m, keras.Model) and hasattr(m, "_run_through_graph") and getattr(m, "_nodes_by_depth", None):
             if len(m.inputs) != 1:
-                raise InspectionError(f"model {m.name!r} takes {len(m.inputs)} inputs; only one image input works")
+                raise InspectionError("engine.inspect.inputs", name=repr(m.name), count=len(m.inputs))
             return m._run_through_graph(  # replays the graph, calling `step` for each layer
                 t, operation_fn=lambda op: op, call_fn=lambda op, *a, **k: step(op, a, k, parent)
             )
-        raise InspectionError(
-            f"{m.name!r} is a subclassed model: only Sequential and Functional models can be inspected layer by layer"
-        )
+        raise InspectionError("engine.inspect.subclassed", name=repr(m.name))
 
     def step(layer, args, kwargs, parent):
         if _is_nested(layer):
@@ -228,10 +226,7 @@ def _input_shape(model: Any, x: np.ndarray | None = None) -> tuple[int, int, int
             return tuple(int(d) for d in arr.shape)  # type: ignore[return-value]
         if arr.ndim == 2:
             return (*arr.shape, 1)  # type: ignore[return-value]
-    raise InspectionError(
-        "the model has no input shape yet: start it with keras.Input(shape=(H, W, C)) "
-        "or call model.build((None, H, W, C))"
-    )
+    raise InspectionError("engine.inspect.no_input_shape")
 
 
 @dataclass
@@ -288,7 +283,7 @@ def _structure(model: Any) -> _Structure:
 
         final = _walk(model, keras.KerasTensor((None, *shape), dtype="float32"), on_layer, symbolic=True)
         if not layers:
-            raise InspectionError("the model has no layers to inspect")
+            raise InspectionError("engine.inspect.no_layers")
         return _Structure(shape, layers, producer_of.get(id(final), layers[-1].index), producers)
 
     return _cached(model, "structure", build)
@@ -299,15 +294,22 @@ def layer_infos(model: Any) -> list[LayerInfo]:
     return list(_structure(model).layers)
 
 
-def _find(model: Any, name: str, *, types: frozenset[str] | None = None, what: str = "layer") -> LayerInfo:
+LAYER = Phrase("engine.inspect.word_layer")  # what _find looks for, in the sentence that says it is not there
+
+
+def _find(model: Any, name: str, *, types: frozenset[str] | None = None, what: Phrase = LAYER) -> LayerInfo:
     infos = _structure(model).layers
     matches = [i for i in infos if i.name == name]
     if not matches:
-        options = [i.name for i in infos if types is None or i.type in types]
-        raise InspectionError(f"the model has no {what} named {name!r}; choose one of {', '.join(options) or 'none'}")
+        options = ", ".join(i.name for i in infos if types is None or i.type in types)
+        raise InspectionError(
+            "engine.inspect.no_such_layer", what=what, name=repr(name), options=options or Phrase("engine.word.none")
+        )
     info = matches[-1]
     if types is not None and info.type not in types:
-        raise InspectionError(f"{name!r} is a {info.type} layer, not a {what} ({', '.join(sorted(types))})")
+        raise InspectionError(
+            "engine.inspect.wrong_type", name=repr(name), type=info.type, what=what, types=", ".join(sorted(types))
+        )
     return info
 
 
@@ -389,7 +391,7 @@ def as_batch(x: Any, model: Any | None = None) -> np.ndarray:
     if arr.dtype == np.uint8:
         arr = arr.astype(np.float32) / 255.0
     elif not np.issubdtype(arr.dtype, np.number):
-        raise InspectionError(f"images must be numbers, got dtype {arr.dtype}")
+        raise InspectionError("engine.inspect.dtype", dtype=str(arr.dtype))
     arr = arr.astype(np.float32, copy=False)
     shape = _input_shape(model, arr) if model is not None else None
     if arr.ndim == 2:
@@ -397,19 +399,17 @@ def as_batch(x: Any, model: Any | None = None) -> np.ndarray:
     elif arr.ndim == 3:
         arr = arr[None, :, :, :] if shape is None or tuple(arr.shape) == shape else arr[..., None]
     if arr.ndim != 4:
-        raise InspectionError(f"expected images shaped (H, W), (H, W, C) or (N, H, W, C), got {np.shape(x)}")
+        raise InspectionError("engine.inspect.image_rank", shape=str(np.shape(x)))
     if shape is not None and tuple(arr.shape[1:]) != shape:
-        raise InspectionError(
-            f"the model takes {shape[0]}x{shape[1]}x{shape[2]} images but got {arr.shape[1]}x{arr.shape[2]}x"
-            f"{arr.shape[3]} — use a dataset with the model's image size"
-        )
+        want, got = "x".join(map(str, shape)), "x".join(map(str, arr.shape[1:]))
+        raise InspectionError("engine.inspect.image_size", want=want, got=got)
     return arr
 
 
 def _one(x: Any, model: Any) -> np.ndarray:
     batch = as_batch(x, model)
     if batch.shape[0] != 1:
-        raise InspectionError(f"pass one image, not a batch of {batch.shape[0]}")
+        raise InspectionError("engine.inspect.one_image", count=batch.shape[0])
     return batch
 
 

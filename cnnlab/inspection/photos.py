@@ -50,12 +50,15 @@ class PhotoStatus:
             return f"MobileNetV2 ImageNet weights found in {self.folder}."
         if self.available:
             return f"MobileNetV2's ImageNet weights will be downloaded into {self.folder} on first use."
-        return (
-            f"Photo recognition is off: this machine is offline and {', '.join(self.missing)} "
-            f"{'is' if len(self.missing) == 1 else 'are'} not in {self.folder}. Copy "
-            f"{' and '.join(self.missing)} there (download: {PHOTO_WEIGHTS_URL} and {PHOTO_CLASSES_URL}), "
-            "then reload."
-        )
+        return str(self.refusal())
+
+    def refusal(self) -> TeachError:
+        """Why photos cannot be recognised here (offline, files missing), with the files to copy and from where."""
+        urls = {"folder": str(self.folder), "weights_url": PHOTO_WEIGHTS_URL, "classes_url": PHOTO_CLASSES_URL}
+        if len(self.missing) == 1:
+            return TeachError("engine.teach.photos_off_one", file=self.missing[0], **urls)
+        first, second = self.missing  # the weights and the class names: the only two files there are
+        return TeachError("engine.teach.photos_off_two", first=first, second=second, **urls)
 
 
 def photo_status(online: Callable[[], bool] | None = None) -> PhotoStatus:
@@ -96,7 +99,7 @@ def load_photo_classifier() -> PhotoClassifier:
     """Build MobileNetV2 from the cached weights (or download them when the network allows); TeachError if neither."""
     status = photo_status()
     if not status.available:
-        raise TeachError(status.message)
+        raise status.refusal()
     import keras
 
     weights = status.folder / PHOTO_WEIGHTS

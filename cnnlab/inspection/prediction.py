@@ -25,7 +25,7 @@ def image_for_model(source: Any, input_shape: Sequence[int], *, name: str | None
         gray = load_image(source, mode="L", name=name)
         return preprocess_steps(gray[..., 0]).centred[..., None]
     if c not in (1, 3):
-        raise TeachError(f"the model takes {c}-channel images; only grayscale (1) or colour (3) images can be fed")
+        raise TeachError("engine.teach.channels", channels=c)
     pixels = load_image(source, mode="L" if c == 1 else "RGB", size=(w, h), name=name)
     return pixels.astype(np.float32) / 255.0
 

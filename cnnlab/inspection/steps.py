@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import Phrase
 from cnnlab.inspection.features import _kernel
 from cnnlab.inspection.forward import (
     CONV_TYPES,
@@ -60,7 +61,7 @@ def _layer_io(model: Any, info: LayerInfo, batch: np.ndarray) -> tuple[np.ndarra
 def _check_position(info: LayerInfo, row: int, col: int) -> None:
     h, w = info.output_shape[:2]
     if not (0 <= row < h and 0 <= col < w):
-        raise InspectionError(f"output position ({row}, {col}) is outside {info.name!r}'s {h}x{w} output")
+        raise InspectionError("engine.inspect.position", row=row, col=col, name=repr(info.name), h=h, w=w)
 
 
 @dataclass
@@ -107,24 +108,25 @@ def _activation_of(layer: Any) -> tuple[str, Callable[[float], float]]:
 
 
 def _steppable(
-    model: Any, x: Any, layer_name: str, types: frozenset[str], what: str
+    model: Any, x: Any, layer_name: str, types: frozenset[str], what: Phrase
 ) -> tuple[np.ndarray, LayerInfo, Any]:
     """The input batch, the layer's info and the layer object for a step-through, or InspectionError."""
     batch = _one(x, model)
     info = _find(model, layer_name, types=types, what=what)
     layer = _layer_object(model, info)
     if getattr(layer, "data_format", "channels_last") != "channels_last":
-        raise InspectionError(f"{layer_name!r} uses {layer.data_format}; only channels_last layers can be stepped")
+        raise InspectionError("engine.inspect.data_format", name=repr(layer_name), format=str(layer.data_format))
     return batch, info, layer
 
 
 def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, col: int) -> ConvStep:
     """Recompute output (row, col, filter) of a Conv2D/DepthwiseConv2D from the layer's real input, step by step."""
-    batch, info, layer = _steppable(model, x, layer_name, CONV_TYPES, "convolution")
+    batch, info, layer = _steppable(model, x, layer_name, CONV_TYPES, Phrase("engine.inspect.word_convolution"))
     kernel = _kernel(layer)
     n_filters = info.output_shape[-1]
     if not 0 <= filter_index < n_filters:
-        raise InspectionError(f"{layer_name!r} has {n_filters} filters (0..{n_filters - 1}); got {filter_index}")
+        name, last = repr(layer_name), n_filters - 1
+        raise InspectionError("engine.inspect.filter_range", name=name, count=n_filters, last=last, index=filter_index)
     _check_position(info, row, col)
     layer_in, layer_out = _layer_io(model, info, batch)
     kh, kw, k_in, _ = kernel.shape
@@ -136,7 +138,7 @@ def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, 
         pad_t = _same_pad(layer_in.shape[0], (kh - 1) * dh + 1, sh)
         pad_l = _same_pad(layer_in.shape[1], (kw - 1) * dw + 1, sw)
     elif padding != "valid":
-        raise InspectionError(f"{layer_name!r} uses padding={padding!r}; the step-through explains 'valid' and 'same'")
+        raise InspectionError("engine.inspect.padding", name=repr(layer_name), padding=repr(padding))
     top, left = row * sh - pad_t, col * sw - pad_l
     if info.type == "DepthwiseConv2D":
         multiplier = kernel.shape[3]
@@ -212,10 +214,12 @@ class PoolStep:
 
 def pool_step(model: Any, x: Any, layer_name: str, channel: int, row: int, col: int) -> PoolStep:
     """Recompute output (row, col, channel) of a MaxPooling2D/AveragePooling2D layer from its real input."""
-    batch, info, layer = _steppable(model, x, layer_name, POOL_TYPES, "pooling layer")
+    batch, info, layer = _steppable(model, x, layer_name, POOL_TYPES, Phrase("engine.inspect.word_pooling"))
     channels = info.output_shape[-1]
     if not 0 <= channel < channels:
-        raise InspectionError(f"{layer_name!r} has {channels} channels (0..{channels - 1}); got {channel}")
+        raise InspectionError(
+            "engine.inspect.channel_range", name=repr(layer_name), count=channels, last=channels - 1, index=channel
+        )
     _check_position(info, row, col)
     layer_in, layer_out = _layer_io(model, info, batch)
     ph, pw = (int(p) for p in layer.pool_size)

@@ -25,7 +25,7 @@ def run_model_path(store: RunStore, run_id: str) -> Path:
         art = store.artifact(run_id, kind)
         if art and art.path.is_file():
             return art.path
-    raise ModelMissing("this run has no saved model yet (it saves one after its first completed epoch)")
+    raise ModelMissing("engine.export.no_model")
 
 
 def run_split(run: Run) -> tuple[str, int, float]:

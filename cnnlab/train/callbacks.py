@@ -14,6 +14,7 @@ from cnnlab.metrics import classification_report, is_finite
 from cnnlab.runs.records import to_json
 from cnnlab.train.checkpoints import EpochRecord
 from cnnlab.train.config import MIN_DELTA
+from cnnlab.train.live import Diverged
 
 if TYPE_CHECKING:  # pragma: no cover
     from cnnlab.train.trainer import Trainer
@@ -28,7 +29,7 @@ class EngineCallback(keras.callbacks.Callback):
         self.live = trainer.live
         self.cfg = trainer.cfg
         self.every = float(self.cfg.batch_metrics_every or 0)
-        self.diverged: str | None = None
+        self.diverged: Diverged | None = None  # why the run failed, once the loss is no longer finite
         self.user_stopped = False
         self.early_stopped = False
         self.finished_all = False
@@ -81,10 +82,8 @@ class EngineCallback(keras.callbacks.Callback):
     def _push(self, now: float, logs: dict) -> None:
         loss = logs.get("loss")
         if loss is not None and not is_finite(loss):
-            self.diverged = (
-                f"diverged: the loss became {float(loss)} at epoch {self.epoch}, step {self.step}; "
-                "lower the learning rate"
-            )
+            where = {"epoch": self.epoch, "step": self.step}
+            self.diverged = Diverged("engine.run.diverged_step", loss=str(float(loss)), **where)
             self.model.stop_training = True
             return
         rows = [
@@ -120,7 +119,7 @@ class EngineCallback(keras.callbacks.Callback):
             return  # a partial epoch is never recorded; resume redoes it
         loss = logs.get("loss")
         if not is_finite(loss):
-            self.diverged = f"diverged: the loss became {loss} in epoch {self.epoch}; lower the learning rate"
+            self.diverged = Diverged("engine.run.diverged", loss=str(loss), epoch=self.epoch)
             self.model.stop_training = True
             return
         self._commit_epoch(logs)
@@ -148,7 +147,7 @@ class EngineCallback(keras.callbacks.Callback):
                 if m in cfg.metrics:
                     values[("val", m)] = rep[m]
             if not is_finite(values[("val", "loss")]) and not is_finite(values[("train", "loss")]):
-                self.diverged = f"diverged: the loss became NaN in epoch {e}; lower the learning rate"
+                self.diverged = Diverged("engine.run.diverged", loss="NaN", epoch=e)
                 self.model.stop_training = True
                 return
         monitor = values.get(("val" if cfg.monitor.startswith("val_") else "train", cfg.monitor.split("_")[-1]))

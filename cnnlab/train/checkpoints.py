@@ -18,6 +18,7 @@ import numpy as np
 from cnnlab.fsutil import atomic_copy, atomic_write, fsync_dir
 from cnnlab.runs.store import EpochCommit, RunStore
 from cnnlab.train.devices import keras_backend, tensorflow_available
+from cnnlab.train.live import BrokenRun
 
 if TYPE_CHECKING:  # pragma: no cover
     from cnnlab.train.trainer import Trainer
@@ -189,7 +190,7 @@ class EpochCommitter:
                 for v, w in zip(targets, values, strict=True):
                     v.assign(w)
         if not ok:
-            raise RuntimeError("the shadow model does not match the trained model; set CNNLAB_SYNC_CHECKPOINTS=1")
+            raise BrokenRun("engine.run.shadow_mismatch")
         self._persist(self._store, record, shadow)
 
     # ------------------------------------------------------------ the commit itself

@@ -84,9 +84,8 @@ Settings measured for speed (engine throughput, LeNet-5, batch 128, `python -m c
 class ConfigError(CnnLabError, ValueError):
     """A training config that cannot run; the message lists every problem and how to fix it."""
 
-    def __init__(self, problems: list[CnnLabError | str] | CnnLabError | str) -> None:
-        listed = problems if isinstance(problems, list) else [problems]
-        self.problems = [p if isinstance(p, CnnLabError) else CnnLabError(p) for p in listed]
+    def __init__(self, problems: list[CnnLabError] | CnnLabError) -> None:
+        self.problems = list(problems) if isinstance(problems, list) else [problems]
         super().__init__("engine.config.problems", problems=self.problems)
 
 
@@ -141,7 +140,9 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(d) - known)
         if unknown:
-            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known settings: {', '.join(sorted(known))}")
+            raise ConfigError(
+                CnnLabError("engine.train.unknown_settings", names=", ".join(unknown), known=", ".join(sorted(known)))
+            )
         cfg = cls(**d)
         if cfg.augmentation is None:
             cfg.augmentation = {}
@@ -153,20 +154,20 @@ class TrainConfig:
 
     # ------------------------------------------------------------ validation (pure Python)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[CnnLabError]:
         """Every problem with the values themselves (no dataset needed)."""
-        p: list[str] = []
+        p: list[CnnLabError] = []
 
         def num(name: str, low: float, high: float, *, integer: bool = False, low_open: bool = False) -> None:
             v = getattr(self, name)
             ok_type = isinstance(v, int) if integer else isinstance(v, (int, float))
             if isinstance(v, bool) or not ok_type or (not integer and not math.isfinite(v)):
-                kind = "a whole number" if integer else "a number"
-                p.append(f"{name} must be {kind}, got {v!r}")
+                key = "engine.train.not_whole" if integer else "engine.train.not_number"
+                p.append(CnnLabError(key, setting=name, value=repr(v)))
                 return
             if v < low or v > high or (low_open and v == low):
-                lo = f"above {low}" if low_open else f"at least {low}"
-                p.append(f"{name} must be {lo} and at most {high}, got {v!r}")
+                key = "engine.train.range_open" if low_open else "engine.train.range"
+                p.append(CnnLabError(key, setting=name, low=low, high=high, value=repr(v)))
 
         num("epochs", 1, MAX_EPOCHS, integer=True)
         num("batch_size", 1, MAX_BATCH, integer=True)
@@ -193,31 +194,32 @@ class TrainConfig:
             ("strategy", STRATEGIES),
         ):
             if getattr(self, name) not in choices:
-                p.append(f"{name} must be one of {', '.join(choices)}, got {getattr(self, name)!r}")
+                value = repr(getattr(self, name))
+                p.append(CnnLabError("engine.train.not_choice", setting=name, choices=", ".join(choices), value=value))
         if not isinstance(self.metrics, (list, tuple)) or any(m not in METRICS for m in self.metrics):
-            p.append(f"metrics must be a list drawn from {', '.join(METRICS)}, got {self.metrics!r}")
+            p.append(CnnLabError("engine.train.metrics", choices=", ".join(METRICS), value=repr(self.metrics)))
         if self.monitor.startswith("val_") and isinstance(self.val_fraction, (int, float)) and self.val_fraction == 0:
-            p.append(f"monitor {self.monitor} needs a validation split: set val_fraction above 0 or monitor loss")
+            p.append(CnnLabError("engine.train.monitor_needs_val", monitor=self.monitor))
         p += _augmentation_problems(self.augmentation)
         for name in ("early_stopping", "restore_best", "nesterov", "kernel_snapshots", "mixed_precision"):
             if not isinstance(getattr(self, name), bool):
-                p.append(f"{name} must be true or false, got {getattr(self, name)!r}")
+                p.append(CnnLabError("engine.train.not_bool", setting=name, value=repr(getattr(self, name))))
         return p
 
 
-def _augmentation_problems(aug: Any) -> list[str]:
+def _augmentation_problems(aug: Any) -> list[CnnLabError]:
     if not isinstance(aug, dict):
-        return [f"augmentation must be a mapping like {{'translation': 0.1}}, got {aug!r}"]
+        return [CnnLabError("engine.train.augmentation_type", value=repr(aug))]
     p = []
     known = ("translation", "rotation", "zoom", "flip")
     for k, v in aug.items():
         if k not in known:
-            p.append(f"augmentation has no setting {k!r}; it accepts {', '.join(known)}")
+            p.append(CnnLabError("engine.train.augmentation_unknown", name=repr(k), choices=", ".join(known)))
         elif k == "flip":
             if not isinstance(v, bool):
-                p.append(f"augmentation flip must be true or false, got {v!r}")
+                p.append(CnnLabError("engine.train.augmentation_flip", value=repr(v)))
         elif isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 0.5:
-            p.append(f"augmentation {k} must be a fraction between 0 and 0.5, got {v!r}")
+            p.append(CnnLabError("engine.train.augmentation_range", name=k, value=repr(v)))
     return p
 
 
@@ -245,9 +247,10 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
         info = data.dataset_info(cfg.dataset)
     except KeyError:
         names = ", ".join(i.name for i in data.list_datasets())
-        raise ConfigError([*problems, f"unknown dataset {cfg.dataset!r}; choose one of {names}"]) from None
+        unknown = CnnLabError("engine.train.unknown_dataset", name=repr(cfg.dataset), names=names)
+        raise ConfigError([*problems, unknown]) from None
     if not info.available:
-        problems.append(f"dataset {cfg.dataset} is not available: {info.reason}")
+        problems.append(CnnLabError("engine.train.dataset_unavailable", name=cfg.dataset, reason=info.reason))
     n_train = int(info.counts.get("train", 0)) if info.counts else 0
     if cfg.max_train_samples and n_train:
         n_train = min(n_train, int(cfg.max_train_samples))
@@ -260,27 +263,26 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
         and cfg.batch_size > n_train
         and not cfg.extra_data
     ):
-        problems.append(
-            f"batch_size {cfg.batch_size} is larger than the {n_train} training images; use {n_train} or less"
-        )
+        problems.append(CnnLabError("engine.train.batch_too_big", batch=cfg.batch_size, count=n_train))
     if cfg.init_model_path and not Path(cfg.init_model_path).is_file():
-        problems.append(f"the starting model {cfg.init_model_path} does not exist")
+        problems.append(CnnLabError("engine.train.no_start_model", path=cfg.init_model_path))
     try:
         spec = resolve_arch(cfg.arch, info.image_shape, len(info.class_names))
     except SpecError as exc:
-        problems.append(f"architecture: {exc}")
+        problems.append(CnnLabError("engine.train.architecture", reason=exc))
     else:
         shape = "x".join(map(str, info.image_shape))
         if tuple(spec.input_shape) != tuple(info.image_shape):
             got = "x".join(map(str, spec.input_shape))
-            problems.append(
-                f"the architecture takes {got} images but {cfg.dataset} has {shape} images; "
-                f"rebuild it for {shape} (presets adapt when you pick them for this dataset)"
-            )
+            problems.append(CnnLabError("engine.train.shape_mismatch", got=got, dataset=cfg.dataset, shape=shape))
         if spec.num_classes != len(info.class_names):
             problems.append(
-                f"the architecture has {spec.num_classes} outputs but {cfg.dataset} has {len(info.class_names)} "
-                "classes; rebuild it for this dataset"
+                CnnLabError(
+                    "engine.train.classes_mismatch",
+                    outputs=spec.num_classes,
+                    dataset=cfg.dataset,
+                    classes=len(info.class_names),
+                )
             )
         else:
             problems += _spec_problems(spec, cfg)
@@ -290,7 +292,7 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
     return cfg
 
 
-def _spec_problems(spec, cfg: TrainConfig | None = None) -> list[str]:
+def _spec_problems(spec, cfg: TrainConfig | None = None) -> list[CnnLabError]:
     try:
         from cnnlab.arch.analysis import check
     except ImportError:  # analysis is optional; the worker's build still reports errors
@@ -300,7 +302,7 @@ def _spec_problems(spec, cfg: TrainConfig | None = None) -> list[str]:
     try:
         analysis = check(spec)
     except SpecError as exc:
-        return [f"the architecture does not fit the data: {exc}"]
+        return [CnnLabError("engine.train.does_not_fit", reason=exc)]
     if cfg is not None and isinstance(cfg.batch_size, int):
         problem = memory_problem(training_memory_bytes(analysis.totals, cfg.batch_size), available_memory_bytes())
         if problem:
@@ -322,30 +324,25 @@ def available_memory_bytes() -> int | None:
         return None
 
 
-def memory_problem(needed: int, available: int | None) -> str | None:
-    """The out-of-memory message when `needed` exceeds 90% of what is free (CPU training crashes outright
+def memory_problem(needed: int, available: int | None) -> CnnLabError | None:
+    """The out-of-memory problem when `needed` exceeds 90% of what is free (CPU training crashes outright
     when an allocation fails, so this is checked before training instead of caught during it)."""
     if available is None or needed <= 0.9 * available:
         return None
-    return (
-        f"out of memory: training this network at this batch size needs about {needed / 2**30:.1f} GiB "
-        f"but only {available / 2**30:.1f} GiB are free; lower the batch size or use a smaller network"
-    )
+    return CnnLabError("engine.train.out_of_memory", needed=f"{needed / 2**30:.1f}", free=f"{available / 2**30:.1f}")
 
 
-def _extra_data_problems(path: str, image_shape: tuple[int, ...], num_classes: int) -> list[str]:
+def _extra_data_problems(path: str, image_shape: tuple[int, ...], num_classes: int) -> list[CnnLabError]:
     if not Path(path).is_file():
-        return [f"extra_data file {path} does not exist"]
+        return [CnnLabError("engine.train.extra_missing", path=path)]
     try:
         with np.load(path, allow_pickle=False, mmap_mode="r") as f:
             x, y = f["x"], f["y"]
             if tuple(x.shape[1:]) != tuple(image_shape) or len(x) != len(y):
-                return [
-                    f"extra_data must hold x of shape (N, {', '.join(map(str, image_shape))}) and N labels y, "
-                    f"got x {tuple(x.shape)} and y {tuple(y.shape)}"
-                ]
+                shape = ", ".join(map(str, image_shape))
+                return [CnnLabError("engine.train.extra_shape", shape=shape, x=str(x.shape), y=str(y.shape))]
             if len(y) and (int(np.min(y)) < 0 or int(np.max(y)) >= num_classes):
-                return [f"extra_data labels must be between 0 and {num_classes - 1}"]
+                return [CnnLabError("engine.train.extra_labels", high=num_classes - 1)]
     except (OSError, ValueError, KeyError) as exc:
-        return [f"cannot read extra_data {path}: {exc} (expected an .npz with arrays x and y)"]
+        return [CnnLabError("engine.train.extra_unreadable", path=path, detail=str(exc))]
     return []

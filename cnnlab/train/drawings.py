@@ -48,7 +48,7 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
     if arr.ndim == 2:
         arr = arr[..., None]
     if arr.shape != DIGIT_SHAPE:
-        raise TeachError(f"a drawing must be 28x28 (the preprocessed canvas), got shape {arr.shape}")
+        raise TeachError("engine.teach.drawing_shape", shape=str(arr.shape))
     return arr
 
 
@@ -69,7 +69,7 @@ class Drawings:
 
 def _check_dataset_name(dataset: str) -> None:
     if not dataset or "/" in dataset or "\\" in dataset or dataset.startswith("."):
-        raise TeachError(f"{dataset!r} is not a dataset name")
+        raise TeachError("engine.teach.bad_dataset", name=repr(dataset))
 
 
 def drawings_path(dataset: str, store: RunStore | None = None) -> Path:
@@ -90,9 +90,9 @@ def _read(dataset: str, path: Path) -> Drawings:
         with np.load(path, allow_pickle=False) as f:
             x, y = np.asarray(f["x"], dtype=np.uint8), np.asarray(f["y"], dtype=np.int64)
     except (OSError, ValueError, KeyError) as exc:
-        raise TeachError(f"the drawings file {path} is damaged ({exc}); delete it to start a new set") from exc
+        raise TeachError("engine.teach.damaged", path=str(path), detail=str(exc)) from exc
     if x.shape[1:] != DIGIT_SHAPE or len(x) != len(y):
-        raise TeachError(f"the drawings file {path} holds x {x.shape} and y {y.shape}; delete it to start a new set")
+        raise TeachError("engine.teach.wrong_arrays", path=str(path), x=str(x.shape), y=str(y.shape))
     return Drawings(dataset, x, y, path)
 
 
@@ -125,15 +125,15 @@ def add_drawing(
 ) -> Drawings:
     """Append one preprocessed drawing (28x28 in [0, 1], white on black) with its correct label."""
     if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or not 0 <= int(label) < num_classes:
-        raise TeachError(f"the label must be a class number between 0 and {num_classes - 1}, got {label!r}")
+        raise TeachError("engine.teach.label", high=num_classes - 1, value=repr(label))
     pixels = to_uint8(image)
     if not pixels.any():
-        raise TeachError("the drawing is empty; draw a digit first")
+        raise TeachError("engine.teach.empty")
     path = drawings_path(dataset, store)
     with _locked(path):
         current = _read(dataset, path)
         if len(current) >= MAX_DRAWINGS:
-            raise TeachError(f"your set already holds {MAX_DRAWINGS} drawings; remove some before adding more")
+            raise TeachError("engine.teach.full", count=MAX_DRAWINGS)
         x = np.concatenate([current.x, pixels[None]])
         y = np.concatenate([current.y, np.array([int(label)], np.int64)])
         return _write(Drawings(dataset, x, y, path), store)
@@ -145,7 +145,7 @@ def remove_drawing(dataset: str, index: int, store: RunStore | None = None) -> D
     with _locked(path):
         current = _read(dataset, path)
         if not 0 <= index < len(current):
-            raise TeachError(f"there is no drawing number {index}; the set has {len(current)}")
+            raise TeachError("engine.teach.no_such_drawing", index=index, count=len(current))
         keep = np.arange(len(current)) != index
         return _write(Drawings(dataset, current.x[keep], current.y[keep], path), store)
 

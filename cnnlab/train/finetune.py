@@ -58,10 +58,10 @@ def finetune_config(
     from cnnlab.train.config import TrainConfig
 
     if not len(drawings):
-        raise TeachError("add at least one drawing with its correct label before fine-tuning")
+        raise TeachError("engine.teach.none_yet")
     shape = tuple(run.arch.get("input_shape", ()))
     if not is_digit_model(shape):
-        raise TeachError(f"drawings are 28x28 grayscale; run {run.name!r} takes {'x'.join(map(str, shape))} images")
+        raise TeachError("engine.teach.not_digits", name=repr(run.name), shape="x".join(map(str, shape)))
     store = open_store(store)
     repeat = repeats_for(len(drawings), _train_count(run))
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -99,7 +99,7 @@ def start_finetune(
     try:
         model_path = run_model_path(store, run.id)
     except ModelMissing as exc:
-        raise TeachError(str(exc)) from None
+        raise TeachError(exc.key, **exc.values) from None
     drawings = load_drawings(run.dataset, store)
     config = finetune_config(run, model_path, drawings, store, epochs=epochs)
     return jobs.start_run(config, name=name or f"{run.name} + my drawings", store=store)

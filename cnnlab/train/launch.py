@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cnnlab.errors import CnnLabError
 from cnnlab.runs import store as st
 from cnnlab.runs.jobs import reconcile
 from cnnlab.runs.store import open_store
@@ -35,7 +36,7 @@ def start_run(
             if cfg.arch is None:
                 cfg.arch = owner.arch
         elif cfg.arch is None:
-            raise ConfigError("give the architecture of the starting model (it is not a model from an earlier run)")
+            raise ConfigError(CnnLabError("engine.train.start_arch"))
     if cfg.extra_data:
         cfg.extra_data = str(Path(cfg.extra_data).expanduser().resolve())
     cfg = prepare(cfg)

@@ -23,6 +23,10 @@ class LostOwnership(CnnLabError, RuntimeError):
     """Another process marked this run as no longer running (e.g. interrupted); the worker must quit quietly."""
 
 
+class BrokenRun(CnnLabError, RuntimeError):
+    """The run's own files or checkpoint machinery are not as training left them; the run fails and says why."""
+
+
 def is_oom(exc: BaseException) -> bool:
     """Whether an exception means the machine (or GPU) ran out of memory."""
     if isinstance(exc, (MemoryError, OutOfMemory)):

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
 from cnnlab.modelfiles import load_model
@@ -19,7 +20,7 @@ from cnnlab.train.callbacks import make_callback
 from cnnlab.train.checkpoints import STAGED_BEST, EpochCommitter, promote_staged_best, staged_best_path
 from cnnlab.train.config import ConfigError, TrainConfig, available_memory_bytes, memory_problem, training_memory_bytes
 from cnnlab.train.devices import even_shard_count, keras_backend, make_strategy
-from cnnlab.train.live import Diverged, Live, LostOwnership, OutOfMemory
+from cnnlab.train.live import BrokenRun, Live, LostOwnership, OutOfMemory
 from cnnlab.train.pipeline import training_input
 
 
@@ -134,10 +135,7 @@ class Trainer:
         replicas = self.strategy.num_replicas_in_sync
         if replicas > 1 and keras_backend() != "tensorflow":
             if cfg.batch_size % replicas:
-                raise ConfigError(
-                    f"batch_size {cfg.batch_size} must be a multiple of the {replicas} devices that the mirrored "
-                    "strategy splits every batch over"
-                )
+                raise ConfigError(CnnLabError("engine.train.mirrored_batch", batch=cfg.batch_size, devices=replicas))
             n = even_shard_count(len(self.y_train), cfg.batch_size, replicas)
             self.steps_per_epoch = math.ceil(n / cfg.batch_size)  # before the schedules count steps
         with self.strategy.scope():
@@ -181,19 +179,17 @@ class Trainer:
             return
         problem = memory_problem(training_memory_bytes(totals, self.cfg.batch_size), available_memory_bytes())
         if problem:
-            raise OutOfMemory(problem)
+            raise OutOfMemory(problem.key, **problem.values)
 
     def _check_model_fits(self, model) -> None:
         shape = tuple(int(d) for d in model.input_shape[1:])
         if shape != tuple(self.dataset.image_shape):
-            raise ConfigError(
-                f"the starting model takes {'x'.join(map(str, shape))} images but {self.cfg.dataset} has "
-                f"{'x'.join(map(str, self.dataset.image_shape))} images"
-            )
+            got, want = "x".join(map(str, shape)), "x".join(map(str, self.dataset.image_shape))
+            raise ConfigError(CnnLabError("engine.train.start_shape", got=got, dataset=self.cfg.dataset, shape=want))
         if int(model.output_shape[-1]) != self.num_classes:
+            outputs, classes = model.output_shape[-1], self.num_classes
             raise ConfigError(
-                f"the starting model has {model.output_shape[-1]} outputs but {self.cfg.dataset} has "
-                f"{self.num_classes} classes"
+                CnnLabError("engine.train.start_classes", outputs=outputs, dataset=self.cfg.dataset, classes=classes)
             )
 
     # ------------------------------------------------------------ inference helpers
@@ -280,7 +276,7 @@ class Trainer:
         if self.epochs_done > 0:
             last = self.store.artifact(self.run_id, "last_model")
             if last is None or not last.path.is_file():
-                raise RuntimeError("the run has completed epochs but its last checkpoint is missing; start it again")
+                raise BrokenRun("engine.run.checkpoint_missing")
             resume_from = last.path
         self._cleanup_checkpoints()
         self.store.delete_metrics_after(self.run_id, self.epochs_done)  # rows of a partial epoch
@@ -299,9 +295,9 @@ class Trainer:
         if self.epochs_done < self.cfg.epochs and not self.live.stop.is_set():
             cb = self.fit(self.epochs_done, self.cfg.epochs)
             if self.live.lost.is_set():
-                raise LostOwnership(self.run_id)
+                raise LostOwnership("engine.run.lost", run=self.run_id)
             if cb.diverged:
-                raise Diverged(cb.diverged)
+                raise cb.diverged
         if self.live.stop.is_set() and (cb is None or not cb.finished_all):
             summary = self._summary()
             if cb is not None and cb.stop_latency_steps is not None:

@@ -21,7 +21,7 @@ import cnnlab  # noqa: F401  (sets TF_ENABLE_ONEDNN_OPTS etc. before TensorFlow 
 from cnnlab.errors import CnnLabError
 from cnnlab.runs import store as st
 from cnnlab.train.config import ConfigError
-from cnnlab.train.live import Diverged, Live, LostOwnership, OutOfMemory, is_oom
+from cnnlab.train.live import BrokenRun, Diverged, Live, LostOwnership, OutOfMemory, is_oom
 
 if TYPE_CHECKING:  # pragma: no cover
     from cnnlab.train.trainer import Outcome
@@ -110,7 +110,7 @@ def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None,
     except LostOwnership:
         print("another process took this run over (it was marked interrupted); quitting", flush=True)
         return None, None
-    except (Diverged, OutOfMemory) as exc:
+    except (Diverged, OutOfMemory, BrokenRun) as exc:
         return None, exc
     except ConfigError as exc:
         return None, CnnLabError("engine.run.invalid_config", reason=exc)
