@@ -98,6 +98,7 @@ def job_messages() -> list[CnnLabError]:
     out += [
         _raised(jobs.stop_run, ids["interrupted"], store, error=jobs.JobError),
         _raised(jobs.resume_run, ids["finished"], store, error=jobs.JobError),
+        _raised(jobs.set_max_running, 0, store, error=jobs.JobError),
         _raised(jobs.resume_run, running, store, error=jobs.JobError),
         _raised(jobs.resume_run, ids["queued"], store, error=jobs.JobError),
         _raised(jobs.delete_run, running, store, error=jobs.JobError),

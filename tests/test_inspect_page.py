@@ -15,8 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab.data.datasets import load_dataset
 from cnnlab.i18n import t as tr
-from cnnlab.imaging import diverging, enlarge, mosaic
-from cnnlab.inspection.forward import InspectionError
+from cnnlab.imaging import ImagingError, diverging, enlarge, mosaic
 from cnnlab.runs.store import RunStore
 from conftest import ROOT, open_app
 
@@ -213,5 +212,5 @@ def test_picture_helpers():
     assert tuple(rgb[1]) == (255, 255, 255)  # zero weight is white
     assert rgb[0][2] > rgb[0][0] and rgb[2][0] > rgb[2][2]  # negative blue, positive red
     assert enlarge(np.zeros((28, 28), np.uint8), 200).shape == (196, 196)  # whole-number, crisp
-    with pytest.raises(InspectionError):
+    with pytest.raises(ImagingError):
         mosaic(np.zeros((0, 2, 2)))

@@ -190,6 +190,10 @@ STRINGS = {
     "engine.status.stopped": ("stopped", "已停止"),
     "engine.status.failed": ("failed", "失败"),
     "engine.status.interrupted": ("interrupted", "已中断"),
+    "engine.job.bad_max_running": (
+        "the number of runs training at once must be a whole number of at least 1, got {value}",
+        "同时训练的运行数必须是不小于 1 的整数，实际为 {value}",
+    ),
     "engine.job.changed": ("run {run} changed state meanwhile; try again", "运行 {run} 的状态刚刚变了，请再试一次"),
     "engine.job.still_training": ("run {run} is still training; stop it first", "运行 {run} 还在训练，请先停止它"),
     # ------------------------------------------------------------ export (cnnlab/export.py)

@@ -74,7 +74,7 @@ def max_running(store: st.RunStore | None = None) -> int:
 
 def set_max_running(n: int, store: st.RunStore | None = None) -> None:
     if not isinstance(n, int) or n < 1:
-        raise ValueError("the number of runs training at once must be a whole number of at least 1")
+        raise JobError("engine.job.bad_max_running", value=repr(n))
     open_store(store).set_setting("max_running", n)
 
 
