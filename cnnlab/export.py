@@ -33,10 +33,6 @@ class ExportResult:
     keras_accuracy: float | None = None
 
 
-
-
-
-
 def require_tensorflow(what: str) -> None:
     """SavedModel and TensorFlow Lite are TensorFlow formats: say so plainly, before any work, where TensorFlow is
     missing (a machine running Keras on JAX alone); the run's .keras checkpoint exports fine where it is installed."""

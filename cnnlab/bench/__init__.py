@@ -38,56 +38,10 @@ from cnnlab.bench.common import environment
 from cnnlab.bench.latency import bench_latency, print_latency
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
 
-# ---------------------------------------------------------------- train: two processes taking turns
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------- latency
-
-
-
-
-
-
-# ---------------------------------------------------------------- memory
-
-
-
-
-
-
-
-
 # ---------------------------------------------------------------- cold start
 
 
-
-
-
-
-
-
-
-
-
-
 # ---------------------------------------------------------------- settings (one process per variant)
-
-
-
 
 
 SECTIONS = {

@@ -34,8 +34,6 @@ def default_cam_layer(model: Any) -> str:
     return (wide or [last])[-1].name
 
 
-
-
 def _onehot(probs_k: int, class_index: int | None, predicted: int) -> np.ndarray:
     index = predicted if class_index is None else int(class_index)
     if not 0 <= index < probs_k:

@@ -56,8 +56,6 @@ class Reconciled:
     started: list[str] = field(default_factory=list)
 
 
-
-
 # ---------------------------------------------------------------- capacity
 
 
@@ -217,12 +215,6 @@ def _log_says_out_of_memory(store: st.RunStore, run_id: str) -> bool:
 # ---------------------------------------------------------------- the public API
 
 
-
-
-
-
-
-
 def stop_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
     """Ask a run to stop: a queued run stops at once; a running one ends within one batch (keeps its checkpoint)."""
     store = open_store(store)
@@ -270,12 +262,6 @@ def resume_run(run_ref: str, store: st.RunStore | None = None) -> st.Run:
     remove_orphaned_temp_files(store.run_dir(run.id))
     reconcile(store)
     return store.get_run(run.id)
-
-
-
-
-
-
 
 
 def delete_run(run_ref: str, store: st.RunStore | None = None) -> None:

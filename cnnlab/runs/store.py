@@ -65,22 +65,6 @@ class RunNotFound(CnnLabError, KeyError):
     __str__ = CnnLabError.__str__  # KeyError would quote the sentence
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 class Beat(NamedTuple):
     """A heartbeat's answer: does the worker still own its run, and has someone asked it to stop?"""
 

@@ -65,8 +65,6 @@ class Drawings:
         return len(self.y)
 
 
-
-
 def _check_dataset_name(dataset: str) -> None:
     if not dataset or "/" in dataset or "\\" in dataset or dataset.startswith("."):
         raise TeachError("engine.teach.bad_dataset", name=repr(dataset))
