@@ -170,78 +170,125 @@ def _spatial(size: int | None, k: int, s: int, padding: str, dilation: int = 1) 
     return out
 
 
-def _layer(class_name: str, cfg: dict[str, Any], shapes: list[tuple], limits: ModelLimits) -> tuple[tuple, int]:
+Shaped = tuple[tuple, int]  # (output shape, parameter count)
+
+
+def _layer(class_name: str, cfg: dict[str, Any], shapes: list[tuple], limits: ModelLimits) -> Shaped:
     """(output shape, parameter count) of one layer, from its config and input shapes."""
     shape = shapes[0] if shapes else None
     if class_name in SHAPE_KEEPING:
         return shape, (int(shape[-1]) if class_name == "PReLU" and shape[-1] else 0)
-    if class_name == "InputLayer":
-        raw = cfg.get("batch_shape") or cfg.get("batch_input_shape")
-        if raw is None:
-            raise ModelFileError("engine.model.input_no_shape")
-        return tuple(raw), 0
-    if class_name == "Dense":
-        units = int(cfg["units"])
-        fan_in = int(shape[-1])
-        return (*shape[:-1], units), fan_in * units + (units if cfg.get("use_bias", True) else 0)
-    if class_name in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
-        n, h, w, c = shape
-        kh, kw = _pair(cfg["kernel_size"])
-        sh, sw = _pair(cfg.get("strides", 1))
-        dh, dw = _pair(cfg.get("dilation_rate", 1))
-        pad = cfg.get("padding", "valid")
-        out_h, out_w = _spatial(h, kh, sh, pad, dh), _spatial(w, kw, sw, pad, dw)
-        bias = cfg.get("use_bias", True)
-        if class_name == "Conv2D":
-            filters = int(cfg["filters"])
-            params = kh * kw * (c // int(cfg.get("groups", 1))) * filters + (filters if bias else 0)
-        elif class_name == "DepthwiseConv2D":
-            filters = c * int(cfg.get("depth_multiplier", 1))
-            params = kh * kw * filters + (filters if bias else 0)
-        else:
-            mult, filters = int(cfg.get("depth_multiplier", 1)), int(cfg["filters"])
-            params = kh * kw * c * mult + c * mult * filters + (filters if bias else 0)
-        return (n, out_h, out_w, filters), params
-    if class_name in ("MaxPooling2D", "AveragePooling2D"):
-        n, h, w, c = shape
-        ph, pw = _pair(cfg.get("pool_size", 2))
-        sh, sw = _pair(cfg.get("strides") or (ph, pw))
-        pad = cfg.get("padding", "valid")
-        return (n, _spatial(h, ph, sh, pad), _spatial(w, pw, sw, pad), c), 0
-    if class_name in ("GlobalAveragePooling2D", "GlobalMaxPooling2D"):
-        return ((shape[0], 1, 1, shape[-1]) if cfg.get("keepdims") else (shape[0], shape[-1])), 0
-    if class_name == "Flatten":
-        rest = shape[1:]
-        return (shape[0], None if None in rest else math.prod(rest)), 0
-    if class_name in ("BatchNormalization", "LayerNormalization"):
-        return shape, 4 * int(shape[-1]) if class_name == "BatchNormalization" else 2 * int(shape[-1])
-    if class_name == "ZeroPadding2D":
-        (t, b), (left, r) = (_pair(p) for p in cfg.get("padding", ((1, 1), (1, 1))))
-        n, h, w, c = shape
-        return (n, h + t + b if h else None, w + left + r if w else None, c), 0
-    if class_name in ("Resizing", "UpSampling2D"):
-        n, h, w, c = shape
-        if class_name == "Resizing":
-            return (n, int(cfg["height"]), int(cfg["width"]), c), 0
-        fh, fw = _pair(cfg.get("size", 2))
-        return (n, h * fh if h else None, w * fw if w else None, c), 0
-    if class_name == "Reshape":
-        target = tuple(int(v) for v in cfg["target_shape"])
-        if -1 in target:
-            known = math.prod(v for v in target if v != -1)
-            total = math.prod(shape[1:])
-            target = tuple(total // known if v == -1 else v for v in target)
-        return (shape[0], *target), 0
-    if class_name in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
-        return shapes[0], 0
-    if class_name == "Concatenate":
-        axis = int(cfg.get("axis", -1))
-        out = list(shapes[0])
-        out[axis] = sum(int(s[axis]) for s in shapes)
-        return tuple(out), 0
-    if class_name == "Normalization":
+    rule = _LAYER_RULES.get(class_name)
+    if rule is None:
+        raise ModelFileError("engine.model.unknown_layer", type=class_name)
+    return rule(class_name, cfg, shape, shapes)
+
+
+def _input(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    raw = cfg.get("batch_shape") or cfg.get("batch_input_shape")
+    if raw is None:
+        raise ModelFileError("engine.model.input_no_shape")
+    return tuple(raw), 0
+
+
+def _dense(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    units = int(cfg["units"])
+    fan_in = int(shape[-1])
+    return (*shape[:-1], units), fan_in * units + (units if cfg.get("use_bias", True) else 0)
+
+
+def _conv(class_name: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    n, h, w, c = shape
+    kh, kw = _pair(cfg["kernel_size"])
+    sh, sw = _pair(cfg.get("strides", 1))
+    dh, dw = _pair(cfg.get("dilation_rate", 1))
+    pad = cfg.get("padding", "valid")
+    out_h, out_w = _spatial(h, kh, sh, pad, dh), _spatial(w, kw, sw, pad, dw)
+    bias = cfg.get("use_bias", True)
+    if class_name == "Conv2D":
+        filters = int(cfg["filters"])
+        params = kh * kw * (c // int(cfg.get("groups", 1))) * filters + (filters if bias else 0)
+    elif class_name == "DepthwiseConv2D":
+        filters = c * int(cfg.get("depth_multiplier", 1))
+        params = kh * kw * filters + (filters if bias else 0)
+    else:
+        mult, filters = int(cfg.get("depth_multiplier", 1)), int(cfg["filters"])
+        params = kh * kw * c * mult + c * mult * filters + (filters if bias else 0)
+    return (n, out_h, out_w, filters), params
+
+
+def _pool(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    n, h, w, c = shape
+    ph, pw = _pair(cfg.get("pool_size", 2))
+    sh, sw = _pair(cfg.get("strides") or (ph, pw))
+    pad = cfg.get("padding", "valid")
+    return (n, _spatial(h, ph, sh, pad), _spatial(w, pw, sw, pad), c), 0
+
+
+def _global_pool(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    return ((shape[0], 1, 1, shape[-1]) if cfg.get("keepdims") else (shape[0], shape[-1])), 0
+
+
+def _flatten(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    rest = shape[1:]
+    return (shape[0], None if None in rest else math.prod(rest)), 0
+
+
+def _normalisation(class_name: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    per_channel = {"BatchNormalization": 4, "LayerNormalization": 2}.get(class_name)
+    if per_channel is None:  # Normalization: mean and variance per channel, and a count
         return shape, 2 * int(shape[-1]) + 1
-    raise ModelFileError("engine.model.unknown_layer", type=class_name)
+    return shape, per_channel * int(shape[-1])
+
+
+def _zero_padding(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    (t, b), (left, r) = (_pair(p) for p in cfg.get("padding", ((1, 1), (1, 1))))
+    n, h, w, c = shape
+    return (n, h + t + b if h else None, w + left + r if w else None, c), 0
+
+
+def _resize(class_name: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    n, h, w, c = shape
+    if class_name == "Resizing":
+        return (n, int(cfg["height"]), int(cfg["width"]), c), 0
+    fh, fw = _pair(cfg.get("size", 2))
+    return (n, h * fh if h else None, w * fw if w else None, c), 0
+
+
+def _reshape(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    target = tuple(int(v) for v in cfg["target_shape"])
+    if -1 in target:
+        known = math.prod(v for v in target if v != -1)
+        total = math.prod(shape[1:])
+        target = tuple(total // known if v == -1 else v for v in target)
+    return (shape[0], *target), 0
+
+
+def _merge(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    return shapes[0], 0
+
+
+def _concatenate(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
+    axis = int(cfg.get("axis", -1))
+    out = list(shapes[0])
+    out[axis] = sum(int(s[axis]) for s in shapes)
+    return tuple(out), 0
+
+
+_LAYER_RULES = {
+    "InputLayer": _input,
+    "Dense": _dense,
+    **dict.fromkeys(("Conv2D", "DepthwiseConv2D", "SeparableConv2D"), _conv),
+    **dict.fromkeys(("MaxPooling2D", "AveragePooling2D"), _pool),
+    **dict.fromkeys(("GlobalAveragePooling2D", "GlobalMaxPooling2D"), _global_pool),
+    "Flatten": _flatten,
+    **dict.fromkeys(("BatchNormalization", "LayerNormalization", "Normalization"), _normalisation),
+    "ZeroPadding2D": _zero_padding,
+    **dict.fromkeys(("Resizing", "UpSampling2D"), _resize),
+    "Reshape": _reshape,
+    **dict.fromkeys(("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"), _merge),
+    "Concatenate": _concatenate,
+}
 
 
 def _tensor_refs(node: Any) -> list[str]:

@@ -266,15 +266,26 @@ def _to_common_shape(
     return (x, y) if ok.all() else (x[ok], y[ok])
 
 
-def _count_classes(report: IngestReport, y: np.ndarray, class_names: list[str], shape: tuple[int, int, int]) -> None:
-    """Fill the report's per-class counts; a class folder left with no image refuses the dataset."""
+def _count_classes(
+    report: IngestReport,
+    y: np.ndarray,
+    class_names: list[str],
+    shape: tuple[int, ...],
+    *,
+    empty_key: str = "engine.ingest.empty_class_folders",
+    at_least_two: bool = False,
+) -> None:
+    """Fill the report's per-class counts and image shape; a dataset of one class, or with a class left without an
+    image, is refused."""
     counts = np.bincount(y, minlength=len(class_names))
     report.per_class = {c: int(n) for c, n in zip(class_names, counts, strict=True)}
     report.accepted = len(y)
-    report.image_shape = shape
+    report.image_shape = shape  # type: ignore[assignment]
+    if at_least_two and len(class_names) < 2:
+        raise IngestError("engine.ingest.one_class", report, count=len(class_names))
     empty = [c for c, n in report.per_class.items() if n == 0]
     if empty:
-        raise IngestError("engine.ingest.empty_class_folders", report, names=", ".join(empty))
+        raise IngestError(empty_key, report, names=", ".join(empty))
 
 
 def _read_npy(scan: ZipScan, info: zipfile.ZipInfo, key: str) -> np.ndarray:
@@ -361,6 +372,24 @@ def ingest_npz(
     name = validate_name(name, overwrite=overwrite)
     label = _source_label(source, "")
     report = IngestReport(name=name, source=f".npz upload {label}".strip())
+    x, y, stored_names = _npz_arrays(source, limits, want_names=class_names is None, report=report)
+    x = _checked_images(x, limits, report)
+    try:
+        x8 = _images_to_uint8(x)
+        labels = _labels(y, len(x))
+    except IngestError as exc:
+        raise IngestError(exc.key, report, **exc.values) from exc
+    class_names = _npz_class_names(class_names, stored_names, labels, report)
+    shape = tuple(int(d) for d in x8.shape[1:])
+    _count_classes(report, labels, class_names, shape, empty_key="engine.ingest.empty_classes", at_least_two=True)
+    datamod.save_user_dataset(name, x8, labels, class_names, f"{report.source}: {report.accepted} images")
+    return report
+
+
+def _npz_arrays(
+    source: bytes | str | Path | BinaryIO, limits: ZipLimits, *, want_names: bool, report: IngestReport
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """x, y and (when wanted and present) class_names from the .npz, after the same zip checks as ingest_zip."""
     with open_zip(source, limits, kind=".npz") as zf:
         scan = safe_zip_members(zf, limits)
         report.rejected += scan.rejected
@@ -376,11 +405,16 @@ def ingest_npz(
         try:
             x = _read_npy(scan, arrays["x"], "x")
             y = _read_npy(scan, arrays["y"], "y")
-            stored_names = None
-            if class_names is None and "class_names" in arrays:
-                stored_names = _read_npy(scan, arrays["class_names"], "class_names")
+            names = None
+            if want_names and "class_names" in arrays:
+                names = _read_npy(scan, arrays["class_names"], "class_names")
         except ZipBudgetExceeded as exc:
             raise IngestError(exc.key, report, **exc.values) from exc
+    return x, y, names
+
+
+def _checked_images(x: np.ndarray, limits: ZipLimits, report: IngestReport) -> np.ndarray:
+    """x as (N, H, W, 1 or 3), refused when its shape is wrong or it is over the pixel or dataset limits."""
     if x.ndim == 3:
         x = x[..., None]
     if x.ndim != 4 or x.shape[3] not in (1, 3) or min(x.shape) < 1:
@@ -391,31 +425,21 @@ def ingest_npz(
     if x.shape[0] * x.shape[1] * x.shape[2] * x.shape[3] > limits.max_dataset_bytes:
         count, limit = f"{x.size:,}", f"{limits.max_dataset_bytes:,}"
         raise IngestError("engine.ingest.npz_values", report, count=count, limit=limit)
-    try:
-        x8 = _images_to_uint8(x)
-        labels = _labels(y, len(x))
-    except IngestError as exc:
-        raise IngestError(exc.key, report, **exc.values) from exc
-    if stored_names is not None:
-        if stored_names.dtype.kind not in "US" or stored_names.ndim != 1:
+    return x
+
+
+def _npz_class_names(
+    given: list[str] | None, stored: np.ndarray | None, labels: np.ndarray, report: IngestReport
+) -> list[str]:
+    """The class names: given, else stored in the file, else "0".."K-1"; every label must have one."""
+    if stored is not None:
+        if stored.dtype.kind not in "US" or stored.ndim != 1:
             raise IngestError("engine.ingest.class_names_array", report)
-        class_names = [str(s.decode() if isinstance(s, bytes) else s) for s in stored_names.tolist()]
-    n_classes = len(class_names) if class_names is not None else int(labels.max()) + 1
-    if class_names is None:
-        class_names = [str(i) for i in range(n_classes)]
-    class_names = [str(c) for c in class_names]
-    if any(not c.strip() for c in class_names) or len(set(class_names)) != len(class_names):
+        given = [str(s.decode() if isinstance(s, bytes) else s) for s in stored.tolist()]
+    n_classes = len(given) if given is not None else int(labels.max()) + 1
+    names = [str(c) for c in given] if given is not None else [str(i) for i in range(n_classes)]
+    if any(not c.strip() for c in names) or len(set(names)) != len(names):
         raise IngestError("engine.ingest.class_names_distinct", report)
     if labels.max() >= n_classes:
         raise IngestError("engine.ingest.label_without_name", report, value=str(labels.max()), count=n_classes)
-    counts = np.bincount(labels, minlength=n_classes)
-    report.per_class = {c: int(k) for c, k in zip(class_names, counts, strict=True)}
-    report.accepted = len(labels)
-    report.image_shape = tuple(int(d) for d in x8.shape[1:])  # type: ignore[assignment]
-    if n_classes < 2:
-        raise IngestError("engine.ingest.one_class", report, count=n_classes)
-    empty = [c for c, k in report.per_class.items() if k == 0]
-    if empty:
-        raise IngestError("engine.ingest.empty_classes", report, names=", ".join(empty))
-    datamod.save_user_dataset(name, x8, labels, class_names, f"{report.source}: {report.accepted} images")
-    return report
+    return names
