@@ -10,8 +10,9 @@ from cnnlab.arch.codegen import STYLES, generate_script, script_filename
 from cnnlab.arch.presets import adapt_to_dataset, preset
 from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
 from cnnlab.ui import build as build_views
-from cnnlab.ui import shell
+from cnnlab.ui import router, shell
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 ss = st.session_state
 st.title(t("build.title"))

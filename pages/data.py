@@ -16,8 +16,9 @@ from cnnlab.data.datasets import (
     pixel_stats,
 )
 from cnnlab.imaging import upscale
-from cnnlab.ui import shell
+from cnnlab.ui import router, shell
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("data.title"))
 

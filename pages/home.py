@@ -4,8 +4,9 @@ import streamlit as st
 
 from cnnlab import paths
 from cnnlab.data.datasets import list_datasets
-from cnnlab.ui import shell
+from cnnlab.ui import router, shell
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("home.title"))
 st.markdown(t("home.tagline"))

@@ -3,13 +3,14 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from cnnlab.ui import shell, state, widgets
+from cnnlab.ui import router, shell, state, widgets
 from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
 from cnnlab.ui.inspect.layers import cam_tab, feature_maps_tab, filters_tab
 from cnnlab.ui.inspect.steps import step_tab
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("inspect.title"))
 st.caption(t("inspect.intro"))

@@ -6,9 +6,10 @@ import streamlit as st
 from cnnlab import charts
 from cnnlab.runs import jobs
 from cnnlab.runs import store as rs
+from cnnlab.ui import router, shell, state
 from cnnlab.ui import runs as run_files
-from cnnlab.ui import shell, state
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("runs.title"))
 store = state.store()

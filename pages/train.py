@@ -7,9 +7,10 @@ from cnnlab.runs import store as rs
 from cnnlab.runs.jobs import JobError, reconcile, stop_run
 from cnnlab.train.config import ConfigError
 from cnnlab.train.launch import start_run
-from cnnlab.ui import shell, state
+from cnnlab.ui import router, shell, state
 from cnnlab.ui import train as train_form
 
+router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("train.title"))
 

@@ -17,31 +17,6 @@ from cnnlab.i18n import CATALOGUE, DEFAULT_LANGUAGE, LANGUAGES, explain, transla
 log = logging.getLogger("cnnlab.app")
 
 
-def _leave_pages_directory_mode() -> None:
-    """Streamlit treats an app with a pages/ folder as an old-style multipage app until st.navigation
-    has run once, so a server's very first visit straight to /train would run that page without
-    app.py (no router, no sidebar). Clear that flag and rerun through app.py instead."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        if not _imported_by_app():  # through app.py the router runs already: no extra rerun at cold start
-            st.rerun()
-
-
-def _imported_by_app() -> bool:
-    """Whether app.py (the router) is what is running, rather than a page opened directly by its URL."""
-    import inspect
-
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    main = getattr(get_script_run_ctx(), "main_script_path", None)
-    return main is not None and any(frame.filename == main for frame in inspect.stack(context=0))
-
-
-_leave_pages_directory_mode()
-
-
 def language() -> str:
     """The UI language, kept in the URL (?lang=zh) so reloads and shared links keep it."""
     lang = st.query_params.get("lang", DEFAULT_LANGUAGE)
