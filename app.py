@@ -5,10 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.i18n import translator
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell
 
 st.set_page_config(page_title="CNN Lab", page_icon="🧠", layout="wide")
-lang = _ui.language()
+lang = shell.language()
 t = translator(lang)
 
 PAGES = [  # (file, catalogue key, icon); a page appears once its file exists
@@ -28,6 +28,6 @@ navigation = st.navigation(
         if (here / file).is_file()
     ]
 )
-status = _ui.sidebar(t)
-_ui.sidebar_status(status, t)
-_ui.run_safely(navigation.run, t, after=lambda: _ui.sidebar_status(status, t))
+status = shell.sidebar(t)
+shell.sidebar_status(status, t)
+shell.run_safely(navigation.run, t, after=lambda: shell.sidebar_status(status, t))

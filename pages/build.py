@@ -9,10 +9,11 @@ from cnnlab.arch.analysis import analyze
 from cnnlab.arch.presets import adapt_to_dataset, preset
 from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
 from cnnlab.train.codegen import STYLES, generate_script, script_filename
-from cnnlab.ui import build as _build_views
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import build as build_views
+from cnnlab.ui import router, shell
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 ss = st.session_state
 st.title(t("build.title"))
 dataset = ss.get("dataset", DEFAULT_DATASET)
@@ -23,14 +24,14 @@ st.caption(t("build.dataset", name=dataset, shape="×".join(map(str, shape)), cl
 
 if "build_base" not in ss:  # start from the architecture chosen earlier (e.g. on another page), else LeNet-5
     try:
-        _build_views.load(spec_.ArchSpec.from_dict(ss["arch_spec"]))
+        build_views.load(spec_.ArchSpec.from_dict(ss["arch_spec"]))
     except (KeyError, TypeError, spec_.SpecError):
-        _build_views.load(preset("lenet5", shape, classes))
+        build_views.load(preset("lenet5", shape, classes))
 base = spec_.ArchSpec.from_dict(ss["build_base"])
 if tuple(base.input_shape) != shape or base.num_classes != classes:  # the dataset changed
-    _build_views.load(base := adapt_to_dataset(base, shape, classes))
+    build_views.load(base := adapt_to_dataset(base, shape, classes))
 
-_build_views.preset_box(base, shape, classes, t)
+build_views.preset_box(base, shape, classes, t)
 
 st.subheader(t("build.layers"))
 st.caption(t("build.layers_help"))
@@ -62,16 +63,16 @@ which = move[0].number_input(t("build.move_which"), 1, max(len(layers), 1), 1, k
 for col, step, label in ((move[1], -1, "build.move_up"), (move[2], 1, "build.move_down")):
     if col.button(t(label), width="stretch") and 0 <= which + step < len(layers):
         layers[which], layers[which + step] = layers[which + step], layers[which]
-        _build_views.load(spec.with_layers(layers))
+        build_views.load(spec.with_layers(layers))
         st.rerun()
 
 result = analyze(spec)
 problems: dict[int, str] = {}
 for issue in result.issues:
-    (st.error if issue.level == "error" else st.warning)(issue.message(_ui.language()), icon="⚠️")
-    problems.setdefault(issue.index, issue.message(_ui.language()))
+    (st.error if issue.level == "error" else st.warning)(issue.message(shell.language()), icon="⚠️")
+    problems.setdefault(issue.index, issue.message(shell.language()))
 
-_build_views.analysis(result, problems, t)
+build_views.analysis(result, problems, t)
 
 st.subheader(t("build.export"))
 if result.errors:

@@ -16,9 +16,10 @@ from cnnlab.data.datasets import (
     pixel_stats,
 )
 from cnnlab.imaging import enlarge
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import router, shell
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("data.title"))
 
 infos = list_datasets()
@@ -30,7 +31,7 @@ missing = [i for i in infos if not i.available]
 if missing:
     with st.expander(t("data.unavailable")):
         for i in missing:
-            st.markdown(f"**{i.name}** — {_ui.dataset_problem(i, t)}")
+            st.markdown(f"**{i.name}** — {shell.dataset_problem(i, t)}")
 
 
 @st.cache_resource(max_entries=3, show_spinner=True)
@@ -41,10 +42,10 @@ def dataset(name: str) -> Dataset:
 try:
     ds = dataset(name)
 except (DatasetUnavailable, OSError, ValueError, KeyError) as exc:
-    st.error(t("data.load_failed", reason=_ui.reason(exc)))
+    st.error(t("data.load_failed", reason=shell.reason(exc)))
     st.stop()
 
-st.success(t("data.in_use", source=_ui.dataset_source(dataset_info(name), t)))
+st.success(t("data.in_use", source=shell.dataset_source(dataset_info(name), t)))
 counts = ds.counts()
 c = st.columns(4)
 c[0].metric(t("data.train"), f"{counts['train']:,}")
@@ -100,7 +101,7 @@ if st.button(t("data.aug_button")):
 
 def show_rejected(rows: list) -> None:
     pairs = [(r["member"], r["reason"]) if isinstance(r, dict) else r for r in rows]
-    frame = pd.DataFrame([(member, _ui.reason(why)) for member, why in pairs])
+    frame = pd.DataFrame([(member, shell.reason(why)) for member, why in pairs])
     frame.columns = [t("data.upload_file_col"), t("data.upload_reason_col")]
     st.dataframe(frame, hide_index=True)
 
@@ -119,7 +120,7 @@ with st.form("upload", clear_on_submit=False):
     upload = st.file_uploader(t("data.upload_file"), type=["zip", "npz"])
     new_name = st.text_input(t("data.upload_name"), max_chars=40)
     submitted = st.form_submit_button(t("data.upload_button"))
-if submitted and upload is not None and _ui.require("add_dataset", t):
+if submitted and upload is not None and shell.require("add_dataset", t):
     from cnnlab.archives import IngestError
     from cnnlab.data.ingest import ingest_npz, ingest_zip
 
@@ -131,7 +132,7 @@ if submitted and upload is not None and _ui.require("add_dataset", t):
             reader = ingest_npz if upload.name.lower().endswith(".npz") else ingest_zip
             result = reader(upload.getvalue(), new_name.strip())
     except IngestError as exc:
-        st.error(t("data.upload_failed", reason=_ui.reason(exc)))
+        st.error(t("data.upload_failed", reason=shell.reason(exc)))
         if exc.report and exc.report.rejected:
             show_rejected(exc.report.rejected)
     else:

@@ -4,9 +4,10 @@ import streamlit as st
 
 from cnnlab import paths
 from cnnlab.data.datasets import list_datasets
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import router, shell
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("home.title"))
 st.markdown(t("home.tagline"))
 
@@ -27,12 +28,12 @@ rows = [
         "×".join(map(str, i.image_shape)),
         str(len(i.class_names)),
         " / ".join(f"{v:,}" for v in i.counts.values()),
-        _ui.dataset_source(i, t).replace("|", "\\|"),
+        shell.dataset_source(i, t).replace("|", "\\|"),
     ]
     for i in infos
 ]
 st.markdown("\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * len(header), *rows]))
 for i in infos:
     if i.status != "ok":
-        st.caption(f"**{i.name}** — {t('home.how_to_enable')}: {_ui.dataset_problem(i, t)}")
+        st.caption(f"**{i.name}** — {t('home.how_to_enable')}: {shell.dataset_problem(i, t)}")
 st.caption(t("home.data_home", path=paths.data_home()))

@@ -3,18 +3,19 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from cnnlab.ui import shell as _ui
-from cnnlab.ui.inspect.common import keep_tab, safely
+from cnnlab.ui import router, shell, state, widgets
+from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
 from cnnlab.ui.inspect.layers import cam_tab, feature_maps_tab, filters_tab
 from cnnlab.ui.inspect.steps import step_tab
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("inspect.title"))
 st.caption(t("inspect.intro"))
 
-runs = _ui.finished_runs()
+runs = state.finished_runs()
 
 
 def _accuracy(run) -> str:
@@ -37,11 +38,11 @@ else:
 
 
 def _pick_run() -> None:
-    _ui.show_run(st.session_state["insp_run"])
+    state.show_run(st.session_state["insp_run"])
 
 
 if source == "run":
-    current = _ui.current_run_id()
+    current = state.current_run_id()
     if current and current not in labels:
         st.caption(t("inspect.run_not_ready", id=current))
     st.session_state["insp_run"] = current if current in labels else runs[0].id
@@ -57,7 +58,7 @@ with st.container(border=True):
     picked = pick_input(subject, t)
 
 names = ["fm", "filters", "cam", "step", "eval", "emb"]
-keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
+widgets.keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
 tabs = st.tabs([t(f"inspect.tab.{n}") for n in names], key="insp_tab", on_change="rerun")
 needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab}
 no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab}

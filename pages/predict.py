@@ -4,12 +4,13 @@ import streamlit as st
 
 from cnnlab.inspection.prediction import class_names_for
 from cnnlab.train.drawings import is_digit_model
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import router, shell, state
 from cnnlab.ui.predict.common import no_model, pick_run, usable_runs
 from cnnlab.ui.predict.draw import draw_section, my_drawings
 from cnnlab.ui.predict.upload import photo_section, upload_section
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("predict.title"))
 st.caption(t("predict.intro"))
 
@@ -18,7 +19,7 @@ if not runs:
     no_model(t)
     st.stop()
 run = pick_run(t, runs)
-loaded = _ui.run_model(run.id)
+loaded = state.run_model(run.id)
 if loaded is None:
     st.warning(t("predict.no_checkpoint"))
     st.stop()

@@ -6,12 +6,13 @@ import streamlit as st
 from cnnlab import charts
 from cnnlab.runs import jobs
 from cnnlab.runs import store as rs
-from cnnlab.ui import runs as _runfiles
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import router, shell, state
+from cnnlab.ui import runs as run_files
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("runs.title"))
-store = _ui.store()
+store = state.store()
 runs = jobs.poll(store)
 if not runs:
     st.info(t("runs.empty"))
@@ -80,33 +81,33 @@ run = picked[0]
 st.subheader(t("runs.manage", name=run.name))
 a, b, c = st.columns(3)
 if a.button(t("runs.open"), icon=":material/open_in_new:"):
-    _ui.show_run(run.id)
+    state.show_run(run.id)
     st.switch_page("pages/train.py")
 with b.form("rename", border=False):
     new_name = st.text_input(t("runs.rename"), value=run.name, max_chars=80)
-    if st.form_submit_button(t("runs.rename_button")) and _ui.require("rename", t) and new_name.strip():
+    if st.form_submit_button(t("runs.rename_button")) and shell.require("rename", t) and new_name.strip():
         store.rename_run(run.id, new_name.strip())
         st.rerun()
 if run.status in rs.RESUMABLE and c.button(t("runs.resume"), icon=":material/play_arrow:"):
-    if _ui.require("resume", t):
+    if shell.require("resume", t):
         try:
             resumed = jobs.resume_run(run.id, store=store)
         except jobs.JobError as exc:
-            st.error(t("runs.action_failed", reason=_ui.reason(exc)))
+            st.error(t("runs.action_failed", reason=shell.reason(exc)))
         else:
             st.success(t("runs.resumed", run=run.id, epoch=resumed.epochs_done + 1))
-            _ui.show_run(run.id)
+            state.show_run(run.id)
 if not run.active:
     with c.popover(t("runs.delete"), icon=":material/delete:"):
         st.markdown(t("runs.delete_confirm", name=run.name))
-        if st.button(t("runs.delete_yes"), type="primary") and _ui.require("delete", t):
+        if st.button(t("runs.delete_yes"), type="primary") and shell.require("delete", t):
             try:
                 jobs.delete_run(run.id, store=store)
             except jobs.JobError as exc:  # it started training again meanwhile (another tab)
-                st.error(t("runs.action_failed", reason=_ui.reason(exc)))
+                st.error(t("runs.action_failed", reason=shell.reason(exc)))
                 st.stop()
             st.session_state.pop("run_id", None)
             st.query_params.pop("run", None)
             st.rerun()
 
-_runfiles.run_downloads(run, store, t, _ui.allowed)
+run_files.run_downloads(run, store, t, shell.allowed)

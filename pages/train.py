@@ -7,32 +7,33 @@ from cnnlab.runs import store as rs
 from cnnlab.runs.jobs import JobError, reconcile, stop_run
 from cnnlab.train.config import ConfigError
 from cnnlab.train.launch import start_run
-from cnnlab.ui import shell as _ui
-from cnnlab.ui import train as _train_form
+from cnnlab.ui import router, shell, state
+from cnnlab.ui import train as train_form
 
-t = _ui.tr()
+router.guard()  # first: a page started without app.py's router reruns through it
+t = shell.tr()
 st.title(t("train.title"))
 
 
-with st.expander(t("train.new"), expanded=not _ui.current_run_id()):
-    config, run_name = _train_form.settings(t)
+with st.expander(t("train.new"), expanded=not state.current_run_id()):
+    config, run_name = train_form.settings(t)
     if st.button(t("train.start"), type="primary", icon=":material/play_arrow:", help=t("train.start_help")):
-        if _ui.require("train", t):
+        if shell.require("train", t):
             try:
-                run_id = start_run(config, name=run_name, store=_ui.store())
+                run_id = start_run(config, name=run_name, store=state.store())
             except ConfigError as exc:
-                st.error(t("train.invalid") + "\n\n" + _ui.reasons(exc.problems))
+                st.error(t("train.invalid") + "\n\n" + shell.reasons(exc.problems))
             else:
                 st.session_state["dataset"] = config["dataset"]
-                _ui.show_run(run_id)
+                state.show_run(run_id)
                 st.rerun()
 
-run_id = _ui.current_run_id()
+run_id = state.current_run_id()
 if not run_id:
     st.info(t("train.no_run"))
     st.stop()
 try:
-    run = _ui.store().find_run(run_id)
+    run = state.store().find_run(run_id)
 except rs.RunNotFound:
     st.query_params.pop("run", None)
     st.session_state.pop("run_id", None)
@@ -44,11 +45,11 @@ labels = {k: t(f"train.{k}") for k in ("loss", "accuracy", "train", "validation"
 @st.fragment(run_every=1.0 if run.active else None)
 def live_view(run_id: str) -> None:
     """Polls the run store (never trains here); stops polling once the run has ended."""
-    _ui.run_safely(lambda: _live(run_id), t)  # fragment reruns bypass app.py's guard
+    shell.run_safely(lambda: _live(run_id), t)  # fragment reruns bypass app.py's guard
 
 
 def _live(run_id: str) -> None:
-    store = _ui.store()
+    store = state.store()
     reconcile(store)
     run = store.get_run(run_id)
     st.subheader(t("train.live", name=run.name))
@@ -62,14 +63,14 @@ def _live(run_id: str) -> None:
         phase = p.get("phase", "train")
         text = t(f"train.phase.{phase}") if phase in ("loading", "validating", "evaluating") else t(
             "train.progress", epoch=epoch, epochs=epochs, step=step, steps=steps,
-            rate=f"{p.get('samples_per_s') or 0:,.0f}", eta=_ui.duration(p.get("eta_s"), t))  # fmt: skip
+            rate=f"{p.get('samples_per_s') or 0:,.0f}", eta=shell.duration(p.get("eta_s"), t))  # fmt: skip
         st.progress(done, text=text)
         if run.status == rs.RUNNING and st.button(t("train.stop"), icon=":material/stop:", key="stop"):
-            if _ui.require("stop", t):
+            if shell.require("stop", t):
                 try:
                     stop_run(run.id, store=store)
                 except JobError as exc:  # it ended meanwhile
-                    st.error(t("runs.action_failed", reason=_ui.reason(exc)))
+                    st.error(t("runs.action_failed", reason=shell.reason(exc)))
                 else:
                     st.toast(t("train.stopping"))
     batches = store.metrics(run.id, scope="batch")
@@ -93,14 +94,14 @@ def _live(run_id: str) -> None:
         m[0].metric(t("train.test_accuracy"), f"{fm.get('test_accuracy', float('nan')):.2%}")
         m[1].metric(t("train.test_loss"), f"{fm.get('test_loss', float('nan')):.3f}")
         m[2].metric(t("train.best_val"), f"{fm.get('best_val_accuracy', float('nan')):.2%}")
-        m[3].metric(t("train.duration"), _ui.duration(run.duration, t))
+        m[3].metric(t("train.duration"), shell.duration(run.duration, t))
         links = st.columns(2)
-        _ui.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
-        _ui.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)
+        state.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
+        state.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)
     elif run.status == rs.FAILED:
-        st.error(t("train.failed_reason", reason=_ui.reason(run.reason or "?")))
+        st.error(t("train.failed_reason", reason=shell.reason(run.reason or "?")))
     elif run.status == rs.INTERRUPTED:
-        st.warning(t("train.interrupted_reason", reason=_ui.reason(run.reason or "?")))
+        st.warning(t("train.interrupted_reason", reason=shell.reason(run.reason or "?")))
     if not run.active and st.session_state.get("_live_was_active") == run.id:
         st.session_state.pop("_live_was_active")
         st.rerun()  # the run ended: one full rerun turns polling off

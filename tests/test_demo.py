@@ -58,7 +58,7 @@ def test_demo_mode_refuses_adding_a_dataset_without_password(monkeypatch):
     at = AppTest.from_file(APP_PATH, default_timeout=120).run()
     at.switch_page("pages/data.py").run()
     at.file_uploader[0].set_value(("pets.zip", hostile.build_zip(hostile.class_images(("a", "b"))), "application/zip"))
-    at.text_input[0].input("pets")
-    at.button[-1].click().run()
+    at.main.text_input[0].input("pets")  # the page's own widgets: the router's sidebar has the password form
+    at.main.button[-1].click().run()
     assert any("only the presenter" in i.value for i in at.info)
     assert "pets" not in [s.value for s in at.selectbox]

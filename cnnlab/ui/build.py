@@ -12,7 +12,7 @@ from cnnlab.arch.presets import PRESET_OPTIONS, PRESETS, preset, run_model_label
 from cnnlab.arch.weights import imagenet_weights_status
 from cnnlab.charts import DEFAULT_LABELS, architecture_diagram
 from cnnlab.i18n import CATALOGUE
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell
 
 T = Callable[..., str]
 
@@ -84,7 +84,7 @@ def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T)
             ok = imagenet_weights_status(chosen["base"], chosen["input_size"] or 224).available
             (st.info if ok else st.warning)(t("build.weights_ok" if ok else "build.weights_missing"))
         if ss.get("build_problem"):
-            st.error(_ui.reason(ss["build_problem"]))
+            st.error(shell.reason(ss["build_problem"]))
         upload = st.file_uploader(t("build.upload"), type=["json"], key="build_upload")
         if upload is not None and ss.get("build_upload_id") != upload.file_id:
             ss["build_upload_id"] = upload.file_id
@@ -92,7 +92,7 @@ def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T)
                 load(spec_.ArchSpec.from_json(upload.getvalue().decode("utf-8", "replace")).adapted(shape, classes))
                 st.rerun()
             except spec_.SpecError as exc:
-                st.error(t("build.upload_bad", reason=_ui.reason(exc)))
+                st.error(t("build.upload_bad", reason=shell.reason(exc)))
 
 
 def analysis(result, problems: dict[int, str], t: T) -> None:

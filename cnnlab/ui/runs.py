@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnlab import export
 from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell
 
 
 def _size(n: int) -> str:
@@ -59,7 +59,7 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
                                 store, run.id
                             )
                         except export.ExportError as exc:
-                            st.error(t("runs.export_failed", reason=_ui.reason(exc)))
+                            st.error(t("runs.export_failed", reason=shell.reason(exc)))
                         else:
                             if result.test_accuracy is not None:
                                 st.success(

@@ -1,10 +1,11 @@
-"""Shared page helpers: language, sidebar context, friendly errors. Thin on purpose."""
+"""The frame around every page: language, sidebar (context and demo box), demo-mode permissions, and friendly
+errors (`run_safely`, `reason`, `redact`). Thin on purpose; run state lives in cnnlab.ui.state and the
+router guard in cnnlab.ui.router."""
 
 from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable
 
 import streamlit as st
@@ -14,31 +15,6 @@ from cnnlab.errors import CnnLabError, Phrase
 from cnnlab.i18n import CATALOGUE, DEFAULT_LANGUAGE, LANGUAGES, explain, translator
 
 log = logging.getLogger("cnnlab.app")
-
-
-def _leave_pages_directory_mode() -> None:
-    """Streamlit treats an app with a pages/ folder as an old-style multipage app until st.navigation
-    has run once, so a server's very first visit straight to /train would run that page without
-    app.py (no router, no sidebar). Clear that flag and rerun through app.py instead."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        if not _imported_by_app():  # through app.py the router runs already: no extra rerun at cold start
-            st.rerun()
-
-
-def _imported_by_app() -> bool:
-    """Whether app.py (the router) is what is running, rather than a page opened directly by its URL."""
-    import inspect
-
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    main = getattr(get_script_run_ctx(), "main_script_path", None)
-    return main is not None and any(frame.filename == main for frame in inspect.stack(context=0))
-
-
-_leave_pages_directory_mode()
 
 
 def language() -> str:
@@ -183,83 +159,9 @@ def dataset_problem(info, t: Callable[..., str]) -> str:
     return reason(info.reason)
 
 
-_local = threading.local()
-
-
-def store():
-    """This thread's RunStore (one SQLite connection per thread, reused across reruns)."""
-    from cnnlab.paths import data_home
-    from cnnlab.runs.store import RunStore
-
-    home = str(data_home())
-    cached = getattr(_local, "store", None)
-    if cached is None or getattr(_local, "home", None) != home:
-        _local.store, _local.home = RunStore(), home
-    return _local.store
-
-
 def duration(seconds: float | None, t: Callable[..., str]) -> str:
     """'42 s' or '3 min 5 s' in the UI language."""
     if seconds is None:
         return "—"
     m, s = divmod(max(0.0, float(seconds)), 60)
     return t("train.minutes", m=m, s=s) if m else t("train.seconds", s=s)
-
-
-def current_run_id() -> str | None:
-    """The run in view: ?run= in the URL first (so reloads and second tabs agree), then the session."""
-    run_id = st.query_params.get("run") or st.session_state.get("run_id")
-    if run_id:
-        st.session_state["run_id"] = run_id
-    return run_id
-
-
-def show_run(run_id: str) -> None:
-    st.session_state["run_id"] = run_id
-    st.query_params["run"] = run_id
-
-
-def page_link(container, page: str, label: str, icon: str, **query: str) -> None:
-    """A link to another page with query parameters, shown only once that page exists."""
-    from pathlib import Path
-
-    if (Path(__file__).resolve().parents[2] / "pages" / f"{page}.py").is_file():
-        container.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=query)
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _cached_model(path: str, mtime: float):
-    """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
-    from cnnlab.inspection.forward import predictor
-    from cnnlab.modelfiles import load_model
-
-    model = load_model(path)
-    return model, predictor(model), threading.Lock()
-
-
-def run_model(run_id: str):
-    """(run, model, predictor, lock) for a run's best checkpoint, cached per (run id, file mtime).
-
-    Nothing large goes into st.session_state; hold `lock` around predictions (models are shared by
-    every session of this server). Returns None when the run has no checkpoint yet.
-    """
-    from cnnlab.runs.files import ModelMissing, run_model_path
-
-    run = store().find_run(run_id)
-    try:
-        path = run_model_path(store(), run.id)
-    except ModelMissing:
-        return None
-    model, pred, lock = _cached_model(str(path), path.stat().st_mtime)
-    return run, model, pred, lock
-
-
-def finished_runs(shape: tuple[int, ...] | None = None) -> list:
-    """Runs that have a saved model (optionally only those whose input is `shape`), newest first."""
-    out = []
-    for run in store().list_runs():
-        if shape is not None and tuple(run.arch.get("input_shape", ())) != tuple(shape):
-            continue
-        if store().artifact(run.id, "best_model") or store().artifact(run.id, "last_model"):
-            out.append(run)
-    return out

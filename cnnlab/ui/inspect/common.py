@@ -1,5 +1,6 @@
-"""The Inspect page's shared pieces: the model in view (`Subject`), the picked input (`Picked`), small widget
-helpers and the per-tab error guard. Imported by the other `_inspect_*` modules; imports none of them.
+"""The Inspect page's shared pieces: the model in view (`Subject`), the picked input (`Picked`) and the
+per-tab error guard. Imported by the other cnnlab.ui.inspect modules; imports none of them (small widget helpers
+live in cnnlab.ui.widgets).
 
 Everything heavy is computed by `cnnlab.inspection` under the model's lock and cached with st.cache_resource
 (keyed by the model file's version or sha256); st.session_state only holds small choices (indices, names).
@@ -7,7 +8,7 @@ Everything heavy is computed by `cnnlab.inspection` under the model's lock and c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +16,8 @@ import numpy as np
 import streamlit as st
 
 from cnnlab.data import datasets as data
-from cnnlab.imaging import diverging, enlarge, mosaic, to_display
 from cnnlab.inspection.forward import InspectionError
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell
 
 T = Callable[..., str]
 
@@ -49,56 +49,6 @@ class Picked:
     label: str
 
 
-# ---------------------------------------------------------------- small widget helpers
-
-
-def _keep(key: str, options: Sequence[Any], default: Any = None) -> None:
-    """Drop a stored widget value that is no longer an option (another model, another dataset)."""
-    if key in st.session_state and st.session_state[key] not in options:
-        del st.session_state[key]
-    if key not in st.session_state and default is not None:
-        st.session_state[key] = default
-
-
-def keep_tab(key: str, catalogue_keys: Sequence[str], t: T) -> None:
-    """st.tabs remembers the open tab by its label; after a language switch, map it to the same tab's new label."""
-    from cnnlab.i18n import LANGUAGES
-    from cnnlab.i18n import t as translate
-
-    stored = st.session_state.get(key)
-    for k in catalogue_keys:
-        if stored in {translate(k, lang) for lang in LANGUAGES}:
-            st.session_state[key] = t(k)
-            return
-
-
-def _int(label: str, high: int, key: str, help: str | None = None, default: int = 0) -> int:
-    """A 0..high slider that copes with high == 0 (no choice to make) and with a stale stored value."""
-    if high <= 0:
-        return 0
-    if key in st.session_state and not 0 <= int(st.session_state[key]) <= high:
-        del st.session_state[key]
-    return int(st.slider(label, 0, high, value=None if key in st.session_state else min(default, high), key=key,
-                         help=help))  # fmt: skip
-
-
-def _picture(image: np.ndarray, size: int) -> np.ndarray:
-    return enlarge(to_display(image), size)
-
-
-def _tiles_rgb(tiles: np.ndarray, columns: int, cell: int = 40, width: int = 1000) -> np.ndarray:
-    """Filter tiles in [0, 1] (0.5 = zero weight) as one crisp RGB mosaic, each tile enlarged (nearest neighbour) to
-    about `cell` pixels, white gaps between them, at most about `width` pixels wide; colour tiles stay as they are."""
-    rgb = tiles if tiles.ndim == 4 and tiles.shape[-1] == 3 else diverging(tiles) / 255.0
-    h = max(rgb.shape[1], rgb.shape[2])
-    gap = 6 if cell >= 48 else 4
-    fit = (width - gap * columns) // max(columns * h, 1)
-    factor = max(1, min(cell // max(h, 1), fit))
-    big = rgb.repeat(factor, axis=1).repeat(factor, axis=2)
-    grid = mosaic(big, columns=columns, gap=gap, fill=1.0)
-    return (np.clip(grid, 0, 1) * 255 + 0.5).astype(np.uint8)
-
-
 def safely(draw: Callable[[], None], t: T) -> None:
     """Run one tab: a request the model cannot answer is one sentence in that tab, anything else is `run_safely`'s."""
 
@@ -106,6 +56,6 @@ def safely(draw: Callable[[], None], t: T) -> None:
         try:
             draw()
         except InspectionError as exc:
-            st.error(t("inspect.cannot", reason=_ui.reason(exc)))
+            st.error(t("inspect.cannot", reason=shell.reason(exc)))
 
-    _ui.run_safely(guarded, t)
+    shell.run_safely(guarded, t)

@@ -13,9 +13,9 @@ from cnnlab import charts
 from cnnlab.inspection import evaluation as evaluation_
 from cnnlab.inspection.embeddings import Embedding, embeddings
 from cnnlab.inspection.forward import InspectionError
-from cnnlab.ui import shell as _ui
-from cnnlab.ui.inspect.common import Subject, T, _keep, _picture
-from cnnlab.ui.inspect.inputs import _use_index, evaluation
+from cnnlab.ui import shell, widgets
+from cnnlab.ui.inspect.common import Subject, T
+from cnnlab.ui.inspect.inputs import evaluation, use_index
 
 # ---------------------------------------------------------------- tab: evaluation
 
@@ -44,11 +44,11 @@ def gallery(subj: Subject, ev: evaluation_.Evaluation, indices: Sequence[int], t
     for n, i in enumerate(shown):
         true, pred = int(ev.y_true[i]), int(ev.y_pred[i])
         with cols[n % columns]:
-            st.image(_picture(subj.dataset.x_test[i], 96))
+            st.image(widgets.picture(subj.dataset.x_test[i], 96))
             mark = "✅" if true == pred else "❌"
             st.caption(t("inspect.gallery_item", mark=mark, index=i, true=subj.classes[true], pred=subj.classes[pred],
                          p=float(ev.probabilities[i, pred])))  # fmt: skip
-            st.button(t("inspect.use_image"), key=f"{key}_{i}", on_click=_use_index, args=(i,),
+            st.button(t("inspect.use_image"), key=f"{key}_{i}", on_click=use_index, args=(i,),
                       icon=":material/search:")  # fmt: skip
 
 
@@ -62,8 +62,8 @@ def evaluation_tab(subj: Subject, t: T) -> None:
     off = ev.confusion.copy()
     np.fill_diagonal(off, -1)
     worst = np.unravel_index(int(off.argmax()), off.shape) if k > 1 else (0, 0)
-    _keep("insp_cm_true", list(range(k)), int(worst[0]))
-    _keep("insp_cm_pred", list(range(k)), int(worst[1]))
+    widgets.keep_option("insp_cm_true", list(range(k)), int(worst[0]))
+    widgets.keep_option("insp_cm_pred", list(range(k)), int(worst[1]))
     left, right = st.columns([1, 1], gap="medium")
     with left:
         st.markdown(f"**{t('inspect.cm_title')}**")
@@ -122,7 +122,7 @@ def embeddings_tab(subj: Subject, t: T) -> None:
         try:
             emb = _embedding(subj.key, method, n, subj)
         except InspectionError as exc:
-            st.error(t("inspect.cannot", reason=_ui.reason(exc)))
+            st.error(t("inspect.cannot", reason=shell.reason(exc)))
             return
     pred = emb.probabilities.argmax(axis=1)
     conf = emb.probabilities.max(axis=1)
@@ -143,11 +143,11 @@ def embeddings_tab(subj: Subject, t: T) -> None:
         elif len(chosen) == 1:  # one point: the image large, with everything the model said about it
             i = chosen[0]
             label = t("inspect.test_label", index=i, name=subj.classes[ds.y_test[i]])
-            st.image(_picture(ds.x_test[i], 168), caption=label)
+            st.image(widgets.picture(ds.x_test[i], 168), caption=label)
             st.plotly_chart(charts.prediction_bars(emb.probabilities[i], subj.classes, true=int(ds.y_test[i]),
                                                    height=200), key="insp_emb_probs", width="stretch",
                             config={"displayModeBar": False})  # fmt: skip
-            st.button(t("inspect.use_image"), key="insp_emb_use", on_click=_use_index, args=(i,),
+            st.button(t("inspect.use_image"), key="insp_emb_use", on_click=use_index, args=(i,),
                       icon=":material/search:")  # fmt: skip
         else:
             st.markdown(t("inspect.emb_selected", n=len(chosen)))

@@ -14,8 +14,8 @@ from cnnlab import charts
 from cnnlab.data import datasets as data
 from cnnlab.inspection import evaluation as evaluation_
 from cnnlab.inspection.forward import as_batch, predictor
-from cnnlab.ui import shell as _ui
-from cnnlab.ui.inspect.common import Picked, Subject, T, _int, _keep, _picture
+from cnnlab.ui import shell, state, widgets
+from cnnlab.ui.inspect.common import Picked, Subject, T
 
 MODES = ("class", "index", "random", "mistake", "drawn", "upload")
 
@@ -33,7 +33,7 @@ def _load_dataset(name: str, seed: int, val_fraction: float, t: T) -> data.Datas
         with st.spinner(t("inspect.loading_data", name=name)):
             return _dataset(name, int(seed), float(val_fraction))
     except (data.DatasetUnavailable, KeyError, OSError, ValueError) as exc:
-        st.error(t("inspect.data_failed", name=name, reason=_ui.reason(exc)))
+        st.error(t("inspect.data_failed", name=name, reason=shell.reason(exc)))
         return None
 
 
@@ -50,7 +50,7 @@ def run_subject(run_id: str, t: T) -> Subject | None:
     from cnnlab.runs.files import run_model_path
 
     with st.spinner(t("inspect.loading_model")):
-        loaded = _ui.run_model(run_id)
+        loaded = state.run_model(run_id)
     if loaded is None:
         st.info(t("inspect.no_model_yet"))
         return None
@@ -58,7 +58,7 @@ def run_subject(run_id: str, t: T) -> Subject | None:
     ds = _load_dataset(run.dataset, run.seed, run.config.get("val_fraction", 0.1), t)
     if ds is None or not _fits(pred.input_shape, ds, int(model.outputs[0].shape[-1]), t):
         return None
-    version = run_model_path(_ui.store(), run.id).stat().st_mtime_ns
+    version = run_model_path(state.store(), run.id).stat().st_mtime_ns
     return Subject(f"run:{run.id}:{version}", run.name, model, pred, lock, ds, run)
 
 
@@ -81,9 +81,9 @@ def _charged(file: Any, key: str, t: T) -> bytes | None:
     payload = file.getvalue()
     if st.session_state.get(key) != file.file_id:
         try:
-            _ui.quota().spend_upload(len(payload))
+            shell.quota().spend_upload(len(payload))
         except demo.LimitReached as exc:
-            st.error(t("demo.limit", reason=_ui.reason(exc)))
+            st.error(t("demo.limit", reason=shell.reason(exc)))
             return None
         st.session_state[key] = file.file_id
     return payload
@@ -93,7 +93,7 @@ def upload_subject(t: T) -> Subject | None:
     """The model-file uploader (.keras / .h5, demo-locked) and the dataset to inspect that model on."""
     from cnnlab.modelfiles import ModelFileError
 
-    if not _ui.require("upload_model", t):
+    if not shell.require("upload_model", t):
         return None
     st.caption(t("inspect.upload_help"))
     file = st.file_uploader(t("inspect.upload_label"), type=["keras", "h5"], key="insp_model_file")
@@ -105,7 +105,7 @@ def upload_subject(t: T) -> Subject | None:
         with st.spinner(t("inspect.upload_checking")):
             model, check, pred, lock = _uploaded_model(sha, payload)
     except ModelFileError as exc:
-        st.error(t("inspect.upload_refused", name=file.name, reason=_ui.reason(exc)))
+        st.error(t("inspect.upload_refused", name=file.name, reason=shell.reason(exc)))
         return None
     shape, classes = tuple(pred.input_shape), int(check.output_shape[-1] or 0)
     st.success(t("inspect.upload_ok", name=file.name, params=f"{check.params:,}", layers=check.layers,
@@ -115,7 +115,7 @@ def upload_subject(t: T) -> Subject | None:
     if not fitting:
         st.warning(t("inspect.upload_no_dataset", shape="×".join(map(str, shape)), classes=classes))
         return None
-    _keep("insp_upload_ds", fitting)
+    widgets.keep_option("insp_upload_ds", fitting)
     name = st.selectbox(t("inspect.upload_dataset"), fitting, key="insp_upload_ds", help=t("inspect.upload_ds_help"))
     ds = _load_dataset(name, 0, 0.1, t)
     if ds is None:
@@ -138,7 +138,7 @@ def evaluation(subj: Subject, t: T) -> evaluation_.Evaluation:
 # ---------------------------------------------------------------- the input picker
 
 
-def _use_index(index: int) -> None:
+def use_index(index: int) -> None:
     """Gallery button: explain this test image in the other tabs."""
     st.session_state["insp_mode"] = "index"
     st.session_state["insp_idx"] = int(index)
@@ -178,7 +178,7 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
         else:
             image = load_image(payload, mode="L" if c == 1 else "RGB", size=(w, h), name=file.name)
     except ImageError as exc:
-        st.error(t("inspect.image_refused", reason=_ui.reason(exc)))
+        st.error(t("inspect.image_refused", reason=shell.reason(exc)))
         return None
     except NothingToRecognise:
         st.warning(t("inspect.image_empty"))
@@ -194,21 +194,21 @@ def pick_input(subj: Subject, t: T) -> Picked | None:
         st.warning(t("inspect.no_test"))
         return None
     modes = [m for m in MODES if m != "drawn" or _drawn_ok(subj)]
-    _keep("insp_mode", modes, "class")
+    widgets.keep_option("insp_mode", modes, "class")
     left, mid, right = st.columns([5, 3, 5], gap="medium")
     picked = None
     with left:
         mode = st.radio(t("inspect.input"), modes, format_func=lambda m: t(f"inspect.mode.{m}"), key="insp_mode",
                         horizontal=True)  # fmt: skip
         if mode == "class":
-            _keep("insp_cls", list(range(ds.num_classes)), int(ds.y_test[0]))
+            widgets.keep_option("insp_cls", list(range(ds.num_classes)), int(ds.y_test[0]))
             cls = st.selectbox(t("inspect.class"), range(ds.num_classes), key="insp_cls",
                                format_func=lambda k: subj.classes[k])  # fmt: skip
             members = np.flatnonzero(ds.y_test == cls)
             if members.size == 0:
                 st.info(t("inspect.class_empty"))
                 return None
-            k = _int(t("inspect.example", count=members.size), members.size - 1, "insp_nth")
+            k = widgets.int_slider(t("inspect.example", count=members.size), members.size - 1, "insp_nth")
             picked = _test_image(subj, int(members[k]), t)
         elif mode == "index":
             st.session_state["insp_idx"] = min(int(st.session_state.get("insp_idx", 0)), n - 1)
@@ -224,7 +224,7 @@ def pick_input(subj: Subject, t: T) -> Picked | None:
                 st.success(t("inspect.no_mistakes"))
                 return None
             ev = evaluation(subj, t)
-            _keep("insp_mistake", [int(i) for i in wrong])
+            widgets.keep_option("insp_mistake", [int(i) for i in wrong])
             i = st.selectbox(t("inspect.mistake", count=wrong.size), [int(i) for i in wrong], key="insp_mistake",
                              format_func=lambda i: t("inspect.mistake_item", index=i, true=subj.classes[ev.y_true[i]],
                              pred=subj.classes[ev.y_pred[i]], p=ev.probabilities[i, ev.y_pred[i]]))  # fmt: skip
@@ -241,7 +241,7 @@ def pick_input(subj: Subject, t: T) -> Picked | None:
     with subj.lock:
         probs = subj.predictor.predict_one(x)
     with mid:
-        st.image(_picture(x, 196), caption=label)
+        st.image(widgets.picture(x, 196), caption=label)
     with right:
         top = int(probs.argmax())
         verdict = "verdict" if true is None else "verdict_right" if top == true else "verdict_wrong"

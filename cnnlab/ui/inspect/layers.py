@@ -19,8 +19,8 @@ from cnnlab.inspection.features import (
     weight_histograms,
 )
 from cnnlab.inspection.forward import PASS_THROUGH, POOL_TYPES, layer_infos
-from cnnlab.ui import shell as _ui
-from cnnlab.ui.inspect.common import Picked, Subject, T, _int, _keep, _picture, _tiles_rgb
+from cnnlab.ui import state, widgets
+from cnnlab.ui.inspect.common import Picked, Subject, T
 
 # ---------------------------------------------------------------- tab: feature maps
 
@@ -53,10 +53,10 @@ def feature_maps_tab(subj: Subject, picked: Picked, t: T) -> None:
                                 width="stretch", config={"displayModeBar": False})  # fmt: skip
     with zoom:
         st.markdown(f"**{t('inspect.fm_zoom')}**")
-        _keep("insp_fm_layer", list(by_name))
+        widgets.keep_option("insp_fm_layer", list(by_name))
         name = st.selectbox(t("inspect.layer"), list(by_name), key="insp_fm_layer")
         m = by_name[name]
-        channel = _int(t("inspect.channel"), m.channels - 1, "insp_fm_channel")
+        channel = widgets.int_slider(t("inspect.channel"), m.channels - 1, "insp_fm_channel")
         values = m.array[:, :, channel]
         fig = go.Figure(go.Heatmap(z=values, colorscale="Viridis", hovertemplate="(%{y}, %{x}) %{z:.3f}<extra></extra>",
                                    colorbar=dict(thickness=12)))  # fmt: skip
@@ -82,9 +82,9 @@ def filters_tab(subj: Subject, t: T) -> None:
         st.caption(t("inspect.filters_first_help", n=nf, kh=kh, kw=kw, cin=cin))
         images = first.images()
         if first.rgb:
-            picture = _tiles_rgb(images, columns=min(nf, 16), cell=64)
+            picture = widgets.tiles_rgb(images, columns=min(nf, 16), cell=64)
         elif cin == 1:
-            picture = _tiles_rgb(images[:, 0], columns=min(nf, 16), cell=64)
+            picture = widgets.tiles_rgb(images[:, 0], columns=min(nf, 16), cell=64)
         else:
             picture = _channel_grid(images)
         st.image(picture, caption=t("inspect.filters_colours") if not first.rgb else None)
@@ -92,7 +92,7 @@ def filters_tab(subj: Subject, t: T) -> None:
         if deeper:
             st.subheader(t("inspect.filters_deeper"))
             names = [f.name for f in deeper]
-            _keep("insp_deep_layer", names)
+            widgets.keep_option("insp_deep_layer", names)
             name = st.selectbox(t("inspect.layer"), names, key="insp_deep_layer")
             f = deeper[names.index(name)]
             kh, kw, cin, nf = f.kernel.shape
@@ -113,11 +113,11 @@ def _channel_grid(images: np.ndarray) -> np.ndarray:
     """(F, Cin, kh, kw) in [0, 1] -> one picture: a column per filter, a row per input channel (32 x 32 at most)."""
     f, c = min(images.shape[0], 32), min(images.shape[1], 32)
     tiles = np.transpose(images[:f, :c], (1, 0, 2, 3)).reshape(c * f, *images.shape[2:])
-    return _tiles_rgb(tiles, columns=f, cell=32)
+    return widgets.tiles_rgb(tiles, columns=f, cell=32)
 
 
 def _snapshots(subj: Subject, t: T) -> None:
-    arts = sorted(_ui.store().artifacts(subj.run.id, "kernels"), key=lambda a: a.epoch or 0)
+    arts = sorted(state.store().artifacts(subj.run.id, "kernels"), key=lambda a: a.epoch or 0)
     st.subheader(t("inspect.snap_title"))
     kernels, kept, layer = load_snapshots([a.path for a in arts])
     if len(kernels) < 2:
@@ -132,7 +132,7 @@ def _snapshots(subj: Subject, t: T) -> None:
         strip = images[r][:32] if colour else images[r][:32, 0]
         a, b = st.columns([1, 9], vertical_alignment="center")
         a.markdown(t("inspect.snap_epoch", epoch=epochs[r]))
-        b.image(_tiles_rgb(strip, columns=len(strip), cell=36, width=900))
+        b.image(widgets.tiles_rgb(strip, columns=len(strip), cell=36, width=900))
     change = snapshot_change(kernels)
     labels = {"epoch": t("inspect.epoch"), "change": t("inspect.snap_change")}
     st.plotly_chart(charts.kernel_drift(epochs, change, labels), key="insp_drift", width="stretch")
@@ -152,10 +152,10 @@ def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
     predicted = int(picked.probs.argmax())
     a, b = st.columns(2)
     options = [-1, *range(len(subj.classes))]
-    _keep("insp_cam_class", options, -1)
+    widgets.keep_option("insp_cam_class", options, -1)
     chosen = a.selectbox(t("inspect.cam_class"), options, key="insp_cam_class", format_func=lambda k: (
         t("inspect.cam_predicted", name=subj.classes[predicted]) if k < 0 else subj.classes[k]))  # fmt: skip
-    _keep("insp_cam_layer", candidates, default_cam_layer(subj.model))
+    widgets.keep_option("insp_cam_layer", candidates, default_cam_layer(subj.model))
     layer = b.selectbox(t("inspect.cam_layer"), candidates, key="insp_cam_layer", help=t("inspect.cam_layer_help"))
     classes = [predicted] + ([chosen] if chosen >= 0 and chosen != predicted else [])
     for k in classes:
@@ -165,7 +165,7 @@ def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
         st.markdown(t("inspect.cam_row", name=subj.classes[k], p=float(picked.probs[k])))
         cols = st.columns(4)
         size = 200
-        cols[0].image(_picture(picked.image, size), caption=t("inspect.cam_input"))
+        cols[0].image(widgets.picture(picked.image, size), caption=t("inspect.cam_input"))
         cols[1].image(enlarge(overlay(picked.image, cam), size), caption=t("inspect.cam_overlay"))
         cols[2].image(enlarge(colorize(sal), size), caption=t("inspect.sal_map"))
         cols[3].image(enlarge(overlay(picked.image, sal, 0.6), size),

@@ -9,7 +9,8 @@ import streamlit as st
 from cnnlab import charts
 from cnnlab.inspection.forward import CONV_TYPES, POOL_TYPES, LayerInfo, layer_infos
 from cnnlab.inspection.steps import conv_step, pool_step
-from cnnlab.ui.inspect.common import Picked, Subject, T, _int, _keep
+from cnnlab.ui import widgets
+from cnnlab.ui.inspect.common import Picked, Subject, T
 
 # ---------------------------------------------------------------- tab: step-through
 
@@ -22,7 +23,7 @@ def step_tab(subj: Subject, picked: Picked, t: T) -> None:
     if not kinds:
         st.info(t("inspect.step_none"))
         return
-    _keep("insp_step_kind", kinds)
+    widgets.keep_option("insp_step_kind", kinds)
     kind = st.radio(t("inspect.step_kind"), kinds, horizontal=True, key="insp_step_kind",
                     format_func=lambda k: t(f"inspect.step_{k}"))  # fmt: skip
     if kind == "conv":
@@ -35,13 +36,13 @@ def _layer_unit_position(layers: list, prefix: str, unit: str, label: str, t: T)
     """The step-through's picker: a layer (`{prefix}_layer`), one of its output channels (`{prefix}_{unit}`,
     labelled by the catalogue key `label`) and an output position; returns (layer name, channel, row, col)."""
     names = [i.name for i in layers]
-    _keep(f"{prefix}_layer", names)
+    widgets.keep_option(f"{prefix}_layer", names)
     c1, c2 = st.columns(2)
     name = c1.selectbox(t("inspect.layer"), names, key=f"{prefix}_layer")
     info = layers[names.index(name)]
     with c2:
         n = info.output_shape[-1]
-        channel = _int(t(label, n=n), n - 1, f"{prefix}_{unit}")
+        channel = widgets.int_slider(t(label, n=n), n - 1, f"{prefix}_{unit}")
     row, col = _position(info, prefix, t)
     return name, channel, row, col
 
@@ -50,9 +51,9 @@ def _position(info: LayerInfo, prefix: str, t: T) -> tuple[int, int]:
     h, w = info.output_shape[:2]
     a, b = st.columns(2)
     with a:
-        row = _int(t("inspect.row", h=h), h - 1, f"{prefix}_row", default=h // 2)
+        row = widgets.int_slider(t("inspect.row", h=h), h - 1, f"{prefix}_row", default=h // 2)
     with b:
-        col = _int(t("inspect.col", w=w), w - 1, f"{prefix}_col", default=w // 2)
+        col = widgets.int_slider(t("inspect.col", w=w), w - 1, f"{prefix}_col", default=w // 2)
     return row, col
 
 
@@ -72,7 +73,8 @@ def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
     kh, kw, cin = s.kernel.shape
     channel = 0
     if cin > 1:
-        channel = _int(t("inspect.in_channel", c=cin), cin - 1, "insp_conv_channel", help=t("inspect.in_channel_help"))
+        channel = widgets.int_slider(t("inspect.in_channel", c=cin), cin - 1, "insp_conv_channel",
+                                     help=t("inspect.in_channel_help"))  # fmt: skip
     real = s.input_channels[channel] if s.input_channels else channel
     st.caption(t("inspect.conv_where", kh=kh, kw=kw, r0=s.input_rows[0], r1=s.input_rows[1], c0=s.input_cols[0],
                  c1=s.input_cols[1], stride=f"{s.strides[0]}×{s.strides[1]}", padding=s.padding))  # fmt: skip

@@ -16,7 +16,7 @@ from cnnlab.runs.jobs import reconcile
 from cnnlab.train import drawings as teach
 from cnnlab.train.config import ConfigError
 from cnnlab.train.launch import start_run
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell, state
 
 GAP = np.array([38, 42, 52], np.uint8)  # colour between feature-map tiles
 
@@ -64,17 +64,17 @@ def pct(p: float) -> str:
 
 def usable_runs() -> list[rs.Run]:
     """Runs with a saved model that are done training (a run still training keeps changing)."""
-    return [r for r in _ui.finished_runs() if not r.active]
+    return [r for r in state.finished_runs() if not r.active]
 
 
 def pick_run(t: Callable[..., str], runs: list[rs.Run]) -> rs.Run:
     """The run in use (the URL's or session's when usable, else the newest digit model) and a switcher."""
     by_id = {r.id: r for r in runs}
-    current = _ui.current_run_id()
+    current = state.current_run_id()
     if current not in by_id:
         digits = [r for r in runs if teach.is_digit_model(r.arch.get("input_shape", ()))]
         current = (digits or runs)[0].id
-        _ui.show_run(current)
+        state.show_run(current)
     st.session_state["predict_run"] = current
 
     def label(run_id: str) -> str:
@@ -83,7 +83,7 @@ def pick_run(t: Callable[..., str], runs: list[rs.Run]) -> rs.Run:
         return t("predict.run_option", name=r.name, dataset=r.dataset, acc="—" if acc is None else f"{acc:.1%}")
 
     st.selectbox(t("predict.run"), list(by_id), key="predict_run", format_func=label, help=t("predict.run_help"),
-                 on_change=lambda: _ui.show_run(st.session_state["predict_run"]))  # fmt: skip
+                 on_change=lambda: state.show_run(st.session_state["predict_run"]))  # fmt: skip
     run = by_id[current]
     st.caption(t("predict.using", name=run.name, id=run.id))
     return run
@@ -95,20 +95,20 @@ def pick_run(t: Callable[..., str], runs: list[rs.Run]) -> rs.Run:
 def watch(t: Callable[..., str], run_id: str) -> rs.Run | None:
     """Progress of a background run, polled once a second; one full rerun when it ends."""
     try:
-        run = _ui.store().get_run(run_id)
+        run = state.store().get_run(run_id)
     except rs.RunNotFound:
         return None
 
     @st.fragment(run_every=1.0 if run.active else None)
     def progress() -> None:
-        _ui.run_safely(lambda: _progress(t, run_id), t)  # fragment reruns bypass app.py's guard
+        shell.run_safely(lambda: _progress(t, run_id), t)  # fragment reruns bypass app.py's guard
 
     progress()
     return run
 
 
 def _progress(t: Callable[..., str], run_id: str) -> None:
-    store = _ui.store()
+    store = state.store()
     reconcile(store)
     run = store.get_run(run_id)
     flag = f"_predict_watch_{run_id}"
@@ -121,17 +121,17 @@ def _progress(t: Callable[..., str], run_id: str) -> None:
         text = t("predict.queued") if run.status == rs.QUEUED else t("predict.progress", epoch=epoch, epochs=epochs)
         st.markdown(t("predict.training", name=run.name))
         st.progress(done, text=text)
-        _ui.page_link(st, "train", t("predict.train_link"), ":material/model_training:", run=run.id)
+        state.page_link(st, "train", t("predict.train_link"), ":material/model_training:", run=run.id)
         return
     if run.status != rs.FINISHED and not run.best_model:
-        st.warning(t("predict.run_failed", reason=_ui.reason(run.reason) if run.reason else run.status))
+        st.warning(t("predict.run_failed", reason=shell.reason(run.reason) if run.reason else run.status))
     if st.session_state.pop(flag, False):
         st.rerun()  # it has just ended: one full rerun shows its model
 
 
 def no_model(t: Callable[..., str]) -> None:
     """No usable run: watch one that is training, or offer to train the default LeNet-5 recipe."""
-    store = _ui.store()
+    store = state.store()
     reconcile(store)
     pending = st.session_state.get("predict_default_run")
     active = [r.id for r in store.list_runs(rs.ACTIVE)]
@@ -143,14 +143,14 @@ def no_model(t: Callable[..., str]) -> None:
         watch(t, pending)  # it ended without a model: say why
     st.info(t("predict.no_model"))
     if st.button(t("predict.train_default"), type="primary", icon=":material/play_arrow:"):
-        if _ui.require("train", t):
+        if shell.require("train", t):
             from cnnlab.data.datasets import DEFAULT_DATASET
 
             try:
                 new = start_run({"dataset": DEFAULT_DATASET, "arch": "lenet5"},
                                      name=t("predict.default_run_name"), store=store)  # fmt: skip
             except ConfigError as exc:
-                st.error(t("predict.invalid") + "\n\n" + _ui.reasons(exc.problems))
+                st.error(t("predict.invalid") + "\n\n" + shell.reasons(exc.problems))
                 return
             st.session_state["predict_default_run"] = new
             st.rerun()

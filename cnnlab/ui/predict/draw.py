@@ -22,7 +22,7 @@ from cnnlab.runs import store as rs
 from cnnlab.train import drawings as drawings_
 from cnnlab.train import finetune
 from cnnlab.train.config import ConfigError
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell, state
 from cnnlab.ui.predict.common import big, mosaic, square, watch
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
@@ -57,7 +57,7 @@ def canvas_rgba(brush: int) -> np.ndarray | None:
 @st.fragment
 def draw_section(t: Callable[..., str], run_id: str, names: list[str]) -> None:
     """Canvas and result in one fragment: a stroke reruns only this part of the page."""
-    _ui.run_safely(lambda: _draw(t, run_id, names), t)
+    shell.run_safely(lambda: _draw(t, run_id, names), t)
 
 
 def _draw(t: Callable[..., str], run_id: str, names: list[str]) -> None:
@@ -92,7 +92,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str])
     from cnnlab.inspection.features import feature_maps
     from cnnlab.inspection.forward import InspectionError
 
-    loaded = _ui.run_model(run_id)
+    loaded = state.run_model(run_id)
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
@@ -104,7 +104,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str])
             cam = grad_cam(model, x, layer_name=layer)
             convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
     except demo.LimitReached as exc:
-        st.warning(t("predict.busy", reason=_ui.reason(exc)))
+        st.warning(t("predict.busy", reason=shell.reason(exc)))
         return
     except InspectionError:
         cam, convs, layer = None, [], ""
@@ -151,7 +151,7 @@ def probability_chart(t: Callable[..., str], probs: np.ndarray, names: list[str]
 
 def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], predicted: int) -> None:
     """Wrong? Pick the right label and keep the drawing in the personal dataset."""
-    run = _ui.store().get_run(run_id)
+    run = state.store().get_run(run_id)
     with st.container(border=True):
         st.markdown(f"**{t('predict.teach')}**")
         a, b = st.columns([2, 1], vertical_alignment="bottom")
@@ -161,9 +161,9 @@ def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[st
         )  # fmt: skip
         if b.button(t("predict.add"), icon=":material/add:", disabled=label is None, key="predict_add"):
             try:
-                drawings_.add_drawing(run.dataset, x, int(label), len(names), _ui.store())
+                drawings_.add_drawing(run.dataset, x, int(label), len(names), state.store())
             except drawings_.TeachError as exc:
-                st.error(_ui.reason(exc))
+                st.error(shell.reason(exc))
                 return
             st.session_state["predict_flash"] = t("predict.added", label=class_name(names, int(label)))
             clear_canvas()
@@ -172,7 +172,7 @@ def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[st
 
 def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
     """The personal dataset, removing a drawing, fine-tuning on it, and what fine-tuning changed."""
-    store = _ui.store()
+    store = state.store()
     if flash := st.session_state.pop("predict_flash", None):
         st.success(flash, icon=":material/check:")
     drawings = drawings_.load_drawings(run.dataset, store)
@@ -192,11 +192,11 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
         help_text = t("predict.finetune_help", name=run.name, epochs=finetune.FINETUNE_EPOCHS)
         if c.button(t("predict.finetune"), type="primary", icon=":material/school:", help=help_text,
                     key="predict_finetune_go"):  # fmt: skip
-            if _ui.require("train", t):
+            if shell.require("train", t):
                 try:
                     finetune.start_finetune(run.id, store, name=t("predict.finetune_name", name=run.name))
                 except (drawings_.TeachError, ConfigError) as exc:
-                    st.error(_ui.reason(exc))
+                    st.error(shell.reason(exc))
                 else:
                     st.rerun()
     # the newest fine-tune of this run (started here or in another tab, running or done)
@@ -206,7 +206,7 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
         if tuned is not None and tuned.status == rs.FINISHED:
             before_after(t, tuned, names)
             if st.button(t("predict.use_finetuned"), icon=":material/swap_horiz:", key="predict_use_tuned"):
-                _ui.show_run(tuned.id)
+                state.show_run(tuned.id)
                 st.rerun()
     if finetune.finetune_drawings(run) is not None:
         before_after(t, run, names)
@@ -215,7 +215,7 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
 def before_after(t: Callable[..., str], tuned: rs.Run, names: list[str]) -> None:
     """Each saved drawing's prediction by the parent model and by the fine-tuned one."""
     pair = finetune.finetune_drawings(tuned)
-    before, after = _ui.run_model(tuned.parent) if tuned.parent else None, _ui.run_model(tuned.id)
+    before, after = state.run_model(tuned.parent) if tuned.parent else None, state.run_model(tuned.id)
     if pair is None or before is None or after is None:
         return
     x, y = pair[0][:40], pair[1][:40]

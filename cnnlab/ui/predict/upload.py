@@ -22,7 +22,7 @@ from cnnlab.inspection.photos import (
 )
 from cnnlab.inspection.prediction import image_for_model, top_k
 from cnnlab.train.drawings import TeachError
-from cnnlab.ui import shell as _ui
+from cnnlab.ui import shell, state
 from cnnlab.ui.predict.common import big, pct
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
@@ -37,7 +37,7 @@ def _spend(upload) -> str | None:
     if upload.file_id in counted:
         return None
     try:
-        _ui.quota().spend_upload(upload.size)
+        shell.quota().spend_upload(upload.size)
     except demo.LimitReached as exc:
         return str(exc)
     counted.add(upload.file_id)
@@ -51,7 +51,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     if not files:
         st.caption(t("predict.upload_hint"))
         return
-    loaded = _ui.run_model(run_id)
+    loaded = state.run_model(run_id)
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
@@ -59,7 +59,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     inputs, labels = [], []
     for f in files:
         if refusal := _spend(f):
-            st.error(t("predict.quota", name=f.name, reason=_ui.reason(refusal)))
+            st.error(t("predict.quota", name=f.name, reason=shell.reason(refusal)))
             continue
         try:
             inputs.append(image_for_model(f.getvalue(), pred.input_shape, name=f.name))
@@ -67,7 +67,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
         except NothingToRecognise:
             st.error(t("predict.blank_file", name=f.name))
         except (ImageError, TeachError) as exc:
-            st.error(t("predict.bad_file", reason=_ui.reason(exc)))
+            st.error(t("predict.bad_file", reason=shell.reason(exc)))
     if not inputs:
         return
     with demo.PREDICTIONS, lock:
@@ -117,13 +117,13 @@ def photo_section(t: Callable[..., str]) -> None:
     items = []
     for f in files:
         if refusal := _spend(f):
-            st.error(t("predict.quota", name=f.name, reason=_ui.reason(refusal)))
+            st.error(t("predict.quota", name=f.name, reason=shell.reason(refusal)))
             continue
         try:
             with demo.PREDICTIONS:
                 pixels, top = classifier.classify(f.getvalue(), name=f.name)
         except ImageError as exc:
-            st.error(t("predict.bad_file", reason=_ui.reason(exc)))
+            st.error(t("predict.bad_file", reason=shell.reason(exc)))
             continue
         items.append((f.name, pixels, top))
     gallery(items, columns=4)

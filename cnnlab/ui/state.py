@@ -1,0 +1,81 @@
+"""Per-session and per-server state shared by the pages: the run store (one per thread), the run in view,
+links between pages, and trained models cached per checkpoint file version."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+_local = threading.local()
+
+
+def store():
+    """This thread's RunStore (one SQLite connection per thread, reused across reruns)."""
+    from cnnlab.paths import data_home
+    from cnnlab.runs.store import RunStore
+
+    home = str(data_home())
+    cached = getattr(_local, "store", None)
+    if cached is None or getattr(_local, "home", None) != home:
+        _local.store, _local.home = RunStore(), home
+    return _local.store
+
+
+def current_run_id() -> str | None:
+    """The run in view: ?run= in the URL first (so reloads and second tabs agree), then the session."""
+    run_id = st.query_params.get("run") or st.session_state.get("run_id")
+    if run_id:
+        st.session_state["run_id"] = run_id
+    return run_id
+
+
+def show_run(run_id: str) -> None:
+    """Put `run_id` in view, in the session and in the URL (so a reload keeps it)."""
+    st.session_state["run_id"] = run_id
+    st.query_params["run"] = run_id
+
+
+def page_link(container, page: str, label: str, icon: str, **query: str) -> None:
+    """A link to another page with query parameters, shown only once that page exists."""
+    if (Path(__file__).resolve().parents[2] / "pages" / f"{page}.py").is_file():
+        container.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=query)
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _cached_model(path: str, mtime: float):
+    """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
+    from cnnlab.inspection.forward import predictor
+    from cnnlab.modelfiles import load_model
+
+    model = load_model(path)
+    return model, predictor(model), threading.Lock()
+
+
+def run_model(run_id: str):
+    """(run, model, predictor, lock) for a run's best checkpoint, cached per (run id, file mtime).
+
+    Nothing large goes into st.session_state; hold `lock` around predictions (models are shared by
+    every session of this server). Returns None when the run has no checkpoint yet.
+    """
+    from cnnlab.runs.files import ModelMissing, run_model_path
+
+    run = store().find_run(run_id)
+    try:
+        path = run_model_path(store(), run.id)
+    except ModelMissing:
+        return None
+    model, pred, lock = _cached_model(str(path), path.stat().st_mtime)
+    return run, model, pred, lock
+
+
+def finished_runs(shape: tuple[int, ...] | None = None) -> list:
+    """Runs that have a saved model (optionally only those whose input is `shape`), newest first."""
+    out = []
+    for run in store().list_runs():
+        if shape is not None and tuple(run.arch.get("input_shape", ())) != tuple(shape):
+            continue
+        if store().artifact(run.id, "best_model") or store().artifact(run.id, "last_model"):
+            out.append(run)
+    return out
