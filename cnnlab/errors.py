@@ -94,8 +94,11 @@ def localized(value: Any, lang: str) -> Any:
     if isinstance(value, (CnnLabError, Phrase)):
         return value.message(lang)
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, CnnLabError) for v in value):
-        return "; ".join(v.message(lang) for v in value)
+        return LIST_SEPARATORS.get(lang, "; ").join(v.message(lang) for v in value)
     return value
+
+
+LIST_SEPARATORS = {"zh": "；"}  # how a list of problems is joined in a language's sentence (English: "; ")
 
 
 def to_data(value: Any) -> Any:

@@ -99,9 +99,9 @@ def _live(run_id: str) -> None:
         state.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
         state.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)
     elif run.status == rs.FAILED:
-        st.error(t("train.failed_reason", reason=shell.reason(run.reason or "?")))
+        st.error(t("train.failed_reason", reason=shell.reason(run.reason_error or "?")))
     elif run.status == rs.INTERRUPTED:
-        st.warning(t("train.interrupted_reason", reason=shell.reason(run.reason or "?")))
+        st.warning(t("train.interrupted_reason", reason=shell.reason(run.reason_error or "?")))
     if not run.active and st.session_state.get("_live_was_active") == run.id:
         st.session_state.pop("_live_was_active")
         st.rerun()  # the run ended: one full rerun turns polling off

@@ -1,8 +1,4 @@
-"""Checks shared by the error-message tests: is an engine error's sentence there in English and in Chinese?
-
-Keyed errors (CnnLabError with a catalogue key) are checked by `assert_translated`; messages of areas still raised
-as English text are checked through the old reverse matcher by `assert_explained`.
-"""
+"""Checks shared by the error-message tests: an engine error's sentence, by its key, in English and in Chinese."""
 
 from __future__ import annotations
 
@@ -12,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from cnnlab.errors import CnnLabError, Phrase
-from cnnlab.i18n import CATALOGUE, errors, explain
+from cnnlab.i18n import CATALOGUE
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -35,57 +31,6 @@ TERMS = {
     "mode", "max_pixels", "size", "background", "r", "g", "b", "IDX", "Fashion", "MNIST", "gz",
     "valid",
 }  # fmt: skip
-
-
-def english_left(message: str) -> set[str]:
-    """Latin words of the Chinese translation that are neither copied values nor technical terms."""
-    result = errors.explain(message)
-    text = result.text
-    for value in sorted(result.copied, key=len, reverse=True):
-        text = text.replace(value, " ")
-    return set(LATIN.findall(text)) - TERMS
-
-
-def assert_explained(messages: list[str]) -> None:
-    assert messages
-    for message in messages:
-        assert explain(message, "en") == message
-        zh = explain(message, "zh")
-        assert CJK.search(zh), message
-        assert not english_left(message), (message, zh, english_left(message))
-
-
-def _keys(message: str) -> set[str]:
-    """The templates a message was recognised by, nested ones included."""
-    seen: set[str] = set()
-
-    def visit(text: str) -> None:
-        for part in _pieces(text):
-            hit = errors.match(part)
-            if hit is not None:
-                tpl, values = hit
-                seen.add(tpl.key)
-                for name in errors.NESTED & set(values):
-                    visit(values[name])
-
-    visit(message)
-    return seen
-
-
-def _pieces(text: str) -> list[str]:
-    """Problems joined by "; ", re-joined where one problem's own text holds "; " (as explain splits them)."""
-    parts, out, i = text.split("; "), [], 0
-    while i < len(parts):
-        j = next((j for j in range(len(parts), i, -1) if errors.match("; ".join(parts[i:j]))), i + 1)
-        out.append("; ".join(parts[i:j]))
-        i = j
-    return out
-
-
-def _refusal(fn, *args, error=Exception, **kw) -> str:
-    with pytest.raises(error) as info:
-        fn(*args, **kw)
-    return str(info.value)
 
 
 def _error(fn, *args, error=Exception, **kw) -> CnnLabError:
@@ -117,10 +62,8 @@ def _plain(item: Keyed) -> Iterator[str]:
                 yield str(value)
 
 
-def error_keys(item: Keyed | str) -> set[str]:
-    """The catalogue keys an error (or phrase) is made of; for legacy English text, the templates that match it."""
-    if isinstance(item, str):
-        return _keys(item)
+def error_keys(item: Keyed) -> set[str]:
+    """The catalogue keys an error (or phrase) is made of, nested ones included."""
     return {part.key for part in _keyed(item)}
 
 

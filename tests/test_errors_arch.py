@@ -91,7 +91,7 @@ def test_spec_checks_keep_their_english_and_read_in_chinese():
     )
     assert error.message("zh") == (
         "第 1 层（Conv2D 3x3）：未知的设置项“filter”（是不是想写“filters”？）——Conv2D 可用的设置有：filters, "
-        "kernel_size, strides, padding, activation, use_bias; "
+        "kernel_size, strides, padding, activation, use_bias；"
         "第 2 层（Dense 0）：units 必须是 1 到 65536 之间的整数，实际为 0"
     )
     assert [e.key for e in error.values["issues"]] == ["build.issue.layer", "build.issue.layer"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from errors_check import CJK, LATIN, TERMS, _error, _keys, assert_translated, english_left  # noqa: F401
+from errors_check import CJK, LATIN, TERMS, _error, assert_translated  # noqa: F401
 
 from cnnlab.archives import IngestError, ZipLimits, safe_zip_members
 from cnnlab.data.images import ImageError, load_image

@@ -322,7 +322,7 @@ def test_config_problems_keep_their_english(home_with_data):
         "batch_size 60000 is larger than the 3500 training images; use 3500 or less"
     )
     assert error.message("zh") == (
-        "epochs 必须在 1 到 10000 之间，实际为 0; "
+        "epochs 必须在 1 到 10000 之间，实际为 0；"
         "批大小 batch_size（60000）超过了训练图像的数量（3500 张），请设为 3500 或更小"
     )
 

@@ -37,18 +37,6 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def explain(message: object, lang: str = DEFAULT_LANGUAGE) -> str:
-    """An engine error (or its message) in `lang`. The engine writes English; for Chinese the message is
-    recognised by its template in `cnnlab/i18n/errors.py` and rebuilt with the same values, problem by problem.
-    English, and anything not recognised, comes back exactly as the engine wrote it."""
-    text = str(message)
-    if lang != "zh":
-        return text
-    from cnnlab.i18n.errors import translate
-
-    return translate(text)
-
-
 def translator(lang: str):
     """A one-argument `t` bound to a language, for pages."""
 

@@ -12,7 +12,7 @@ import streamlit as st
 
 from cnnlab import demo
 from cnnlab.errors import CnnLabError, Phrase
-from cnnlab.i18n import CATALOGUE, DEFAULT_LANGUAGE, LANGUAGES, explain, translator
+from cnnlab.i18n import DEFAULT_LANGUAGE, LANGUAGES, translator
 
 log = logging.getLogger("cnnlab.app")
 
@@ -103,11 +103,10 @@ def quota() -> demo.SessionQuota:
 
 
 def reason(error: object) -> str:
-    """An engine error's (or Phrase's) sentence in the UI language, by its catalogue key (legacy text: the reverse
-    matcher)."""
-    if isinstance(error, (CnnLabError, Phrase)) and error.key in CATALOGUE:
+    """An engine error (or Phrase) in the UI language, by its catalogue key; any other text as it is."""
+    if isinstance(error, (CnnLabError, Phrase)):
         return error.message(language())
-    return explain(error, language())
+    return str(error)
 
 
 def reasons(problems) -> str:

@@ -124,7 +124,7 @@ def _progress(t: Callable[..., str], run_id: str) -> None:
         state.page_link(st, "train", t("predict.train_link"), ":material/model_training:", run=run.id)
         return
     if run.status != rs.FINISHED and not run.best_model:
-        st.warning(t("predict.run_failed", reason=shell.reason(run.reason) if run.reason else run.status))
+        st.warning(t("predict.run_failed", reason=shell.reason(run.reason_error) if run.reason else run.status))
     if st.session_state.pop(flag, False):
         st.rerun()  # it has just ended: one full rerun shows its model
 
