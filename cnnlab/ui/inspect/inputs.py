@@ -188,52 +188,17 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
 
 def pick_input(subj: Subject, t: T) -> Picked | None:
     """Test image by class / index / at random, a misclassified one, the Predict page's drawing, or an upload."""
-    ds = subj.dataset
-    n = len(ds.y_test)
+    n = len(subj.dataset.y_test)
     if n == 0:
         st.warning(t("inspect.no_test"))
         return None
     modes = [m for m in MODES if m != "drawn" or _drawn_ok(subj)]
     widgets.keep_option("insp_mode", modes, "class")
     left, mid, right = st.columns([5, 3, 5], gap="medium")
-    picked = None
     with left:
         mode = st.radio(t("inspect.input"), modes, format_func=lambda m: t(f"inspect.mode.{m}"), key="insp_mode",
                         horizontal=True)  # fmt: skip
-        if mode == "class":
-            widgets.keep_option("insp_cls", list(range(ds.num_classes)), int(ds.y_test[0]))
-            cls = st.selectbox(t("inspect.class"), range(ds.num_classes), key="insp_cls",
-                               format_func=lambda k: subj.classes[k])  # fmt: skip
-            members = np.flatnonzero(ds.y_test == cls)
-            if members.size == 0:
-                st.info(t("inspect.class_empty"))
-                return None
-            k = widgets.int_slider(t("inspect.example", count=members.size), members.size - 1, "insp_nth")
-            picked = _test_image(subj, int(members[k]), t)
-        elif mode == "index":
-            st.session_state["insp_idx"] = min(int(st.session_state.get("insp_idx", 0)), n - 1)
-            picked = _test_image(subj, int(st.number_input(t("inspect.index", n=n), 0, n - 1, key="insp_idx")), t)
-        elif mode == "random":
-            if not 0 <= st.session_state.get("insp_rand", -1) < n:
-                _reroll(n)
-            st.button(t("inspect.reroll"), icon=":material/casino:", on_click=_reroll, args=(n,))
-            picked = _test_image(subj, st.session_state["insp_rand"], t)
-        elif mode == "mistake":
-            wrong = evaluation(subj, t).misclassified
-            if wrong.size == 0:
-                st.success(t("inspect.no_mistakes"))
-                return None
-            ev = evaluation(subj, t)
-            widgets.keep_option("insp_mistake", [int(i) for i in wrong])
-            i = st.selectbox(t("inspect.mistake", count=wrong.size), [int(i) for i in wrong], key="insp_mistake",
-                             format_func=lambda i: t("inspect.mistake_item", index=i, true=subj.classes[ev.y_true[i]],
-                             pred=subj.classes[ev.y_pred[i]], p=ev.probabilities[i, ev.y_pred[i]]))  # fmt: skip
-            picked = _test_image(subj, i, t)
-        elif mode == "drawn":
-            drawn = np.asarray(st.session_state["drawn_digit"], np.float32)[..., None]
-            picked = (drawn, None, t("inspect.drawn_label"))
-        else:
-            picked = _uploaded_image(subj, t)
+        picked = _PICKERS[mode](subj, t)
     if picked is None:
         return None
     image, true, label = picked
@@ -250,3 +215,60 @@ def pick_input(subj: Subject, t: T) -> Picked | None:
         st.plotly_chart(charts.prediction_bars(probs, subj.classes, true=true, height=200), key="insp_probs",
                         width="stretch", config={"displayModeBar": False})  # fmt: skip
     return Picked(x, probs, true, label)
+
+
+Chosen = tuple[np.ndarray, int | None, str] | None  # (image, true class or None, caption)
+
+
+def _by_class(subj: Subject, t: T) -> Chosen:
+    ds = subj.dataset
+    widgets.keep_option("insp_cls", list(range(ds.num_classes)), int(ds.y_test[0]))
+    cls = st.selectbox(t("inspect.class"), range(ds.num_classes), key="insp_cls", format_func=lambda k: subj.classes[k])
+    members = np.flatnonzero(ds.y_test == cls)
+    if members.size == 0:
+        st.info(t("inspect.class_empty"))
+        return None
+    k = widgets.int_slider(t("inspect.example", count=members.size), members.size - 1, "insp_nth")
+    return _test_image(subj, int(members[k]), t)
+
+
+def _by_index(subj: Subject, t: T) -> Chosen:
+    n = len(subj.dataset.y_test)
+    st.session_state["insp_idx"] = min(int(st.session_state.get("insp_idx", 0)), n - 1)
+    return _test_image(subj, int(st.number_input(t("inspect.index", n=n), 0, n - 1, key="insp_idx")), t)
+
+
+def _at_random(subj: Subject, t: T) -> Chosen:
+    n = len(subj.dataset.y_test)
+    if not 0 <= st.session_state.get("insp_rand", -1) < n:
+        _reroll(n)
+    st.button(t("inspect.reroll"), icon=":material/casino:", on_click=_reroll, args=(n,))
+    return _test_image(subj, st.session_state["insp_rand"], t)
+
+
+def _a_mistake(subj: Subject, t: T) -> Chosen:
+    ev = evaluation(subj, t)
+    wrong = ev.misclassified
+    if wrong.size == 0:
+        st.success(t("inspect.no_mistakes"))
+        return None
+    widgets.keep_option("insp_mistake", [int(i) for i in wrong])
+    i = st.selectbox(t("inspect.mistake", count=wrong.size), [int(i) for i in wrong], key="insp_mistake",
+                     format_func=lambda i: t("inspect.mistake_item", index=i, true=subj.classes[ev.y_true[i]],
+                     pred=subj.classes[ev.y_pred[i]], p=ev.probabilities[i, ev.y_pred[i]]))  # fmt: skip
+    return _test_image(subj, i, t)
+
+
+def _the_drawing(subj: Subject, t: T) -> Chosen:
+    drawn = np.asarray(st.session_state["drawn_digit"], np.float32)[..., None]
+    return drawn, None, t("inspect.drawn_label")
+
+
+_PICKERS = {
+    "class": _by_class,
+    "index": _by_index,
+    "random": _at_random,
+    "mistake": _a_mistake,
+    "drawn": _the_drawing,
+    "upload": _uploaded_image,
+}
