@@ -17,7 +17,21 @@ from collections.abc import Iterable
 from typing import Any
 
 
-class CnnLabError(Exception):
+class Keyed:
+    """A catalogue key and the values its sentence needs: what errors and engine-worded phrases share."""
+
+    key: str
+    values: dict[str, Any]
+
+    def message(self, lang: str = "en") -> str:
+        """The sentence in `lang` (values that are engine errors or phrases are put in the same language)."""
+        return _sentence(self.key, lang, self.values)
+
+    def __str__(self) -> str:
+        return self.message("en")
+
+
+class CnnLabError(Keyed, Exception):
     """An engine error: `key` names its sentence in the catalogue, `values` fill it in."""
 
     def __init__(self, key: str, /, **values: Any) -> None:
@@ -25,12 +39,7 @@ class CnnLabError(Exception):
         self.key = key
         self.values = values
 
-    def message(self, lang: str = "en") -> str:
-        """The sentence in `lang` (values that are engine errors are put in the same language)."""
-        return _sentence(self.key, lang, self.values)
-
-    def __str__(self) -> str:
-        return self.message("en")
+    __str__ = Keyed.__str__  # (Exception's own would show the key)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.key!r}, **{self.values!r})"
@@ -39,17 +48,11 @@ class CnnLabError(Exception):
         return (_rebuild, (type(self), self.key, self.values))
 
 
-class Phrase:
+class Phrase(Keyed):
     """A word or phrase the engine puts into a sentence ("the image", a run's status): translated with it."""
 
     def __init__(self, key: str, /, **values: Any) -> None:
         self.key, self.values = key, values
-
-    def message(self, lang: str = "en") -> str:
-        return _sentence(self.key, lang, self.values)
-
-    def __str__(self) -> str:
-        return self.message("en")
 
     def __repr__(self) -> str:
         return f"Phrase({self.key!r})"

@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,20 @@ def cnnlab_home(tmp_path_factory, monkeypatch) -> Path:
     monkeypatch.setenv("CNNLAB_HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
     return home
+
+
+def run_python(code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -c CODE ARGS` from the repository in a fresh interpreter (what it imports is its own), output caught."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=ROOT, check=False, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def run_cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """`python -m cnnlab ARGS` from the repository, output caught."""
+    return subprocess.run(
+        [sys.executable, "-m", "cnnlab", *args], cwd=ROOT, check=False, capture_output=True, text=True, timeout=timeout
+    )
 
 
 APP_PATH = str(ROOT / "app.py")  # AppTest.from_file(APP_PATH): relative paths resolve against the test file

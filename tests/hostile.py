@@ -190,19 +190,14 @@ def zip_bomb_member(megabytes: int = 8) -> bytes:
 def patch_sizes(zip_data: bytes, member: str, new_size: int) -> bytes:
     """Rewrite one member's declared uncompressed size in both its local and central headers (a lying header)."""
     data = bytearray(zip_data)
-    encoded = member.encode()
-    pos = 0
-    while (pos := data.find(b"PK\x03\x04", pos)) >= 0:
-        name_len = struct.unpack_from("<H", data, pos + 26)[0]
-        if bytes(data[pos + 30 : pos + 30 + name_len]) == encoded:
-            struct.pack_into("<I", data, pos + 22, new_size)
-        pos += 4
-    pos = 0
-    while (pos := data.find(b"PK\x01\x02", pos)) >= 0:
-        name_len = struct.unpack_from("<H", data, pos + 28)[0]
-        if bytes(data[pos + 46 : pos + 46 + name_len]) == encoded:
-            struct.pack_into("<I", data, pos + 24, new_size)
-        pos += 4
+    # (header signature, offset of the name length, of the name, of the uncompressed size)
+    for signature, name_len_at, name_at, size_at in ((b"PK\x03\x04", 26, 30, 22), (b"PK\x01\x02", 28, 46, 24)):
+        pos = 0
+        while (pos := data.find(signature, pos)) >= 0:
+            name_len = struct.unpack_from("<H", data, pos + name_len_at)[0]
+            if bytes(data[pos + name_at : pos + name_at + name_len]) == member.encode():
+                struct.pack_into("<I", data, pos + size_at, new_size)
+            pos += 4
     return bytes(data)
 
 

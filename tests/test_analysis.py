@@ -7,8 +7,6 @@ produces are checked against hand computations, and against real Keras models in
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +19,7 @@ from cnnlab.arch.presets import PRESETS, preset
 from cnnlab.arch.spec import DEFAULT_BUDGET, ArchSpec, Budget, LayerSpec, SpecError, layers_equal
 from cnnlab.arch.table import layers_to_table, table_to_layers
 from cnnlab.charts import architecture_diagram
-from conftest import ROOT
+from conftest import run_cli, run_python
 
 L = LayerSpec
 
@@ -305,12 +303,6 @@ def test_diagram_shows_maps_shrinking_and_channels_growing():
     assert len(broken.data) == 2 and "?" in {a.text for a in broken.layout.annotations}
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "cnnlab", *args], cwd=ROOT, check=False, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cli_summary_json_for_a_preset():
     out = run_cli("summary", "--arch", "lenet5", "--dataset", "mnist-sample", "--json")
     assert out.returncode == 0, out.stderr
@@ -363,7 +355,5 @@ def test_analysis_codegen_and_charts_never_import_tensorflow():
         "bad = [m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules]\n"
         "assert not bad, bad\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, check=False, capture_output=True, text=True, timeout=120
-    )
+    out = run_python(code)
     assert out.returncode == 0, out.stderr

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from streamlit.testing.v1 import AppTest
 
 from cnnlab.arch.analysis import check
 from cnnlab.arch.presets import preset
 from cnnlab.arch.spec import ArchSpec, LayerSpec
 from cnnlab.i18n import t
-from conftest import APP_PATH, ROOT, open_app
+from conftest import APP_PATH, open_app, run_python
 
 BROKEN = ArchSpec("mine", (28, 28, 1), 10, [
     LayerSpec("Conv2D", {"filters": 8, "kernel_size": 3, "strides": 3}),  # 28 -> 9
@@ -129,9 +126,7 @@ def test_build_page_never_imports_tensorflow():
         "loaded = [m for m in ('tensorflow', 'keras') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, check=False, capture_output=True, text=True, timeout=300
-    )
+    out = run_python(code, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
 
 

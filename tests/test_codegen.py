@@ -18,7 +18,7 @@ from cnnlab.arch.presets import preset
 from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError
 from cnnlab.data.datasets import save_user_dataset
 from cnnlab.train.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
-from conftest import ROOT
+from conftest import run_cli
 
 RUNNER = """
 import runpy, sys
@@ -183,48 +183,15 @@ def test_bad_requests_are_clear_errors():
 def test_cli_code_prints_and_writes_scripts(tmp_path):
     spec_file = tmp_path / "mine.json"
     spec_file.write_text(preset("mlp", (28, 28, 1), 10, units=32).to_json())
-    out = subprocess.run(
-        [sys.executable, "-m", "cnnlab", "code", "--spec", str(spec_file), "--style", "subclass", "--epochs", "2"],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_cli("code", "--spec", str(spec_file), "--style", "subclass", "--epochs", "2")
     assert out.returncode == 0, out.stderr
     assert "class CnnLabModel(keras.Model)" in out.stdout and "EPOCHS = 2" in out.stdout
     compile(out.stdout, "cli.py", "exec")
     target = tmp_path / "lenet.py"
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cnnlab",
-            "code",
-            "--arch",
-            "lenet5",
-            "--dataset",
-            "mnist-sample",
-            "--style",
-            "sequential",
-            "--out",
-            str(target),
-        ],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = ("--arch", "lenet5", "--dataset", "mnist-sample", "--style", "sequential", "--out", str(target))
+    out = run_cli("code", *args)
     assert out.returncode == 0, out.stderr
     assert "keras.Sequential(" in target.read_text()
-    out = subprocess.run(
-        [sys.executable, "-m", "cnnlab", "code", "--arch", "lenet5", "--style", "keras2"],
-        cwd=ROOT,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_cli("code", "--arch", "lenet5", "--style", "keras2")
     assert out.returncode == 2 and "invalid choice" in out.stderr
     assert json.loads(spec_file.read_text())["layers"][1]["params"]["units"] == 32
