@@ -88,6 +88,25 @@ def test_every_tab_explains_the_trained_run(tiny_run):
             assert sum(len(tr_["customdata"]) for tr_ in scatter) == 1000  # every test image is a point
 
 
+def keyed_block(at, key: str):
+    """The AppTest block of `st.container(key=key)`."""
+    from streamlit.runtime.state.common import user_key_from_element_id
+
+    def walk(node):
+        block_id = getattr(getattr(node, "proto", None), "id", "")
+        if block_id and user_key_from_element_id(block_id) == key:
+            return node
+        for child in getattr(node, "children", {}).values():
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    found = walk(at._tree)
+    assert found is not None, f"no container with key {key!r}"
+    return found
+
+
 def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(tiny_run):
     run_id = tiny_run.run_id
     at = open_inspect("eval", run_id=run_id)
@@ -97,7 +116,9 @@ def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(tiny_run)
     assert true != pred
     header = next(m.value for m in at.markdown if "taken for" in m.value)
     n = int(header.split(": ")[1].split(" ")[0])
-    cell = [c.value for c in at.caption if c.value.startswith("❌ #") and f"{true} → {pred}" in c.value]
+    gallery = keyed_block(at, "insp_cell_gallery")  # the cell's own gallery (the page shows others below it)
+    cell = [c.value for c in gallery.caption if c.value.startswith("❌ #")]
+    assert all(f"{true} → {pred}" in c for c in cell)
     assert n > 0 and len(cell) == min(n, 16)
     indices = [int(c.split("#")[1].split(" ")[0]) for c in cell]
     assert all(ds.y_test[i] == true for i in indices)  # each shown image really is of the true class
