@@ -14,12 +14,12 @@ import string
 import numpy as np
 import pytest
 from errors_check import CJK, LATIN, TERMS, _error, assert_translated, error_keys
-from test_errors_arch import spec_messages
-from test_errors_files import dataset_messages, image_messages, model_messages, npz_messages, zip_messages
-from test_errors_runs import RUNS_AREA
 
 from cnnlab.errors import CnnLabError, Phrase, from_data, to_data
 from cnnlab.i18n import CATALOGUE, LANGUAGES, t
+from tests.arch.test_errors_arch import spec_messages
+from tests.data.test_errors_files import dataset_messages, image_messages, model_messages, npz_messages, zip_messages
+from tests.runs.test_errors_runs import RUNS_AREA
 
 ENGINE = {key: pair for key, pair in CATALOGUE.items() if key.startswith(("engine.", "build.issue."))}
 

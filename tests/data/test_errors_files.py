@@ -19,7 +19,7 @@ from cnnlab.errors import CnnLabError, Phrase
 from cnnlab.i18n import t
 from conftest import open_app
 from tests import hostile
-from tests.test_ingest import HOSTILE_ENTRIES, _hostile_zip
+from tests.data.test_ingest import HOSTILE_ENTRIES, _hostile_zip
 
 
 def image_messages(tmp_path: Path) -> list[CnnLabError]:

@@ -24,7 +24,7 @@ from cnnlab.train.live import Live
 from cnnlab.train.trainer import Trainer
 
 pytestmark = pytest.mark.timeout(300)
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- config

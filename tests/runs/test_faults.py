@@ -32,7 +32,7 @@ from conftest import APP_PATH
 
 pytestmark = pytest.mark.timeout(600)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- SIGKILL at random moments

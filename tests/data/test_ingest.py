@@ -426,7 +426,7 @@ def test_modules_stay_free_of_tensorflow_and_streamlit() -> None:
         "import sys, cnnlab.data.images, cnnlab.data.ingest; "
         "bad = [m for m in ('tensorflow', 'keras', 'streamlit') if m in sys.modules]; print(bad); sys.exit(bool(bad))"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     assert (
         subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True).returncode
         == 0

@@ -16,7 +16,7 @@ from cnnlab.runs import jobs
 from cnnlab.runs.store import RunStore
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.usefixtures("home_with_data")]
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ["--max-train-samples", "256", "--batch-size", "32", "--batch-metrics-every", "0.2"]
 
 

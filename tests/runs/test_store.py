@@ -13,7 +13,7 @@ import pytest
 from cnnlab.runs import store as st
 from cnnlab.runs.store import RunNotFound, RunStore, StoreError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _new(store: RunStore, name: str = "r", **kw) -> str:
