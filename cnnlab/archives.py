@@ -79,7 +79,7 @@ _UPLOADED = {
 }
 
 
-def _source_label(source: object, default: str | Phrase) -> str | Phrase:
+def source_label(source: object, default: str | Phrase) -> str | Phrase:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     name = getattr(source, "name", None)
@@ -122,7 +122,7 @@ def open_zip(
 
     Raises IngestError (never zipfile's own errors) when it is missing, not a zip, or oversized.
     """
-    label = _source_label(source, _UPLOADED.get(kind, Phrase("engine.word.uploaded_zip")))
+    label = source_label(source, _UPLOADED.get(kind, Phrase("engine.word.uploaded_zip")))
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):
             fh = BytesIO(bytes(source))

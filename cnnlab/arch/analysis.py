@@ -29,15 +29,15 @@ from typing import Any
 from cnnlab.arch.atoms import (
     APPLICATION_ATOMS,
     FLOAT_BYTES,
+    Atom,
     Shape,
-    _Atom,
-    _bn_atom,
-    _conv_atom,
-    _fmt_shape,
-    _is_int,
-    _pool_atom,
-    _same,
-    _size,
+    bn_atom,
+    conv_atom,
+    fmt_shape,
+    is_int,
+    pool_atom,
+    same_atom,
+    size_of,
 )
 from cnnlab.arch.kerasfile import inspect_keras_file
 from cnnlab.arch.spec import (
@@ -160,7 +160,7 @@ class Analysis:
             "trainable_params": trainable,
             "non_trainable_params": params - trainable,
             "macs": sum(r.macs for r in rows),
-            "activation_bytes": sum(r.activation_bytes for r in rows) + _size(self.input_shape) * FLOAT_BYTES,
+            "activation_bytes": sum(r.activation_bytes for r in rows) + size_of(self.input_shape) * FLOAT_BYTES,
         }
 
     def table(self) -> list[dict[str, Any]]:
@@ -175,10 +175,10 @@ class Analysis:
                 "name": r.name,
                 "label": r.label,
                 "problem": problems.get(r.index, ""),
-                "output": _fmt_shape(r.output_shape, "×") if r.output_shape else "—",
+                "output": fmt_shape(r.output_shape, "×") if r.output_shape else "—",
                 "params": r.params,
                 "macs": r.macs,
-                "receptive_field": _fmt_shape(r.receptive_field, "×") if r.receptive_field else "—",
+                "receptive_field": fmt_shape(r.receptive_field, "×") if r.receptive_field else "—",
                 "memory_kb": round(r.activation_bytes / 1024, 1),
             }
             for r in self.all_rows
@@ -242,7 +242,7 @@ def _check_value(f: Field, value: Any) -> tuple[str, dict[str, Any]] | None:
     high = f.high if f.high is not None else math.inf
 
     def ok_int(x: Any) -> bool:
-        return _is_int(x) and low <= x <= high
+        return is_int(x) and low <= x <= high
 
     if f.kind == "int":
         return None if ok_int(value) else ("not_int", v)
@@ -283,7 +283,7 @@ class _RF:
         self.j = [1.0, 1.0]
         self.flat = False
 
-    def step(self, atom: _Atom) -> None:
+    def step(self, atom: Atom) -> None:
         if atom.flat:
             self.flat = True
         elif atom.scale:
@@ -298,7 +298,7 @@ class _RF:
         return self.full if self.flat else (math.ceil(self.r[0] - 1e-9), math.ceil(self.r[1] - 1e-9))
 
 
-def _layer_atoms(layer: LayerSpec, p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
+def _layer_atoms(layer: LayerSpec, p: dict[str, Any], name: str, shape: Shape) -> list[Atom]:
     """Expand one validated body layer into Keras-level atoms; raises _ShapeError on impossible shapes."""
     t = layer.type
     spatial = len(shape) == 3
@@ -306,26 +306,26 @@ def _layer_atoms(layer: LayerSpec, p: dict[str, Any], name: str, shape: Shape) -
         if not spatial:
             raise _ShapeError("needs_feature_map", {"n": shape[0]})
     if t == "Dense" and spatial:
-        raise _ShapeError("needs_flat", {"shape": _fmt_shape(shape)})
+        raise _ShapeError("needs_flat", {"shape": fmt_shape(shape)})
     if t == "Conv2D":
-        a = _conv_atom(name, shape, p["filters"], p["kernel_size"], p["strides"], p["padding"], p["use_bias"])
+        a = conv_atom(name, shape, p["filters"], p["kernel_size"], p["strides"], p["padding"], p["use_bias"])
         _nonempty(a, shape, Phrase("engine.word.kernel"))
         return [a]
     if t in ("MaxPooling2D", "AveragePooling2D"):
-        a = _pool_atom(name, t, shape, p["pool_size"], p["strides"], p["padding"])
+        a = pool_atom(name, t, shape, p["pool_size"], p["strides"], p["padding"])
         _nonempty(a, shape, Phrase("engine.word.pool_size"))
         return [a]
     if t in ("BatchNormalization",):
-        return [_bn_atom(name, shape)]
+        return [bn_atom(name, shape)]
     if t in ("Dropout", "Activation"):
-        return [_same(name, t, shape)]
+        return [same_atom(name, t, shape)]
     if t == "Flatten":
-        return [_Atom(name, t, (_size(shape),), flat=True)]
+        return [Atom(name, t, (size_of(shape),), flat=True)]
     if t == "GlobalAveragePooling2D":
-        return [_Atom(name, t, (shape[-1],), flat=True)]
+        return [Atom(name, t, (shape[-1],), flat=True)]
     if t == "Dense":
         n = shape[0]
-        return [_Atom(name, t, (p["units"],), n * p["units"] + p["units"], None, n * p["units"], flat=True)]
+        return [Atom(name, t, (p["units"],), n * p["units"] + p["units"], None, n * p["units"], flat=True)]
     if t == "ResidualBlock":
         return _residual_atoms(p, name, shape)
     if t == "TransferBase":
@@ -339,33 +339,33 @@ class _ShapeError(Exception):
         self.code, self.values = code, values
 
 
-def _nonempty(a: _Atom, shape: Shape, what: Phrase) -> None:
+def _nonempty(a: Atom, shape: Shape, what: Phrase) -> None:
     if a.out[0] < 1 or a.out[1] < 1:
         raise _ShapeError("empty_output", {"h": shape[0], "w": shape[1], "what": what})
 
 
-def _residual_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
+def _residual_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[Atom]:
     f, s, bn = p["filters"], p["strides"], p["batchnorm"]
-    atoms = [_conv_atom(f"{name}_conv1", shape, f, 3, s, "same", not bn)]
+    atoms = [conv_atom(f"{name}_conv1", shape, f, 3, s, "same", not bn)]
     if bn:
-        atoms.append(_bn_atom(f"{name}_bn1", atoms[-1].out))
-    atoms.append(_same(f"{name}_relu1", "Activation", atoms[-1].out))
-    conv2 = _conv_atom(f"{name}_conv2", atoms[-1].out, f, 3, 1, "same", not bn)
+        atoms.append(bn_atom(f"{name}_bn1", atoms[-1].out))
+    atoms.append(same_atom(f"{name}_relu1", "Activation", atoms[-1].out))
+    conv2 = conv_atom(f"{name}_conv2", atoms[-1].out, f, 3, 1, "same", not bn)
     atoms.append(conv2)
     if bn:
-        atoms.append(_bn_atom(f"{name}_bn2", atoms[-1].out))
+        atoms.append(bn_atom(f"{name}_bn2", atoms[-1].out))
     if s != 1 or shape[2] != f:
-        short = _conv_atom(f"{name}_shortcut", shape, f, 1, s, "valid", not bn)
+        short = conv_atom(f"{name}_shortcut", shape, f, 1, s, "valid", not bn)
         short.k = short.s = None
         atoms.append(short)
         if bn:
-            atoms.append(_bn_atom(f"{name}_shortcut_bn", short.out))
-    atoms.append(_same(f"{name}_add", "Add", conv2.out))
-    atoms.append(_same(name, "Activation", atoms[-1].out))
+            atoms.append(bn_atom(f"{name}_shortcut_bn", short.out))
+    atoms.append(same_atom(f"{name}_add", "Add", conv2.out))
+    atoms.append(same_atom(name, "Activation", atoms[-1].out))
     return atoms
 
 
-def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
+def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[Atom]:
     if shape[2] not in (1, 3):
         raise _ShapeError("transfer_channels", {"c": shape[2]})
     try:
@@ -374,25 +374,25 @@ def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[_Atom]:
         path = p.get("model_path") or ""
         code = "model_path_missing" if not os.path.isfile(path) else "model_file_bad"
         raise _ShapeError(code, {"path": path, "reason": exc}) from exc
-    atoms: list[_Atom] = []
+    atoms: list[Atom] = []
     x = tuple(shape)
     if geo.resize:
         bh, bw = geo.base_input[:2]
-        atoms.append(_Atom(f"{name}_resize", "Resizing", (bh, bw, x[2]), scale=(bh / x[0], bw / x[1])))
+        atoms.append(Atom(f"{name}_resize", "Resizing", (bh, bw, x[2]), scale=(bh / x[0], bw / x[1])))
         x = atoms[-1].out
     if geo.adapter:
-        a = _conv_atom(f"{name}_{geo.adapter}", x, geo.base_input[2], 1, 1, "valid")
+        a = conv_atom(f"{name}_{geo.adapter}", x, geo.base_input[2], 1, 1, "valid")
         a.trainable = 0
         atoms.append(a)
     n_train = int(p.get("trainable_layers") or 0)
     if p["base"] == "run":
         info = inspect_keras_file(p["model_path"])
-        base = [_Atom(nm, cls, (), params, trainable) for nm, cls, params, trainable in info.layers]
+        base = [Atom(nm, cls, (), params, trainable) for nm, cls, params, trainable in info.layers]
         # the run's internal receptive field is not tracked through the file: its units count as seeing everything
-        base.append(_Atom(name, "Functional", info.output_shape, flat=True))
+        base.append(Atom(name, "Functional", info.output_shape, flat=True))
     else:
         base = APPLICATION_ATOMS[p["base"]](*geo.base_input[:2])
-        base.append(_Atom(name, "Functional", base[-1].out, alias=True))
+        base.append(Atom(name, "Functional", base[-1].out, alias=True))
     body = base[:-1]
     for i, atom in enumerate(body):
         top = n_train > 0 and i >= len(body) - n_train
@@ -452,7 +452,7 @@ def _input_shape_ok(raw: Any) -> bool:
     return (
         isinstance(raw, (tuple, list))
         and len(raw) == 3
-        and all(_is_int(d) and d >= 1 for d in raw)
+        and all(is_int(d) and d >= 1 for d in raw)
         and max(raw[:2]) <= 4096
         and raw[2] <= 16
     )
@@ -463,7 +463,7 @@ def _whole_network_issues(spec: ArchSpec) -> list[Issue]:
     issues = []
     if not _input_shape_ok(spec.input_shape):
         issues.append(_issue(None, "", "bad_input_shape", {"value": spec.input_shape}))
-    if not _is_int(spec.num_classes) or not 2 <= spec.num_classes <= 100_000:
+    if not is_int(spec.num_classes) or not 2 <= spec.num_classes <= 100_000:
         issues.append(_issue(None, "", "bad_classes", {"value": spec.num_classes}))
     return issues
 
@@ -503,7 +503,7 @@ def _analyze_layer(
     row.trainable_params = sum(a.trainable_params for a in atoms)
     row.macs = sum(a.macs for a in atoms)
     row.receptive_field = rf.value
-    row.activation_bytes = sum(_size(a.out) for a in atoms if a.out and not a.alias) * FLOAT_BYTES
+    row.activation_bytes = sum(size_of(a.out) for a in atoms if a.out and not a.alias) * FLOAT_BYTES
     row.keras_layers = _top_level_names(layer.type, atoms, row.name)
     return row.output_shape
 
@@ -514,10 +514,10 @@ def _head(spec: ArchSpec, rows: list[Row], shape: Shape | None, rf: _RF | None, 
         issues.append(_issue(None, "", "empty_body", {}))
         return None
     if shape is not None and len(shape) != 1:
-        issues.append(_issue(len(spec.layers), rows[-1].label, "not_flat_at_end", {"shape": _fmt_shape(shape)}))
+        issues.append(_issue(len(spec.layers), rows[-1].label, "not_flat_at_end", {"shape": fmt_shape(shape)}))
         rows[-1].issue = str(issues[-1].message)
         return None
-    if shape is None or not _is_int(spec.num_classes):
+    if shape is None or not is_int(spec.num_classes):
         return None
     n, k = shape[0], int(spec.num_classes)
     return Row(
@@ -537,7 +537,7 @@ def _budget_issues(totals: dict[str, int], budget: Budget) -> list[Issue]:
     return issues
 
 
-def _top_level_names(layer_type: str, atoms: list[_Atom], name: str) -> list[str]:
+def _top_level_names(layer_type: str, atoms: list[Atom], name: str) -> list[str]:
     """The names of the model's own (top-level) Keras layers for this row; a base is one nested model."""
     if layer_type == "TransferBase":
         return [a.name for a in atoms if a.name.startswith(f"{name}_")] + [name]

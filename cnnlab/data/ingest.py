@@ -22,10 +22,10 @@ from cnnlab.archives import (
     ZipLimits,
     ZipMemberError,
     ZipScan,
-    _source_label,
     natural_key,
     open_zip,
     safe_zip_members,
+    source_label,
 )
 from cnnlab.data import datasets as datamod
 from cnnlab.data.images import DEFAULT_BACKGROUND, ImageError, load_image
@@ -161,7 +161,7 @@ def ingest_zip(
     size = _check_size(image_size, limits)
     if color not in (None, "L", "RGB"):
         raise IngestError("engine.ingest.bad_color", value=repr(color))
-    label = _source_label(source, "")
+    label = source_label(source, "")
     report = IngestReport(name=name, source=f"zip upload {label}".strip())
     with open_zip(source, limits) as zf:
         scan = safe_zip_members(zf, limits)
@@ -370,7 +370,7 @@ def ingest_npz(
     "0".."K-1". Loaded with allow_pickle=False after the same zip checks as ingest_zip.
     """
     name = validate_name(name, overwrite=overwrite)
-    label = _source_label(source, "")
+    label = source_label(source, "")
     report = IngestReport(name=name, source=f".npz upload {label}".strip())
     x, y, stored_names = _npz_arrays(source, limits, want_names=class_names is None, report=report)
     x = _checked_images(x, limits, report)

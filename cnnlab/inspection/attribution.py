@@ -9,21 +9,21 @@ import numpy as np
 
 from cnnlab.imaging import resize
 from cnnlab.inspection.forward import (
-    _NOT_CAM,
+    NOT_CAM,
     InspectionError,
-    _cached,
-    _compile_gradient,
-    _find,
-    _forward,
-    _one,
-    _structure,
+    cached,
+    compile_gradient,
+    find_layer,
+    one_image,
     predictor,
+    run_layers,
+    structure_of,
 )
 
 
 def default_cam_layer(model: Any) -> str:
     """The last spatial layer that computes something (convolution, activation, addition, a nested base)."""
-    candidates = [i for i in _structure(model).layers if i.spatial and i.type not in _NOT_CAM]
+    candidates = [i for i in structure_of(model).layers if i.spatial and i.type not in NOT_CAM]
     if not candidates:
         raise InspectionError("engine.inspect.no_cam_layer")
     last = ([i for i in candidates if i.parent is None] or candidates)[-1]
@@ -44,7 +44,7 @@ def _onehot(probs_k: int, class_index: int | None, predicted: int) -> np.ndarray
 
 
 def _output_classes(model: Any) -> int:
-    structure = _structure(model)
+    structure = structure_of(model)
     shape = structure.layers[structure.output_index].output_shape
     if len(shape) != 1:
         raise InspectionError("engine.inspect.output_shape", shape=str(shape))
@@ -57,25 +57,25 @@ def grad_cam(model: Any, x: Any, class_index: int | None = None, layer_name: str
     Channel weights are the spatially averaged gradients of the pre-softmax class score; the map is
     ReLU(sum_k w_k A_k), scaled to [0, 1] and resized to the input (H, W). The predicted class by default.
     """
-    batch = _one(x, model)
+    batch = one_image(x, model)
     name = layer_name or default_cam_layer(model)
-    info = _find(model, name)
+    info = find_layer(model, name)
     if not info.spatial:
         raise InspectionError("engine.inspect.not_feature_map", name=repr(name), shape=str(info.output_shape))
     classes = _output_classes(model)
-    structure = _structure(model)
+    structure = structure_of(model)
 
     def build():
         def fn(delta, x, onehot):
             import keras
 
-            final, outs, _ = _forward(model, x, taps=[info.index], logits=True, delta_at=info.index, delta=delta)
+            final, outs, _ = run_layers(model, x, taps=[info.index], logits=True, delta_at=info.index, delta=delta)
             return keras.ops.sum(final * onehot), [outs[info.index], final]
 
         shapes = [(None, *info.output_shape), (None, *structure.input_shape), (None, classes)]
-        return _compile_gradient(fn, model, shapes)
+        return compile_gradient(fn, model, shapes)
 
-    call = _cached(model, ("gradcam", info.index), build)
+    call = cached(model, ("gradcam", info.index), build)
     onehot = _onehot(classes, class_index, int(np.argmax(predictor(model).predict(batch)[0])))
     (acts, _), grads = call(np.zeros((1, *info.output_shape), np.float32), batch, onehot)
     weights = grads[0].mean(axis=(0, 1))
@@ -88,20 +88,20 @@ def grad_cam(model: Any, x: Any, class_index: int | None = None, layer_name: str
 
 def saliency(model: Any, x: Any, class_index: int | None = None) -> np.ndarray:
     """Gradient saliency (Simonyan et al. 2013): |d class score / d pixel|, max over channels, scaled to [0, 1]."""
-    batch = _one(x, model)
+    batch = one_image(x, model)
     classes = _output_classes(model)
-    structure = _structure(model)
+    structure = structure_of(model)
 
     def build():
         def fn(x, onehot):
             import keras
 
-            final, _, _ = _forward(model, x, logits=True)
+            final, _, _ = run_layers(model, x, logits=True)
             return keras.ops.sum(final * onehot), [final]
 
-        return _compile_gradient(fn, model, [(None, *structure.input_shape), (None, classes)])
+        return compile_gradient(fn, model, [(None, *structure.input_shape), (None, classes)])
 
-    call = _cached(model, "saliency", build)
+    call = cached(model, "saliency", build)
     onehot = _onehot(classes, class_index, int(np.argmax(predictor(model).predict(batch)[0])))
     _, grads = call(batch, onehot)
     sal = np.abs(grads[0]).max(axis=-1)

@@ -9,15 +9,15 @@ from typing import Any
 import numpy as np
 
 from cnnlab.inspection.forward import (
-    _BATCH,
+    BATCH,
     PASS_THROUGH,
     InspectionError,
     LayerInfo,
-    _cached,
-    _compile,
-    _forward,
-    _structure,
     as_batch,
+    cached,
+    compile_fn,
+    run_layers,
+    structure_of,
 )
 from cnnlab.metrics import pca_2d
 
@@ -35,7 +35,7 @@ class Embedding:
 
 def penultimate_layer(model: Any) -> LayerInfo:
     """The layer feeding the classifier head (looking through Dropout), whose output is the learned embedding."""
-    structure = _structure(model)
+    structure = structure_of(model)
     index = structure.output_index
     infos = structure.layers
     feeders = structure.producers.get(index, [])
@@ -71,19 +71,19 @@ def embeddings(model: Any, x: Any, method: str = "pca", max_points: int = 3000, 
     if len(batch) < 3:
         raise InspectionError("engine.inspect.embedding_few", count=len(batch))
     info = penultimate_layer(model)
-    structure = _structure(model)
+    structure = structure_of(model)
 
     def build():
         def fn(x):
-            final, outs, _ = _forward(model, x, taps=[info.index])
+            final, outs, _ = run_layers(model, x, taps=[info.index])
             return [outs[info.index], final]
 
-        return _compile(fn, model, [(None, *structure.input_shape)])
+        return compile_fn(fn, model, [(None, *structure.input_shape)])
 
-    call = _cached(model, ("embedding", info.index), build)
+    call = cached(model, ("embedding", info.index), build)
     feats, probs = [], []
-    for i in range(0, len(batch), _BATCH):
-        f, p = call(batch[i : i + _BATCH])
+    for i in range(0, len(batch), BATCH):
+        f, p = call(batch[i : i + BATCH])
         feats.append(f.reshape(len(f), -1))
         probs.append(p)
     features = np.concatenate(feats)

@@ -14,12 +14,12 @@ from cnnlab.inspection.forward import (
     CONV_TYPES,
     PASS_THROUGH,
     InspectionError,
-    _cached,
-    _compile,
-    _forward,
-    _is_nested,
-    _one,
-    _structure,
+    cached,
+    compile_fn,
+    is_nested,
+    one_image,
+    run_layers,
+    structure_of,
 )
 
 
@@ -54,20 +54,20 @@ class FeatureMapper:
         if kinds not in ("spatial", "all"):
             raise InspectionError("engine.inspect.kinds", value=repr(kinds))
         self.model = model
-        structure = _structure(model)
+        structure = structure_of(model)
         self.layers = [
             info for info in structure.layers if kinds == "all" or (info.spatial and info.type not in PASS_THROUGH)
         ]
         taps = [info.index for info in self.layers]
 
         def fn(x):
-            _, outs, _ = _forward(model, x, taps=taps)
+            _, outs, _ = run_layers(model, x, taps=taps)
             return [outs[i] for i in taps]
 
-        self._call = _compile(fn, model, [(None, *structure.input_shape)]) if taps else None
+        self._call = compile_fn(fn, model, [(None, *structure.input_shape)]) if taps else None
 
     def __call__(self, x: Any) -> list[LayerMaps]:
-        batch = _one(x, self.model)
+        batch = one_image(x, self.model)
         if self._call is None:
             return []
         arrays = self._call(batch)
@@ -77,7 +77,7 @@ class FeatureMapper:
 
 def feature_mapper(model: Any, kinds: str = "spatial") -> FeatureMapper:
     """The cached `FeatureMapper` of `model`."""
-    return _cached(model, ("features", kinds), lambda: FeatureMapper(model, kinds))
+    return cached(model, ("features", kinds), lambda: FeatureMapper(model, kinds))
 
 
 def feature_maps(model: Any, x: Any, kinds: str = "spatial") -> list[LayerMaps]:
@@ -87,13 +87,13 @@ def feature_maps(model: Any, x: Any, kinds: str = "spatial") -> list[LayerMaps]:
 
 def _leaf_layers(model: Any, parent: str | None = None):
     for layer in model.layers:
-        if _is_nested(layer):
+        if is_nested(layer):
             yield from _leaf_layers(layer, layer.name)
         else:
             yield layer, parent
 
 
-def _kernel(layer: Any) -> np.ndarray | None:
+def layer_kernel(layer: Any) -> np.ndarray | None:
     kernel = getattr(layer, "kernel", None) if type(layer).__name__ in CONV_TYPES else None
     if kernel is None:
         return None
@@ -145,7 +145,7 @@ def filters(model: Any) -> list[LayerFilters]:
     found: list[LayerFilters] = []
     first_seen = False
     for layer, parent in _leaf_layers(model):
-        kernel = _kernel(layer)
+        kernel = layer_kernel(layer)
         if kernel is None:
             continue
         bias = getattr(layer, "bias", None)
@@ -162,7 +162,7 @@ def filter_snapshot(model: Any) -> np.ndarray | None:
     None when the model has no convolution (an MLP). Feed a list of these to `snapshot_images`.
     """
     for layer, _ in _leaf_layers(model):
-        kernel = _kernel(layer)
+        kernel = layer_kernel(layer)
         if kernel is not None and _is_first_candidate(layer, kernel):
             return kernel.astype(np.float16)
     return None

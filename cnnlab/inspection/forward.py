@@ -4,7 +4,7 @@ Every function takes a `keras.Model` (Sequential, Functional, or Functional with
 keras.applications base). Instead of building extra Keras models over the original graph — which fails for a
 Sequential model without a defined `.input`, and hides the layers of a nested base — the model is run as a plain
 function layer by layer (`_walk`), recursing into nested models, and the wanted intermediate tensors are tapped on the
-way. That function is compiled once per model and purpose (`_compile`: `tf.function` on TensorFlow, `jax.jit` over
+way. That function is compiled once per model and purpose (`compile_fn`: `tf.function` on TensorFlow, `jax.jit` over
 the variables' values on JAX) and cached on the model object, so a second call costs one compiled forward pass.
 
 Layer names are the Keras names, the same ones `cnnlab.arch.analysis` gives its rows. Images go in as float32 in
@@ -50,13 +50,13 @@ POOL_TYPES = frozenset({"MaxPooling2D", "AveragePooling2D"})
 
 
 # Spatial layers that are not a good Grad-CAM target (they only move or resample what an earlier layer computed).
-_NOT_CAM = PASS_THROUGH | POOL_TYPES | {"ZeroPadding2D", "Cropping2D", "Resizing", "Rescaling", "Normalization"}
+NOT_CAM = PASS_THROUGH | POOL_TYPES | {"ZeroPadding2D", "Cropping2D", "Resizing", "Rescaling", "Normalization"}
 
 
-_BATCH = 256  # images per compiled call when a function is given many
+BATCH = 256  # images per compiled call when a function is given many
 
 
-def _compile(fn: Callable[..., Any], model: Any, specs: Sequence[tuple[int | None, ...]]) -> Callable[..., list]:
+def compile_fn(fn: Callable[..., Any], model: Any, specs: Sequence[tuple[int | None, ...]]) -> Callable[..., list]:
     """A compiled `fn(*arrays) -> tensor or list of tensors` that returns numpy arrays.
 
     TensorFlow: `tf.function` with a fixed input signature (the batch dimension free), variables read live.
@@ -92,7 +92,7 @@ def _compile(fn: Callable[..., Any], model: Any, specs: Sequence[tuple[int | Non
     return lambda *arrays: _numpy_list(fn(*(keras.ops.convert_to_tensor(a, "float32") for a in arrays)))
 
 
-def _compile_gradient(
+def compile_gradient(
     fn: Callable[..., tuple[Any, list]], model: Any, specs: Sequence[tuple[int | None, ...]]
 ) -> Callable[..., tuple[list, np.ndarray]]:
     """Compile `fn(*arrays) -> (scalar score, outputs)`; the result returns (outputs, d score / d arrays[0])."""
@@ -158,7 +158,7 @@ class LayerInfo:
         return len(self.output_shape) == 3
 
 
-def _is_nested(layer: Any) -> bool:
+def is_nested(layer: Any) -> bool:
     import keras
 
     return isinstance(layer, keras.Model)
@@ -190,7 +190,7 @@ def _walk(model: Any, x: Any, on_layer: Callable, *, symbolic: bool = False) -> 
         raise InspectionError("engine.inspect.subclassed", name=repr(m.name))
 
     def step(layer, args, kwargs, parent):
-        if _is_nested(layer):
+        if is_nested(layer):
 
             def compute():
                 return run(layer, args[0], layer.name)
@@ -252,7 +252,7 @@ def _cache(model: Any) -> dict:
         return cache
 
 
-def _cached(model: Any, key: Any, factory: Callable[[], Any]) -> Any:
+def cached(model: Any, key: Any, factory: Callable[[], Any]) -> Any:
     cache = _cache(model)
     with _LOCK:
         if key not in cache:
@@ -260,7 +260,7 @@ def _cached(model: Any, key: Any, factory: Callable[[], Any]) -> Any:
         return cache[key]
 
 
-def _structure(model: Any) -> _Structure:
+def structure_of(model: Any) -> _Structure:
     def build() -> _Structure:
         import keras
 
@@ -286,19 +286,19 @@ def _structure(model: Any) -> _Structure:
             raise InspectionError("engine.inspect.no_layers")
         return _Structure(shape, layers, producer_of.get(id(final), layers[-1].index), producers)
 
-    return _cached(model, "structure", build)
+    return cached(model, "structure", build)
 
 
 def layer_infos(model: Any) -> list[LayerInfo]:
     """Every layer in execution order, nested models' layers included, with output shapes (no batch dimension)."""
-    return list(_structure(model).layers)
+    return list(structure_of(model).layers)
 
 
-LAYER = Phrase("engine.inspect.word_layer")  # what _find looks for, in the sentence that says it is not there
+LAYER = Phrase("engine.inspect.word_layer")  # what find_layer looks for, in the sentence that says it is not there
 
 
-def _find(model: Any, name: str, *, types: frozenset[str] | None = None, what: Phrase = LAYER) -> LayerInfo:
-    infos = _structure(model).layers
+def find_layer(model: Any, name: str, *, types: frozenset[str] | None = None, what: Phrase = LAYER) -> LayerInfo:
+    infos = structure_of(model).layers
     matches = [i for i in infos if i.name == name]
     if not matches:
         options = ", ".join(i.name for i in infos if types is None or i.type in types)
@@ -313,7 +313,7 @@ def _find(model: Any, name: str, *, types: frozenset[str] | None = None, what: P
     return info
 
 
-def _layer_object(model: Any, info: LayerInfo) -> Any:
+def layer_object(model: Any, info: LayerInfo) -> Any:
     holder = model if info.parent is None else _nested(model, info.parent)
     return holder.get_layer(info.name)
 
@@ -322,7 +322,7 @@ def _nested(model: Any, name: str) -> Any:
     for layer in model.layers:
         if layer.name == name:
             return layer
-        if _is_nested(layer):
+        if is_nested(layer):
             try:
                 return _nested(layer, name)
             except KeyError:
@@ -330,7 +330,7 @@ def _nested(model: Any, name: str) -> Any:
     raise KeyError(name)
 
 
-def _forward(
+def run_layers(
     model: Any,
     x: Any,
     *,
@@ -348,14 +348,14 @@ def _forward(
     """
     import keras
 
-    structure = _structure(model)
+    structure = structure_of(model)
     want, want_in = set(taps), set(tap_inputs)
     outs: dict[int, Any] = {}
     ins: dict[int, Any] = {}
 
     def on_layer(counter, layer, parent, args, compute):
-        if _is_nested(layer):
-            out = compute()  # numbers its own layers first (post-order, as in `_structure`)
+        if is_nested(layer):
+            out = compute()  # numbers its own layers first (post-order, as in `structure_of`)
             i = counter[0]
         else:
             i = counter[0]
@@ -406,7 +406,7 @@ def as_batch(x: Any, model: Any | None = None) -> np.ndarray:
     return arr
 
 
-def _one(x: Any, model: Any) -> np.ndarray:
+def one_image(x: Any, model: Any) -> np.ndarray:
     batch = as_batch(x, model)
     if batch.shape[0] != 1:
         raise InspectionError("engine.inspect.one_image", count=batch.shape[0])
@@ -423,9 +423,9 @@ class Predictor:
     def __init__(self, model: Any) -> None:
         self.model = model
         self.input_shape = _input_shape(model)
-        self._call = _compile(lambda x: model(x, training=False), model, [(None, *self.input_shape)])
+        self._call = compile_fn(lambda x: model(x, training=False), model, [(None, *self.input_shape)])
 
-    def predict(self, x: Any, batch_size: int = _BATCH) -> np.ndarray:
+    def predict(self, x: Any, batch_size: int = BATCH) -> np.ndarray:
         """Probabilities for one image or a batch (uint8 or float in [0, 1]); always (N, K)."""
         batch = as_batch(x, self.model)
         if len(batch) <= batch_size:
@@ -434,9 +434,9 @@ class Predictor:
 
     def predict_one(self, image: Any) -> np.ndarray:
         """Probabilities (K,) for a single image."""
-        return self.predict(_one(image, self.model))[0]
+        return self.predict(one_image(image, self.model))[0]
 
 
 def predictor(model: Any) -> Predictor:
     """The cached `Predictor` of `model`."""
-    return _cached(model, "predictor", lambda: Predictor(model))
+    return cached(model, "predictor", lambda: Predictor(model))

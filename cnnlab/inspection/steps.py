@@ -10,19 +10,19 @@ from typing import Any
 import numpy as np
 
 from cnnlab.errors import Phrase
-from cnnlab.inspection.features import _kernel
+from cnnlab.inspection.features import layer_kernel
 from cnnlab.inspection.forward import (
     CONV_TYPES,
     POOL_TYPES,
     InspectionError,
     LayerInfo,
-    _cached,
-    _compile,
-    _find,
-    _forward,
-    _layer_object,
-    _one,
-    _structure,
+    cached,
+    compile_fn,
+    find_layer,
+    layer_object,
+    one_image,
+    run_layers,
+    structure_of,
 )
 
 
@@ -45,16 +45,16 @@ def _window(inp: np.ndarray, top: int, left: int, kh: int, kw: int, dh: int, dw:
 
 
 def _layer_io(model: Any, info: LayerInfo, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    structure = _structure(model)
+    structure = structure_of(model)
 
     def build():
         def fn(x):
-            _, outs, ins = _forward(model, x, taps=[info.index], tap_inputs=[info.index])
+            _, outs, ins = run_layers(model, x, taps=[info.index], tap_inputs=[info.index])
             return [ins[info.index], outs[info.index]]
 
-        return _compile(fn, model, [(None, *structure.input_shape)])
+        return compile_fn(fn, model, [(None, *structure.input_shape)])
 
-    layer_in, layer_out = _cached(model, ("io", info.index), build)(batch)
+    layer_in, layer_out = cached(model, ("io", info.index), build)(batch)
     return layer_in[0], layer_out[0]
 
 
@@ -111,9 +111,9 @@ def _steppable(
     model: Any, x: Any, layer_name: str, types: frozenset[str], what: Phrase
 ) -> tuple[np.ndarray, LayerInfo, Any]:
     """The input batch, the layer's info and the layer object for a step-through, or InspectionError."""
-    batch = _one(x, model)
-    info = _find(model, layer_name, types=types, what=what)
-    layer = _layer_object(model, info)
+    batch = one_image(x, model)
+    info = find_layer(model, layer_name, types=types, what=what)
+    layer = layer_object(model, info)
     if getattr(layer, "data_format", "channels_last") != "channels_last":
         raise InspectionError("engine.inspect.data_format", name=repr(layer_name), format=str(layer.data_format))
     return batch, info, layer
@@ -122,7 +122,7 @@ def _steppable(
 def conv_step(model: Any, x: Any, layer_name: str, filter_index: int, row: int, col: int) -> ConvStep:
     """Recompute output (row, col, filter) of a Conv2D/DepthwiseConv2D from the layer's real input, step by step."""
     batch, info, layer = _steppable(model, x, layer_name, CONV_TYPES, Phrase("engine.inspect.word_convolution"))
-    kernel = _kernel(layer)
+    kernel = layer_kernel(layer)
     n_filters = info.output_shape[-1]
     if not 0 <= filter_index < n_filters:
         name, last = repr(layer_name), n_filters - 1

@@ -132,10 +132,10 @@ class Artifact:
     size: int | None
 
 
-_JSON_COLUMNS = ("arch", "config", "progress", "state", "final_metrics", "evaluation", "reason_key")
+JSON_COLUMNS = ("arch", "config", "progress", "state", "final_metrics", "evaluation", "reason_key")
 
 
-_RUN_COLUMNS = (
+RUN_COLUMNS = (
     "id name created status arch dataset config seed epochs epochs_done train_seconds started finished reason pid "
     "host heartbeat stop_requested attempts progress state final_metrics evaluation parent reason_key"
 ).split()

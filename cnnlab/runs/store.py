@@ -27,14 +27,14 @@ from cnnlab import paths
 from cnnlab.errors import CnnLabError, to_data
 from cnnlab.fsutil import file_lock
 from cnnlab.runs.records import (  # noqa: F401  (re-exported: callers import the states and records from here)
-    _JSON_COLUMNS,
-    _RUN_COLUMNS,
     ACTIVE,
     FAILED,
     FINISHED,
     INTERRUPTED,
+    JSON_COLUMNS,
     QUEUED,
     RESUMABLE,
+    RUN_COLUMNS,
     RUNNING,
     STOPPED,
     TERMINAL,
@@ -98,7 +98,7 @@ def _with_reason_key(fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _column_values(fields: dict[str, Any]) -> list[Any]:
-    return [to_json(v) if k in _JSON_COLUMNS and v is not None else v for k, v in fields.items()]
+    return [to_json(v) if k in JSON_COLUMNS and v is not None else v for k, v in fields.items()]
 
 
 def open_store(store: RunStore | None = None) -> RunStore:
@@ -233,8 +233,8 @@ class RunStore:
         raise StoreError("engine.store.no_free_id")
 
     def _row_to_run(self, row: sqlite3.Row) -> Run:
-        d = {k: row[k] for k in _RUN_COLUMNS}
-        for k in _JSON_COLUMNS:
+        d = {k: row[k] for k in RUN_COLUMNS}
+        for k in JSON_COLUMNS:
             d[k] = json.loads(d[k]) if d[k] else {}
         run = Run(**d)
         best = row["best_path"] if "best_path" in row.keys() else None
@@ -288,7 +288,7 @@ class RunStore:
         if not fields:
             return False
         fields = _with_reason_key(fields)
-        bad = set(fields) - set(_RUN_COLUMNS)
+        bad = set(fields) - set(RUN_COLUMNS)
         if bad:
             raise ValueError(f"unknown run columns: {sorted(bad)}")
         values = _column_values(fields)

@@ -196,7 +196,7 @@ class Trainer:
 
     def predict(self, x: np.ndarray, batch: int = 1024) -> np.ndarray:
         """Class probabilities for uint8 images, in batches (one traced function, no Keras predict loop)."""
-        if not hasattr(self, "_forward"):
+        if not hasattr(self, "run_layers"):
             self._forward = self._make_forward()
         out = [
             np.asarray(self._forward(x[i : i + batch].astype(np.float32) / 255.0), np.float32)

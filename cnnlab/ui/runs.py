@@ -12,7 +12,7 @@ from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import shell
 
 
-def _size(n: int) -> str:
+def size_of(n: int) -> str:
     return f"{n / 2**20:.2f} MB" if n >= 2**20 else f"{n / 1024:.1f} KB"
 
 
@@ -67,7 +67,7 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
                                 )
                 art = store.artifact(run.id, kind)
                 if art and art.path.is_file():
-                    st.caption(t("runs.export_size", kind=art.path.name, size=_size(art.path.stat().st_size)))
+                    st.caption(t("runs.export_size", kind=art.path.name, size=size_of(art.path.stat().st_size)))
                     st.download_button(t("runs.dl_export", kind=art.path.name), art.path.read_bytes(), art.path.name,
                                        key=f"dl_{kind}", icon=":material/download:")  # fmt: skip
     logs = store.artifact(run.id, "tensorboard")

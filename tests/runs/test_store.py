@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -41,6 +42,29 @@ def test_newer_schema_is_refused(cnnlab_home: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer CNN Lab"):
         RunStore()
+
+
+def test_a_store_written_by_the_first_schema_opens_and_upgrades(cnnlab_home: Path) -> None:
+    """A runs.sqlite made before failure reasons carried their key (schema 1) keeps its runs and reads them."""
+    from cnnlab.errors import CnnLabError
+    from cnnlab.runs.schema import MIGRATIONS
+
+    with contextlib.closing(sqlite3.connect(cnnlab_home / "runs.sqlite", isolation_level=None)) as old:
+        old.execute("PRAGMA journal_mode = WAL")
+        old.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+        old.execute(
+            "INSERT INTO runs (id, name, created, status, reason, arch, dataset, config) VALUES (?,?,?,?,?,?,?,?)",
+            ("r1", "old run", 1.0, "failed", "out of memory: the batch is too large", '{"name": "lenet5"}', "d", "{}"),
+        )
+    store = RunStore()
+    assert store.schema_version() == st.SCHEMA_VERSION
+    run = store.get_run("r1")
+    assert (run.name, run.status, run.reason_key) == ("old run", "failed", {})
+    assert run.reason_error == "out of memory: the batch is too large"  # shown as it was written
+    store.update_run("r1", reason=CnnLabError("engine.run.worker_died", pid=7))
+    again = store.get_run("r1")
+    assert again.reason == "the worker process (pid 7) ended unexpectedly"
+    assert again.reason_error.message("zh") == "训练进程（pid 7）意外结束"
 
 
 def test_runs_create_get_find_update() -> None:
