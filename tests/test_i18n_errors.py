@@ -119,9 +119,9 @@ NOT_DRIVEN = {
     "engine.spec.weights_download",
     "engine.word.base_image",
 }  # fmt: skip
-# Checked by key, with their own coverage test, in tests/test_errors_runs.py (runs, training, inspection, export,
-# teaching, demo), and above (the shared modules).
-ELSEWHERE = ("engine.metrics.", "engine.imaging.", "engine.config.", *RUNS_AREA)
+# Checked by key, with their own coverage test, in tests/runs/test_errors_runs.py (runs, training, inspection, export,
+# teaching, demo), in tests/test_untrusted.py (files read in a capped child), and above (the shared modules).
+ELSEWHERE = ("engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", *RUNS_AREA)
 
 
 @pytest.mark.usefixtures("home_with_data")

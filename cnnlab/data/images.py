@@ -14,7 +14,7 @@ import stat
 import warnings
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps
@@ -342,3 +342,12 @@ def load_image(
         except Exception as exc:  # any failure inside Pillow on hostile bytes is a bad image, not a crash
             detail = str(exc) or type(exc).__name__
             raise ImageError("engine.image.damaged", label=label, detail=detail) from exc
+
+
+def decode_task(data: bytes, **options: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """`load_image` as a task for cnnlab.untrusted (run in a capped child): the pixels, and nothing else."""
+    if options.get("size") is not None:
+        options["size"] = tuple(options["size"])
+    if isinstance(options.get("background"), list):
+        options["background"] = tuple(options["background"])
+    return {"pixels": load_image(data, **options)}, {}

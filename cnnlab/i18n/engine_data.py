@@ -418,4 +418,13 @@ STRINGS = {
         "本地缓存中没有，且当前没有网络：{fix}",
     ),
     "engine.data.reason.data_missing": ("data file missing", "数据文件缺失"),
+    # ------------------------------------------------------------ untrusted files (cnnlab/untrusted.py)
+    "engine.untrusted.too_slow": (
+        "{label} could not be read safely: reading it took longer than {seconds} s",
+        "无法安全读取 {label}：读取时间超过了 {seconds} 秒",
+    ),
+    "engine.untrusted.too_big": (
+        "{label} could not be read safely: reading it needed too much memory",
+        "无法安全读取 {label}：读取它需要的内存太多",
+    ),
 }
