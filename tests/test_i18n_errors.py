@@ -118,6 +118,7 @@ NOT_DRIVEN = {
     "engine.spec.weights_cached",
     "engine.spec.weights_download",
     "engine.word.base_image",
+    "engine.data.cannot_save",  # a full disk: tests/data/test_ingest.py makes one in a child process
 }  # fmt: skip
 # Checked by key, with their own coverage test, in tests/runs/test_errors_runs.py (runs, training, inspection, export,
 # teaching, demo), in tests/test_untrusted.py (files read in a capped child), and above (the shared modules).

@@ -4,6 +4,7 @@ and loading them with a seeded train/validation/test split. Never hangs without 
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import importlib.util
 import json
@@ -362,8 +363,6 @@ def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", name) or name in BUILTINS or name == DEFAULT_DATASET:
         raise DatasetError("engine.data.bad_name", name=repr(name))
     folder = user_root() / name
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / "data.npz", lambda tmp: np.savez_compressed(tmp, x=x.astype(np.uint8), y=y.astype(np.int64)))
     _, yt, _, yv, _, ys = split(x, y)
     meta = {
         "name": name,
@@ -373,7 +372,16 @@ def save_user_dataset(name: str, x: np.ndarray, y: np.ndarray, class_names: list
         "class_names": class_names,
         "counts": {"train": len(yt), "validation": len(yv), "test": len(ys)},
     }
-    atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {"x": x.astype(np.uint8), "y": y.astype(np.int64)}
+        atomic_write(folder / "data.npz", lambda tmp: np.savez_compressed(tmp, **arrays))
+        atomic_write(folder / "meta.json", lambda tmp: tmp.write_text(json.dumps(meta, indent=1)))
+    except OSError as exc:  # a full or read-only disk: no half-written dataset stays behind (atomic_write cleans up)
+        (folder / "data.npz").unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only when empty: a dataset saved before under this name stays
+        raise DatasetError("engine.data.cannot_save", name=name, detail=exc.strerror or str(exc)) from None
     return next(i for i in _user_infos() if i.name == name)
 
 

@@ -32,6 +32,7 @@ from cnnlab.data.images import DEFAULT_BACKGROUND, ImageError, load_image
 from cnnlab.errors import CnnLabError, Phrase
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+MAX_CLASSES = 1000  # more would not train (one output per class) nor fit a chart; checked before any list is built
 
 
 RESERVED_NAMES = frozenset({datamod.DEFAULT_DATASET, *datamod.BUILTINS})
@@ -173,6 +174,9 @@ def ingest_zip(
         if len(class_names) < 2:
             found = ", ".join(class_names) or Phrase("engine.word.none")
             raise IngestError("engine.ingest.few_classes", report, count=len(class_names), found=found)
+        if len(class_names) > MAX_CLASSES:
+            count, limit = f"{len(class_names):,}", f"{MAX_CLASSES:,}"
+            raise IngestError("engine.ingest.too_many_classes", report, count=count, limit=limit)
 
         def decode(info: zipfile.ZipInfo, **kw) -> np.ndarray:
             return load_image(
@@ -352,6 +356,8 @@ def _labels(y: np.ndarray, n: int) -> np.ndarray:
         raise IngestError("engine.ingest.y_integer", dtype=str(y.dtype))
     if y.min() < 0:
         raise IngestError("engine.ingest.y_negative", value=str(y.min()))
+    if y.max() >= MAX_CLASSES:  # before int64 (uint64-max or 1e300 would wrap) and before any name list is built
+        raise IngestError("engine.ingest.label_too_large", value=f"{y.max():g}", limit=f"{MAX_CLASSES:,}")
     return y.astype(np.int64)
 
 
@@ -435,7 +441,13 @@ def _npz_class_names(
     if stored is not None:
         if stored.dtype.kind not in "US" or stored.ndim != 1:
             raise IngestError("engine.ingest.class_names_array", report)
-        given = [str(s.decode() if isinstance(s, bytes) else s) for s in stored.tolist()]
+        if len(stored) > MAX_CLASSES:
+            count, limit = f"{len(stored):,}", f"{MAX_CLASSES:,}"
+            raise IngestError("engine.ingest.too_many_classes", report, count=count, limit=limit)
+        try:
+            given = [str(s.decode() if isinstance(s, bytes) else s) for s in stored.tolist()]
+        except UnicodeDecodeError:
+            raise IngestError("engine.ingest.class_names_encoding", report) from None
     n_classes = len(given) if given is not None else int(labels.max()) + 1
     names = [str(c) for c in given] if given is not None else [str(i) for i in range(n_classes)]
     if any(not c.strip() for c in names) or len(set(names)) != len(names):

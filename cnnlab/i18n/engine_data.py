@@ -237,6 +237,18 @@ STRINGS = {
         "y must hold integer class indices, not {dtype}",
         "y 必须是整数的类别索引，而不是 {dtype}",
     ),
+    "engine.ingest.label_too_large": (
+        "y has the label {value}; CNN Lab takes at most {limit} classes, so labels run from 0 to {limit} minus 1",
+        "y 中有标签 {value}；CNN Lab 最多支持 {limit} 个类别，所以标签只能在 0 到 {limit} 减 1 之间",
+    ),
+    "engine.ingest.too_many_classes": (
+        "the dataset has {count} classes; CNN Lab takes at most {limit}",
+        "这个数据集有 {count} 个类别；CNN Lab 最多支持 {limit} 个",
+    ),
+    "engine.ingest.class_names_encoding": (
+        "class_names holds text that is not UTF-8; save the names as UTF-8 strings",
+        "class_names 中有无法识别编码的文字；请把类别名称另存为常规的文本（UTF-8 编码）",
+    ),
     "engine.ingest.y_negative": (
         "y has a negative label ({value}); labels are class indices 0..K-1",
         "y 中有负数标签（{value}）；标签应是 0..K-1 的类别索引",
@@ -395,6 +407,10 @@ STRINGS = {
     "engine.data.bad_fractions": (
         "validation and test fractions must each be in [0, 1) and sum to less than 1",
         "验证集和测试集的比例都必须在 [0, 1) 之内，且两者之和小于 1",
+    ),
+    "engine.data.cannot_save": (
+        "the dataset {name} could not be saved: {detail}; free some disk space and add it again",
+        "无法保存数据集 {name}：{detail}；请腾出一些磁盘空间后重新添加",
     ),
     "engine.data.bad_name": (
         "{name} is not a valid dataset name (letters, digits, - and _; not a built-in name)",

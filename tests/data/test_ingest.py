@@ -431,3 +431,66 @@ def test_modules_stay_free_of_tensorflow_and_streamlit() -> None:
         subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True).returncode
         == 0
     )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.array([0, 1, 10**12]), np.array([0, 1, 2**64 - 1], np.uint64), np.array([0.0, 1.0, 1e300])],
+    ids=["10^12", "uint64-max", "1e300"],
+)
+def test_huge_labels_are_refused_before_a_name_list_is_built(y: np.ndarray) -> None:
+    with pytest.raises(IngestError) as info:
+        ingest_npz(hostile.npz_bytes(x=np.zeros((3, 8, 8), np.uint8), y=y), "huge")
+    assert info.value.key == "engine.ingest.label_too_large"
+    assert "1,000" in str(info.value)
+
+
+def test_class_names_that_are_not_utf8_get_a_sentence() -> None:
+    x, y = _xy(classes=2)
+    names = np.array([b"ok", b"\xff\xfe"], dtype="S2")
+    with pytest.raises(IngestError) as info:
+        ingest_npz(hostile.npz_bytes(x=x, y=y, class_names=names), "badnames")
+    assert info.value.key == "engine.ingest.class_names_encoding"
+
+
+def test_more_classes_than_the_limit_are_refused_for_npz_and_zip() -> None:
+    from cnnlab.data.ingest import MAX_CLASSES
+
+    x, y = _xy(classes=2)
+    names = np.array([f"c{i}" for i in range(MAX_CLASSES + 1)])
+    with pytest.raises(IngestError) as info:
+        ingest_npz(hostile.npz_bytes(x=x, y=y, class_names=names), "many")
+    assert info.value.key == "engine.ingest.too_many_classes"
+    pixel = hostile.gray_png(size=(4, 4))
+    members = [(f"class{i:04d}/a.png", pixel) for i in range(MAX_CLASSES + 1)]
+    with pytest.raises(IngestError) as info:
+        ingest_zip(hostile.build_zip(members), "manyfolders")
+    assert info.value.key == "engine.ingest.too_many_classes" and info.value.report is not None
+
+
+def test_a_full_disk_leaves_no_half_written_dataset(cnnlab_home: Path) -> None:
+    """A real write failure (the file-size limit of a child process standing in for a full disk): one sentence,
+    no temporary file left, no dataset listed."""
+    from conftest import run_python
+
+    code = (
+        "import resource, signal, sys, numpy as np\n"
+        "from cnnlab.data.ingest import ingest_npz\n"
+        "from cnnlab.errors import CnnLabError\n"
+        "from tests import hostile\n"
+        "rng = np.random.default_rng(0)\n"
+        "data = hostile.npz_bytes(compressed=False, x=rng.integers(0, 256, (300, 28, 28), dtype=np.uint8),"
+        " y=np.arange(300) % 3)\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))\n"
+        "try:\n"
+        "    ingest_npz(data, 'toolarge')\n"
+        "except CnnLabError as exc:\n"
+        "    print(exc.key); print(exc)\n"
+    )
+    out = run_python(code)
+    assert out.returncode == 0, out.stderr[-2000:]
+    key, sentence = out.stdout.strip().splitlines()[:2]
+    assert key == "engine.data.cannot_save" and "toolarge" in sentence
+    assert not list(cnnlab_home.rglob("*.tmp*"))
+    assert "toolarge" not in {i.name for i in datamod.list_datasets()}
