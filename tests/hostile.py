@@ -223,3 +223,18 @@ def npy_with_lying_shape(shape: tuple[int, ...], payload: bytes = b"\x00" * 64) 
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, {"descr": "|u1", "fortran_order": False, "shape": shape})
     return buf.getvalue() + payload
+
+
+def many_scan_jpeg(scans: int = 2000) -> bytes:
+    """A progressive JPEG whose last scan is repeated until it holds `scans` scans: each scan makes a decoder go
+    over the whole image again (the 16,000-scan file that costs half a minute of CPU per decode)."""
+    buf = io.BytesIO()
+    Image.fromarray((np.random.default_rng(0).random((64, 64, 3)) * 255).astype(np.uint8)).save(
+        buf, "JPEG", progressive=True
+    )
+    data = buf.getvalue()
+    last = data.rfind(b"\xff\xda")
+    end = data.rfind(b"\xff\xd9")
+    head, scan = data[:last], data[last:end]
+    have = data.count(b"\xff\xda")
+    return head + scan * (scans - have + 1) + b"\xff\xd9"

@@ -239,6 +239,44 @@ def _normalise(
     return np.ascontiguousarray(arr)
 
 
+MAX_JPEG_SCANS = 64  # progressive JPEGs use about 10; each scan re-decodes the image, so thousands cost minutes
+
+
+def jpeg_scans(data: bytes) -> int:
+    """How many scans (SOS segments) a JPEG holds, read from its segment structure without decoding it.
+
+    Header segments are skipped by their declared lengths (their bytes are not searched); in entropy-coded data a
+    0xFF byte is always followed by 0x00 or a restart marker, so any other marker there is a real one."""
+    pos, scans, size = 2, 0, len(data)
+    while pos + 4 <= size:
+        if data[pos] != 0xFF:
+            return scans  # not a marker where one must be: damaged; Pillow will say so
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker == 0xD9:  # end of image
+            return scans
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        pos += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data runs to the next real marker
+            scans += 1
+            pos = _end_of_scan(data, pos)
+    return scans
+
+
+_NOT_MARKERS = frozenset({0x00, 0xFF, *range(0xD0, 0xD8)})  # stuffing, fill and restart markers inside scan data
+
+
+def _end_of_scan(data: bytes, pos: int) -> int:
+    """Where the entropy-coded data that starts at `pos` ends: the next marker that is not stuffing or a restart."""
+    while (pos := data.find(b"\xff", pos)) >= 0 and pos + 1 < len(data):
+        if data[pos + 1] not in _NOT_MARKERS:
+            return pos
+        pos += 1
+    return len(data)
+
+
 def _check_pixels(label: str | Phrase, width: int, height: int, max_pixels: int) -> None:
     if width < 1 or height < 1:
         raise ImageError("engine.image.no_pixels", label=label, width=width, height=height)
@@ -317,6 +355,8 @@ def load_image(
         raise _wrong_format(label, sniffed)
     if sniffed == "WEBP" and (canvas := _webp_canvas(data)) is not None:
         _check_pixels(label, *canvas, max_pixels)  # libwebp allocates the whole canvas while Pillow opens the file
+    if sniffed == "JPEG" and (scans := jpeg_scans(data)) > MAX_JPEG_SCANS:
+        raise ImageError("engine.image.too_many_scans", label=label, scans=f"{scans:,}", limit=MAX_JPEG_SCANS)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:

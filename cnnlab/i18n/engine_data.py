@@ -45,6 +45,10 @@ STRINGS = {
         "{label} is not a recognised image; allowed: {allowed}",
         "{label} 不是可识别的图像；允许的格式：{allowed}",
     ),
+    "engine.image.too_many_scans": (
+        "{label} is a JPEG of {scans} scans; at most {limit} are accepted (each scan decodes the whole image again)",
+        "{label} 是包含 {scans} 次扫描的 JPEG 图像；最多接受 {limit} 次（每次扫描都要把整张图像重新解码一遍）",
+    ),
     "engine.image.bomb": ("{label} is too large to decode safely: {detail}", "{label} 太大，无法安全解码：{detail}"),
     "engine.image.memory": (
         "{label} needs more memory to decode than is available",

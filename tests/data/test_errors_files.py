@@ -32,6 +32,7 @@ def image_messages(tmp_path: Path) -> list[CnnLabError]:
         hostile.tiff_bytes(),
         hostile.png_bomb(8000, 8000),
         hostile.webp_bomb(9000, 9000),
+        hostile.many_scan_jpeg(500),
         b"not an image at all",
         b"",
         b"%PDF-1.4 not really",

@@ -265,3 +265,28 @@ def test_fuzz_mutated_valid_images(fmt: str, flips: list[tuple[int, int]], cut: 
     for pos, value in flips:
         data[pos % len(data)] = value
     _decode_or_refuse(bytes(data[:cut] if cut is not None else data))
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding() -> None:
+    """Each scan of a progressive JPEG makes the decoder go over the whole image again; the scans are counted from
+    the file's structure first, so a crafted file cannot cost minutes of CPU."""
+    from cnnlab.data.images import MAX_JPEG_SCANS, jpeg_scans
+
+    hostile_jpeg = hostile.many_scan_jpeg(4000)
+    assert jpeg_scans(hostile_jpeg) == 4000
+    with pytest.raises(ImageError) as info:
+        load_image(hostile_jpeg, name="scans.jpg")
+    assert info.value.key == "engine.image.too_many_scans" and "4,000" in str(info.value)
+    for progressive in (False, True):  # ordinary JPEGs: 1 and about 10 scans, well under the limit
+        buf = io.BytesIO()
+        Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(buf, "JPEG", progressive=progressive)
+        assert 1 <= jpeg_scans(buf.getvalue()) <= MAX_JPEG_SCANS
+        assert load_image(buf.getvalue()).shape == (32, 32, 3)
+
+
+@given(st.binary(max_size=4096))
+@settings(max_examples=300, deadline=None)
+def test_counting_scans_of_any_bytes_ends_and_never_raises(data: bytes) -> None:
+    from cnnlab.data.images import jpeg_scans
+
+    assert jpeg_scans(b"\xff\xd8" + data) >= 0
