@@ -3,9 +3,9 @@
 STRINGS = {
     "predict.title": ("Predict", "预测"),
     "predict.intro": (
-        "Draw a digit anywhere on the black canvas, at any size. The prediction updates after every stroke, and "
-        "you see each step that turns your drawing into the 28×28 image the network reads.",
-        "在黑色画布上任意位置、任意大小写一个数字。每画一笔，预测都会更新；你还能看到绘画一步步变成网络读取的 "
+        "Draw a digit anywhere on the black canvas, at any size. The prediction follows your pen while you draw, "
+        "and you see each step that turns your drawing into the 28×28 image the network reads.",
+        "在黑色画布上任意位置、任意大小写一个数字。书写过程中预测会随笔迹实时更新；你还能看到绘画一步步变成网络读取的 "
         "28×28 图像的过程。",
     ),
     # choosing the run
@@ -47,10 +47,21 @@ STRINGS = {
         "Stroke width in canvas pixels. Any width works: strokes are evened out to MNIST's width.",
         "笔画宽度（画布像素）。粗细都可以：预处理会把笔画调整到 MNIST 的粗细。",
     ),
+    "predict.canvas": ("Drawing canvas: draw a digit here", "手写画布：在这里写一个数字"),
+    "predict.undo": ("Undo", "撤销"),
     "predict.clear": ("Clear", "清空"),
     "predict.toolbar_hint": (
-        "Undo, redo and delete are in the canvas toolbar (move the mouse over the canvas).",
-        "撤销、重做和删除在画布的工具栏里（把鼠标移到画布上即可看到）。",
+        "The prediction follows your pen while you draw; Grad-CAM and the feature maps appear when you lift it. "
+        "Undo takes back the last stroke.",
+        "书写时预测随笔迹实时更新；抬笔后显示 Grad-CAM 和特征图。“撤销”会去掉最后一笔。",
+    ),
+    "predict.lift_pen": (
+        "Drawing… Grad-CAM and the feature maps follow when you lift the pen.",
+        "正在书写……抬笔后显示 Grad-CAM 和特征图。",
+    ),
+    "predict.lift_pen_help": (
+        "While you draw, only the quick part runs (the steps and the probabilities), a few times a second.",
+        "书写过程中只运行快速的部分（预处理步骤和各类别概率），每秒更新几次。",
     ),
     "predict.draw_needs_digits": (
         "Drawing needs a model that reads 28×28 grayscale images; **{name}** takes {shape} images. "
