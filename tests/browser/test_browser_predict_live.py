@@ -1,5 +1,6 @@
 """Real browser at 1280x720: the prediction follows the pen while the mouse button is still held, Grad-CAM follows
-when it is released. Screenshots: predict-draw-live(-zh) mid-stroke."""
+when it is released; a photo from a (fake) webcam of a handwritten digit is classified with its steps shown.
+Screenshots: predict-draw-live(-zh) mid-stroke, predict-webcam(-zh)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pytest
+from drawing import paper_photo
 
 from browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, streamlit_server, wait_for_app
 
@@ -83,6 +86,34 @@ def test_the_prediction_follows_the_pen_and_grad_cam_follows_the_lifted_pen(fine
         screenshot(page, "predict-draw-live-zh")
         page.mouse.up()
         page.get_by_text("Grad-CAM：模型关注的位置").wait_for()
+
+
+def test_a_webcam_photo_of_a_handwritten_digit_is_classified_with_its_steps(finetuned, tmp_path):
+    from cnnlab.data.datasets import load_dataset
+
+    require_chromium()
+    home, base, _ = finetuned
+    digit = load_dataset("mnist-sample").x_test[10][..., 0]  # a 0
+    frames = tmp_path / "camera.mjpeg"  # what Chromium's fake camera films: this photo, frame after frame
+    frames.write_bytes(paper_photo(digit, np.random.default_rng(10)) * 5)
+    with streamlit_server(home) as url, chromium(1280, 720, camera=frames) as page:
+        for lang, tab, steps, gradcam in [
+            ("en", "Webcam", ("photo", "light evened", "centred 28×28"), "Grad-CAM: where it looked"),
+            ("zh", "摄像头", ("照片", "光照校正", "居中 28×28"), "Grad-CAM：模型关注的位置"),
+        ]:
+            page.goto(f"{url}/predict?run={base}&lang={lang}")
+            wait_for_app(page)
+            page.get_by_role("tab", name=tab).click()
+            page.get_by_role("button", name="Take Photo").click()  # Streamlit's own button, English in both languages
+            for caption in steps:
+                page.get_by_text(caption, exact=True).wait_for()
+            page.get_by_text(gradcam).wait_for()
+            page.locator(METRICS).nth(1).wait_for()
+            wait_for_app(page)
+            values = page.locator(METRICS).all_inner_texts()  # the Draw tab is empty: these are the photo's
+            assert len(values) == 2 and re.fullmatch(r"\d", values[0]) and values[1].endswith("%")
+            to_the_tabs(page)
+            screenshot(page, "predict-webcam" + ("" if lang == "en" else "-zh"))
 
 
 SETTLED = (

@@ -2,7 +2,8 @@
 
 A drawing is injected the honest way: the canvas component's value is put in session state under its key
 (`cnnlab.ui.predict.draw.canvas_key()`), in the exact shape the browser sends, so the real component call and
-its PNG decoding run and the page runs as it does after a real stroke (see cnnlab/ui/predict/draw.py).
+its PNG decoding run and the page runs as it does after a real stroke (see cnnlab/ui/predict/draw.py). A photo
+reaches the webcam tab through AppTest's own `camera_input`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import hostile
 import keras
 import numpy as np
 import pytest
-from drawing import digit_canvases
+from drawing import digit_canvases, paper_photo
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import demo
-from cnnlab.data.preprocess import canvas_to_mnist
+from cnnlab.data.datasets import load_dataset
+from cnnlab.data.images import load_image
+from cnnlab.data.preprocess import canvas_to_mnist, photo_steps
 from cnnlab.inspection.forward import predictor
 from cnnlab.inspection.photos import PHOTO_CLASSES, PHOTO_WEIGHTS, photo_status
 from cnnlab.inspection.prediction import image_for_model, top_k
@@ -118,6 +121,29 @@ def test_a_broken_canvas_value_is_a_sentence_not_a_traceback(finetuned):
     value = {"drawing": {"png": "data:image/png;base64," + base64.b64encode(b"not a png").decode(), "final": True}}
     at = open_app("pages/predict.py", run_id=finetuned.base, page_state={"predict_canvas_0": value})
     assert any(e.value.startswith("Can't use this image:") for e in at.error)
+    assert not at.metric
+
+
+def test_the_webcam_tab_classifies_a_photo_of_a_handwritten_digit(finetuned):
+    _, base, _ = finetuned
+    digit = load_dataset("mnist-sample").x_test[10][..., 0]
+    jpeg = paper_photo(digit, np.random.default_rng(10))  # dark ink on light paper, a lamp on the right, noise
+    at = open_predict(run_id=base)
+    assert any("No photo yet" in i.value for i in at.info)
+    at.camera_input(key="predict_webcam").set_value(("photo.jpg", jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error
+    captions = image_captions(at)
+    first = captions.index("photo")  # after the Draw tab's "My drawings"
+    assert captions[first : first + 5] == ["photo", "light evened", "cropped", "20×20", "centred 28×28"]
+    expected = predictor(model_of(base)).predict_one(photo_steps(load_image(jpeg, mode="L")).centred)
+    metrics = {m.label: m.value for m in at.metric}  # the Draw tab is empty: these are the photo's
+    assert metrics["Prediction"] == str(int(expected.argmax()))
+    assert metrics["Confidence"] == f"{expected.max():.1%}"
+    assert any("Grad-CAM: where it looked" in m.value for m in at.markdown)
+
+    at.camera_input(key="predict_webcam").set_value(("blank.jpg", paper_photo(None, np.random.default_rng(1)),
+                                                     "image/jpeg")).run()  # fmt: skip
+    assert any("no ink stands out from the paper" in w.value for w in at.warning)
     assert not at.metric
 
 
@@ -233,6 +259,7 @@ def test_predict_page_in_chinese(finetuned):
     assert at.title[0].value == "预测"
     assert {m.label for m in at.metric} == {"预测结果", "置信度"}
     assert "居中 28×28" in image_captions(at)
+    assert any("摄像头" in tab.label for tab in at.tabs)
     assert any("没有可识别" in i.value or "照片识别未启用" in i.value for i in at.info)
 
 
