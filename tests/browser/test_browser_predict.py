@@ -16,6 +16,10 @@ CANVAS = "canvas.cnnlab-canvas"
 BARS = "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data ? p.data[0].x.length : 0 }"
 ONE = [(150, 60), (140, 240)]  # a vertical stroke
 TOP_BAR = [(80, 62), (152, 58)]  # with it, a seven
+SETTLED = (  # no element left over from an earlier run, and no stroke in progress
+    "() => !document.querySelector(\"[data-stale='true']\")"
+    " && !document.body.innerText.includes('Drawing… Grad-CAM') && !document.body.innerText.includes('正在书写……')"
+)
 SEVEN = [(60, 60), (210, 60), (110, 240)]
 
 
@@ -31,9 +35,11 @@ def stroke(page, points: list[tuple[int, int]]) -> None:
 
 
 def prediction(page) -> list[str]:
+    """The finished drawing's prediction: once no element is left over from an earlier run (Streamlit marks those
+    data-stale) and the page no longer shows a stroke in progress."""
     page.locator("[data-testid='stMetricValue']").first.wait_for()
     wait_for_app(page)
-    page.wait_for_timeout(400)
+    page.wait_for_function(SETTLED)
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
 

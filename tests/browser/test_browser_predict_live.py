@@ -118,13 +118,14 @@ def test_a_webcam_photo_of_a_handwritten_digit_is_classified_with_its_steps(fine
 
 SETTLED = (
     "() => !document.querySelector(\"[data-testid='stSkeleton'], [data-testid='stSkeletonElement']\")"
+    " && !document.querySelector(\"[data-stale='true']\")"
     " && [...document.images].every(i => i.complete)"
 )
 
 
 def screenshot(page, name: str) -> Path:
     """What the 1280x720 window shows (a full-page shot of Streamlit is its window anyway), as a test artifact,
-    once the charts and images have come in."""
+    once the charts and images have come in and nothing is left over from an earlier run."""
     page.wait_for_function(SETTLED)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
