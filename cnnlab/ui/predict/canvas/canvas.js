@@ -102,6 +102,7 @@ export default function (component) {
     current = { width: kept.brush / size, points: [at(event)] };
     kept.strokes.push(current);
     render();
+    lastSent = performance.now(); // the first update comes a little into the stroke, not for its first dot
     sendSoon();
   });
   on(canvas, "pointermove", (event) => {
