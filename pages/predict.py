@@ -1,4 +1,4 @@
-"""Predict: draw a digit (or upload images) and see what the model sees, what it predicts and why; teach it."""
+"""Predict: draw a digit, show one to the webcam or upload images; see what the model sees, predicts and why."""
 
 import streamlit as st
 
@@ -8,6 +8,7 @@ from cnnlab.ui import router, shell, state
 from cnnlab.ui.predict.common import no_model, pick_run, usable_runs
 from cnnlab.ui.predict.draw import draw_section, my_drawings
 from cnnlab.ui.predict.upload import photo_section, upload_section
+from cnnlab.ui.predict.webcam import webcam_section
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -26,9 +27,9 @@ if loaded is None:
 _, model, predictor, _ = loaded
 names = class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
 
-draw_tab, upload_tab, photo_tab = st.tabs(
-    [f":material/draw: {t('predict.tab_draw')}", f":material/upload: {t('predict.tab_upload')}",
-     f":material/photo_camera: {t('predict.tab_photos')}"]
+draw_tab, webcam_tab, upload_tab, photo_tab = st.tabs(
+    [f":material/draw: {t('predict.tab_draw')}", f":material/videocam: {t('predict.tab_webcam')}",
+     f":material/upload: {t('predict.tab_upload')}", f":material/photo_camera: {t('predict.tab_photos')}"]
 )  # fmt: skip
 with draw_tab:
     if is_digit_model(predictor.input_shape):
@@ -37,6 +38,8 @@ with draw_tab:
     else:
         shape = "×".join(map(str, predictor.input_shape))
         st.info(t("predict.draw_needs_digits", name=run.name, shape=shape))
+with webcam_tab:
+    webcam_section(t, run.id, names)
 with upload_tab:
     upload_section(t, run.id, names)
 with photo_tab:

@@ -26,6 +26,10 @@ WORK_CANVAS = 160  # larger drawings are box-reduced to at most about this size 
 THIN_ABOVE, THIN_TO = 1.5, 1.2  # strokes wider than 1.5x MNIST's are thinned to 1.2x
 WORK_CROP = 60  # strokes are evened out on a crop of this size (3x the 20-pixel box is plenty)
 MAX_FILTER = 15  # largest dilation or erosion window
+PHOTO_WORK = 320  # photos are reduced to about this size before their lighting is evened out
+PHOTO_PAPER_WINDOW = 12  # the paper's brightness is looked for within 1/12 of the photo (wider than a pen stroke)
+PHOTO_MIN_CONTRAST = 0.15  # ink must be at least this much darker than the paper around it
+PHOTO_INK_FLOOR = 0.35  # contrast under this fraction of the ink's own is paper grain, noise or shadow
 
 
 class NothingToRecognise(CnnLabError, ValueError):
@@ -165,6 +169,47 @@ def preprocess_steps(image: np.ndarray) -> PreprocessSteps:
     centred = np.zeros((FIELD, FIELD), np.float32)
     centred[top : top + scaled.shape[0], left : left + scaled.shape[1]] = scaled
     return PreprocessSteps(ink, cropped, scaled, np.clip(centred, 0, 1).astype(np.float32))
+
+
+def photo_ink(image: np.ndarray) -> np.ndarray:
+    """A photo of dark ink on light paper, under uneven light, as white ink on black (HxW uint8, at most
+    about `PHOTO_WORK` pixels a side), ready for `preprocess_steps`.
+
+    A webcam or phone photo has no uniform background for `to_ink` to measure: a lamp on one side makes the
+    paper there brighter than the ink is dark on the other. So the paper's own brightness is estimated
+    everywhere (the brightest value nearby, which no pen stroke fills, on a reduced copy), and ink is how much
+    darker than its paper each pixel is. A median filter removes sensor noise, and contrast under a fraction of
+    the ink's own (paper grain, shadows) becomes black. Blank paper gives an all-black image.
+    """
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] in (1, 3, 4):
+        arr = arr[..., 0] if arr.shape[2] == 1 else arr[..., :3].astype(np.float32).mean(axis=2)
+    if arr.ndim != 2 or min(arr.shape) < 2:
+        raise ImageError("engine.draw.bad_shape", shape=str(np.shape(image)))
+    h, w = arr.shape
+    k = min(1.0, PHOTO_WORK / max(h, w))
+    size = (max(1, round(w * k)), max(1, round(h * k)))
+    gray = Image.fromarray(arr.astype(np.float32), mode="F").resize(size, Image.Resampling.BOX)
+    small = gray.resize((max(1, size[0] // 4), max(1, size[1] // 4)), Image.Resampling.BOX)
+    window = min(2 * (max(small.size) // PHOTO_PAPER_WINDOW) + 1, 2 * MAX_FILTER + 1)
+    if window >= 3:  # a closing: dark strokes narrower than the window vanish, the light's gradient stays
+        small = small.filter(ImageFilter.MaxFilter(window)).filter(ImageFilter.MinFilter(window))
+    paper = np.asarray(small.resize(size, Image.Resampling.BILINEAR), np.float32)
+    contrast = np.clip((paper - np.asarray(gray, np.float32)) / np.maximum(paper, 1.0), 0, 1)
+    denoised = Image.fromarray((contrast * 255 + 0.5).astype(np.uint8)).filter(ImageFilter.MedianFilter(3))
+    contrast = np.asarray(denoised, np.float32) / 255.0
+    strength = float(np.percentile(contrast, 99.5))
+    if strength < PHOTO_MIN_CONTRAST:
+        return np.zeros(contrast.shape, np.uint8)
+    floor = PHOTO_INK_FLOOR * strength
+    ink = np.clip((contrast - floor) / (strength - floor), 0, 1)
+    return (ink * 255 + 0.5).astype(np.uint8)
+
+
+def photo_steps(image: np.ndarray) -> PreprocessSteps:
+    """MNIST's steps for a photo of a handwritten digit (dark ink on light paper, any light): `photo_ink`, then
+    `preprocess_steps`; `ink` is the photo's ink with its lighting evened out. Raises NothingToRecognise."""
+    return preprocess_steps(photo_ink(image))
 
 
 def canvas_to_mnist(rgba: np.ndarray) -> np.ndarray:

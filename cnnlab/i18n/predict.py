@@ -3,10 +3,11 @@
 STRINGS = {
     "predict.title": ("Predict", "预测"),
     "predict.intro": (
-        "Draw a digit anywhere on the black canvas, at any size. The prediction updates after every stroke, and "
-        "you see each step that turns your drawing into the 28×28 image the network reads.",
-        "在黑色画布上任意位置、任意大小写一个数字。每画一笔，预测都会更新；你还能看到绘画一步步变成网络读取的 "
-        "28×28 图像的过程。",
+        "Draw a digit anywhere on the black canvas, at any size, or show one to the webcam. The prediction "
+        "follows your pen while you draw, and you see each step that turns your drawing into the 28×28 image the "
+        "network reads.",
+        "在黑色画布上任意位置、任意大小写一个数字，或者把写好的数字拿给摄像头看。书写过程中预测会随笔迹实时更新；"
+        "你还能看到绘画一步步变成网络读取的 28×28 图像的过程。",
     ),
     # choosing the run
     "predict.run": ("Model", "模型"),
@@ -40,6 +41,7 @@ STRINGS = {
     "predict.train_link": ("Watch it on the Train page", "在“训练”页查看详情"),
     # drawing
     "predict.tab_draw": ("Draw", "手写"),
+    "predict.tab_webcam": ("Webcam", "摄像头"),
     "predict.tab_upload": ("Upload images", "上传图片"),
     "predict.tab_photos": ("Photos (ImageNet)", "照片（ImageNet）"),
     "predict.brush": ("Brush size", "笔刷粗细"),
@@ -47,10 +49,21 @@ STRINGS = {
         "Stroke width in canvas pixels. Any width works: strokes are evened out to MNIST's width.",
         "笔画宽度（画布像素）。粗细都可以：预处理会把笔画调整到 MNIST 的粗细。",
     ),
+    "predict.canvas": ("Drawing canvas: draw a digit here", "手写画布：在这里写一个数字"),
+    "predict.undo": ("Undo", "撤销"),
     "predict.clear": ("Clear", "清空"),
     "predict.toolbar_hint": (
-        "Undo, redo and delete are in the canvas toolbar (move the mouse over the canvas).",
-        "撤销、重做和删除在画布的工具栏里（把鼠标移到画布上即可看到）。",
+        "The prediction follows your pen while you draw; Grad-CAM and the feature maps appear when you lift it. "
+        "Undo takes back the last stroke.",
+        "书写时预测随笔迹实时更新；抬笔后显示 Grad-CAM 和特征图。“撤销”会去掉最后一笔。",
+    ),
+    "predict.lift_pen": (
+        "Drawing… Grad-CAM and the feature maps follow when you lift the pen.",
+        "正在书写……抬笔后显示 Grad-CAM 和特征图。",
+    ),
+    "predict.lift_pen_help": (
+        "While you draw, only the quick part runs (the steps and the probabilities), a few times a second.",
+        "书写过程中只运行快速的部分（预处理步骤和各类别概率），每秒更新几次。",
     ),
     "predict.draw_needs_digits": (
         "Drawing needs a model that reads 28×28 grayscale images; **{name}** takes {shape} images. "
@@ -76,6 +89,37 @@ STRINGS = {
         "centre of a 28×28 field.",
         "与 MNIST 的做法一致：裁剪出笔迹，把长边缩放到 20 像素，再把笔迹的质心放到 28×28 图像的正中。",
     ),
+    # the webcam
+    "predict.webcam_intro": (
+        "Write a digit in dark ink on light paper, hold it up to the camera so that the paper fills most of the "
+        "picture, and take a photo. Uneven light is fine: the paper's brightness is evened out before MNIST's steps.",
+        "在浅色纸上用深色笔写一个数字，把纸举到摄像头前（让纸占满大部分画面），然后拍照。光线不均匀也没关系："
+        "在执行 MNIST 的预处理步骤之前，会先把纸面的亮度校正均匀。",
+    ),
+    "predict.webcam_take": ("Photo of a handwritten digit", "手写数字的照片"),
+    "predict.webcam_help": (
+        "The browser asks once for permission to use the camera. The photo is not saved.",
+        "浏览器会请求一次摄像头权限。照片不会被保存。",
+    ),
+    "predict.webcam_hint": (
+        "No photo yet. Allow the camera, then take a photo of your digit.",
+        "还没有照片。请允许使用摄像头，然后给你写的数字拍一张照片。",
+    ),
+    "predict.webcam_blank": (
+        "Nothing to recognise: no ink stands out from the paper. Write the digit bigger or darker and hold it "
+        "closer to the camera.",
+        "没有可识别的内容：纸上看不出笔迹。请把数字写得更大或更深，并把纸拿得离摄像头近一些。",
+    ),
+    "predict.webcam_steps_help": (
+        "First the lighting is evened out: each pixel's ink is how much darker it is than the paper around it. "
+        "Then, like MNIST: the ink is cropped, its longer side scaled to 20 pixels, and its centre of mass put at "
+        "the centre of a 28×28 field.",
+        "先校正光照：每个像素的笔迹强度等于它比周围纸面暗多少。然后与 MNIST 的做法一致：裁剪出笔迹，"
+        "把长边缩放到 20 像素，再把笔迹的质心放到 28×28 图像的正中。",
+    ),
+    "predict.webcam_photo": ("your photo", "你的照片"),
+    "predict.step_photo": ("photo", "照片"),
+    "predict.step_ink": ("light evened", "光照校正"),
     # the result
     "predict.predicted": ("Prediction", "预测结果"),
     "predict.confidence": ("Confidence", "置信度"),

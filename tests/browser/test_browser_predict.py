@@ -1,5 +1,6 @@
-"""Real browser: draw digits with the mouse on the real streamlit-drawable-canvas, see the preprocessing steps and a
-prediction appear after each stroke, undo a stroke in the canvas toolbar, teach the model, and read it in Chinese."""
+"""Real browser: draw digits with the mouse on CNN Lab's canvas component, see the preprocessing steps and a
+prediction appear after each stroke, undo a stroke with the canvas's Undo button, teach the model, and read it in
+Chinese. (tests/browser/test_browser_predict_live.py: the prediction while the mouse button is still held.)"""
 
 from __future__ import annotations
 
@@ -11,26 +12,34 @@ from browser import browser_page, require_chromium, screenshot, streamlit_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
+CANVAS = "canvas.cnnlab-canvas"
 BARS = "() => { const p = document.querySelector('.js-plotly-plot'); return p && p.data ? p.data[0].x.length : 0 }"
 ONE = [(150, 60), (140, 240)]  # a vertical stroke
 TOP_BAR = [(80, 62), (152, 58)]  # with it, a seven
+SETTLED = (  # no element left over from an earlier run, and no stroke in progress
+    "() => !document.querySelector(\"[data-stale='true']\")"
+    " && !document.body.innerText.includes('Drawing… Grad-CAM') && !document.body.innerText.includes('正在书写……')"
+)
 SEVEN = [(60, 60), (210, 60), (110, 240)]
 
 
 def stroke(page, points: list[tuple[int, int]]) -> None:
     """Press, drag and release the mouse over the canvas, as a person draws."""
-    box = page.locator("canvas").last.bounding_box()
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    box = page.locator(CANVAS).bounding_box()
+    k = box["width"] / 280  # the canvas may be shown smaller than its 280 pixels
+    page.mouse.move(box["x"] + points[0][0] * k, box["y"] + points[0][1] * k)
     page.mouse.down()
     for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
+        page.mouse.move(box["x"] + x * k, box["y"] + y * k, steps=8)
     page.mouse.up()
 
 
 def prediction(page) -> list[str]:
+    """The finished drawing's prediction: once no element is left over from an earlier run (Streamlit marks those
+    data-stale) and the page no longer shows a stroke in progress."""
     page.locator("[data-testid='stMetricValue']").first.wait_for()
     wait_for_app(page)
-    page.wait_for_timeout(400)
+    page.wait_for_function(SETTLED)
     return page.locator("[data-testid='stMetricValue']").all_inner_texts()
 
 
@@ -42,7 +51,7 @@ def test_draw_with_the_mouse_and_see_steps_and_prediction(finetuned):
         page.goto(f"{url}/predict?run={base}")
         wait_for_app(page)
         page.get_by_text("Nothing to recognise yet").wait_for()
-        page.locator("canvas").last.wait_for()
+        page.locator(CANVAS).wait_for()
 
         stroke(page, ONE)
         first = prediction(page)
@@ -63,8 +72,7 @@ def test_draw_with_the_mouse_and_see_steps_and_prediction(finetuned):
         page.get_by_text("Wrong? Teach it").wait_for()
         screenshot(page, "predict-drawn")
 
-        page.mouse.move(*_centre(page))  # the canvas toolbar shows on hover
-        page.get_by_role("button", name="Undo").first.click()
+        page.get_by_role("button", name="Undo", exact=True).click()
         page.wait_for_function(
             "(before) => { const v = document.querySelectorAll(\"[data-testid='stMetricValue']\");"
             " return v.length && v[1].innerText === before }", arg=first[1], timeout=60_000,
@@ -87,8 +95,3 @@ def test_draw_with_the_mouse_and_see_steps_and_prediction(finetuned):
         page.get_by_text("预测结果").wait_for()
         page.get_by_text("认错了？教教它").wait_for()
         screenshot(page, "predict-drawn-zh")
-
-
-def _centre(page) -> tuple[float, float]:
-    box = page.locator("canvas").last.bounding_box()
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

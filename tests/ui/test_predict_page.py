@@ -1,8 +1,9 @@
 """The Predict page through AppTest (the real app.py router) over real trained runs.
 
 A drawing is injected the honest way: the canvas component's value is put in session state under its key
-(`_predict_draw.canvas_key()`), in the exact shape the browser sends, so the real `st_canvas` call decodes it
-and the page runs as it does after a real stroke (see pages/_predict_draw.py).
+(`cnnlab.ui.predict.draw.canvas_key()`), in the exact shape the browser sends, so the real component call and
+its PNG decoding run and the page runs as it does after a real stroke (see cnnlab/ui/predict/draw.py). A photo
+reaches the webcam tab through AppTest's own `camera_input`.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import hostile
 import keras
 import numpy as np
 import pytest
-from drawing import digit_canvases
+from drawing import digit_canvases, paper_photo
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnlab import demo
-from cnnlab.data.preprocess import canvas_to_mnist
+from cnnlab.data.datasets import load_dataset
+from cnnlab.data.images import load_image
+from cnnlab.data.preprocess import canvas_to_mnist, photo_steps
 from cnnlab.inspection.forward import predictor
 from cnnlab.inspection.photos import PHOTO_CLASSES, PHOTO_WEIGHTS, photo_status
 from cnnlab.inspection.prediction import image_for_model, top_k
@@ -34,18 +37,19 @@ from conftest import open_app
 pytestmark = pytest.mark.timeout(300)
 
 
-def canvas_value(rgba: np.ndarray | None) -> dict:
-    """What the drawable canvas sends after a stroke: Fabric.js JSON and the canvas as a PNG data URL."""
+def canvas_value(rgba: np.ndarray | None, final: bool = True) -> dict:
+    """What the canvas component sends: the canvas as a PNG data URL, and whether the pen is up (final) or a
+    stroke is still going on."""
     if rgba is None:
-        return {"drawing": {"raw": {"objects": []}, "data": None}}
+        return {"drawing": {"png": None, "final": True, "strokes": 0}}
     buf = io.BytesIO()
     Image.fromarray(rgba).save(buf, "PNG")
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-    return {"drawing": {"raw": {"version": "5.3.0", "objects": [{"type": "path"}]}, "data": url}}
+    return {"drawing": {"png": url, "final": final, "strokes": 1}}
 
 
-def open_predict(lang: str = "en", canvas: np.ndarray | None = None, **state) -> AppTest:
-    drawn = {} if canvas is None else {"predict_canvas_0": canvas_value(canvas)}
+def open_predict(lang: str = "en", canvas: np.ndarray | None = None, final: bool = True, **state) -> AppTest:
+    drawn = {} if canvas is None else {"predict_canvas_0": canvas_value(canvas, final)}
     at = open_app("pages/predict.py", lang, page_state=drawn, **state)
     assert not at.error, [e.value for e in at.error]
     return at
@@ -89,6 +93,58 @@ def test_a_drawing_is_predicted_with_steps_probabilities_gradcam_and_feature_map
     assert drawn.shape == (28, 28) and drawn.dtype == np.float32
     np.testing.assert_array_equal(drawn, canvas_to_mnist(canvas))
     assert any(f"`{base}`" in c.value for c in at.caption)  # the run in use is named
+
+
+def test_while_a_stroke_goes_on_only_the_steps_and_probabilities_show(finetuned):
+    _, base, _ = finetuned
+    canvas = digit_canvases(1, seed=11)[0][0]
+    at = open_predict(canvas=canvas, final=False, run_id=base)
+    expected = predictor(model_of(base)).predict_one(canvas_to_mnist(canvas))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Prediction"] == str(int(expected.argmax()))
+    assert metrics["Confidence"] == f"{expected.max():.1%}"
+    assert at.get("plotly_chart") and {"drawn", "centred 28×28"} <= set(image_captions(at))
+    assert not any("maps of" in c for c in image_captions(at))  # the feature maps wait for the lifted pen
+    live_images = len(at.get("image"))
+    assert any(c.value.startswith("Drawing… Grad-CAM") for c in at.caption)
+    assert not [m for m in at.markdown if "Grad-CAM" in m.value or "Teach it" in m.value]
+    assert "drawn_digit" not in at.session_state  # the Inspect page gets finished drawings only
+
+    at.session_state["predict_canvas_0"] = canvas_value(canvas, final=True)  # the pen is lifted
+    at.run()
+    assert any("Grad-CAM: where it looked" in m.value for m in at.markdown)
+    assert len(at.get("image")) == live_images + 1 + 2  # Grad-CAM and two convolutions' feature maps
+    assert "drawn_digit" in at.session_state
+
+
+def test_a_broken_canvas_value_is_a_sentence_not_a_traceback(finetuned):
+    value = {"drawing": {"png": "data:image/png;base64," + base64.b64encode(b"not a png").decode(), "final": True}}
+    at = open_app("pages/predict.py", run_id=finetuned.base, page_state={"predict_canvas_0": value})
+    assert any(e.value.startswith("Can't use this image:") for e in at.error)
+    assert not at.metric
+
+
+def test_the_webcam_tab_classifies_a_photo_of_a_handwritten_digit(finetuned):
+    _, base, _ = finetuned
+    digit = load_dataset("mnist-sample").x_test[10][..., 0]
+    jpeg = paper_photo(digit, np.random.default_rng(10))  # dark ink on light paper, a lamp on the right, noise
+    at = open_predict(run_id=base)
+    assert any("No photo yet" in i.value for i in at.info)
+    at.camera_input(key="predict_webcam").set_value(("photo.jpg", jpeg, "image/jpeg")).run()
+    assert not at.exception and not at.error
+    captions = image_captions(at)
+    first = captions.index("photo")  # after the Draw tab's "My drawings"
+    assert captions[first : first + 5] == ["photo", "light evened", "cropped", "20×20", "centred 28×28"]
+    expected = predictor(model_of(base)).predict_one(photo_steps(load_image(jpeg, mode="L")).centred)
+    metrics = {m.label: m.value for m in at.metric}  # the Draw tab is empty: these are the photo's
+    assert metrics["Prediction"] == str(int(expected.argmax()))
+    assert metrics["Confidence"] == f"{expected.max():.1%}"
+    assert any("Grad-CAM: where it looked" in m.value for m in at.markdown)
+
+    at.camera_input(key="predict_webcam").set_value(("blank.jpg", paper_photo(None, np.random.default_rng(1)),
+                                                     "image/jpeg")).run()  # fmt: skip
+    assert any("no ink stands out from the paper" in w.value for w in at.warning)
+    assert not at.metric
 
 
 def test_empty_canvas_and_a_dot_say_nothing_to_recognise(finetuned):
@@ -203,6 +259,7 @@ def test_predict_page_in_chinese(finetuned):
     assert at.title[0].value == "预测"
     assert {m.label for m in at.metric} == {"预测结果", "置信度"}
     assert "居中 28×28" in image_captions(at)
+    assert any("摄像头" in tab.label for tab in at.tabs)
     assert any("没有可识别" in i.value or "照片识别未启用" in i.value for i in at.info)
 
 

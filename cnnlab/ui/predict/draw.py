@@ -1,11 +1,13 @@
 """The Predict page's drawing tab: the canvas, the preprocessing steps, the result, teaching, "My drawings".
 
-The canvas seam: `canvas_rgba()` is the only place a drawing enters the page. It calls the real
-streamlit-drawable-canvas component under the key `canvas_key()` ("predict_canvas_<n>", n grows on Clear).
-A component's value lives in st.session_state under its key, in the shape the browser sends
-({"drawing": {"raw": <Fabric.js JSON>, "data": "data:image/png;base64,..."}}), so a test injects a drawing by
-setting that session-state entry before the run: the component code, the PNG decoding and everything after it
-run exactly as for a real stroke.
+The canvas seam: `canvas_drawing()` is the only place a drawing enters the page. It shows CNN Lab's own canvas
+component (cnnlab/ui/predict/canvas/) under the key `canvas_key()` ("predict_canvas_<n>", n grows when a drawing
+is saved). The component sends the canvas while a stroke goes on (at most every 250 ms) and once more when the
+pen is lifted; its value lives in st.session_state under its key, in the shape the browser sends
+({"drawing": {"png": "data:image/png;base64,...", "final": bool, "strokes": n}}), so a test draws by setting that
+entry before the run: the component call, the PNG decoding and everything after it run as for a real stroke.
+While a stroke goes on only the cheap parts run (the steps and the probabilities); Grad-CAM, the feature maps
+and teaching follow when the drawing is finished.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import demo
-from cnnlab.data.preprocess import NothingToRecognise, preprocess_steps
+from cnnlab.data.images import ImageError
+from cnnlab.data.preprocess import NothingToRecognise, PreprocessSteps, preprocess_steps
 from cnnlab.inspection.prediction import class_name
 from cnnlab.runs import store as rs
 from cnnlab.train import drawings as drawings_
 from cnnlab.train import finetune
 from cnnlab.train.config import ConfigError
 from cnnlab.ui import shell, state
+from cnnlab.ui.predict.canvas import Drawing, draw_canvas
 from cnnlab.ui.predict.common import big, mosaic, square, watch
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
@@ -36,60 +40,61 @@ def canvas_key() -> str:
 
 
 def clear_canvas() -> None:
+    """A fresh, empty canvas (a new key) and no label chosen for it yet."""
     st.session_state["predict_canvas_n"] = st.session_state.get("predict_canvas_n", 0) + 1
     st.session_state.pop("predict_label", None)
 
 
-def canvas_rgba(brush: int) -> np.ndarray | None:
-    """The drawing as RGBA pixels (white ink on black), or None while nothing is drawn. See the module docstring."""
-    from streamlit_drawable_canvas import st_canvas
-
-    result = st_canvas(
-        stroke_width=brush, stroke_color="#FFFFFF", background_color="#000000", height=CANVAS_SIDE,
-        width=CANVAS_SIDE, drawing_mode="freedraw", update_streamlit=True, return_image_data=True, key=canvas_key(),
-    )  # fmt: skip
-    objects = (result.json_data or {}).get("objects") or []
-    if not objects:
-        return None
-    return result.image_data
+def canvas_drawing(t: Callable[..., str], side: int = CANVAS_SIDE) -> Drawing:
+    """The canvas, and what is drawn on it. See the module docstring."""
+    labels = {"canvas": t("predict.canvas"), "brush": t("predict.brush"), "brush_help": t("predict.brush_help"),
+              "undo": t("predict.undo"), "clear": t("predict.clear")}  # fmt: skip
+    return draw_canvas(canvas_key(), side, labels)
 
 
 @st.fragment
-def draw_section(t: Callable[..., str], run_id: str, names: list[str]) -> None:
+def draw_section(t: Callable[..., str], run_id: str, names: list[str], side: int = CANVAS_SIDE) -> None:
     """Canvas and result in one fragment: a stroke reruns only this part of the page."""
-    shell.run_safely(lambda: _draw(t, run_id, names), t)
+    shell.run_safely(lambda: _draw(t, run_id, names, side), t)
 
 
-def _draw(t: Callable[..., str], run_id: str, names: list[str]) -> None:
-    left, right = st.columns([1, 2], gap="large")
+def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> None:
+    left, right = st.columns([side / CANVAS_SIDE, 2], gap="large")
     with left:
-        brush = st.slider(t("predict.brush"), 6, 40, 20, key="predict_brush", help=t("predict.brush_help"))
-        rgba = canvas_rgba(brush)
-        st.button(t("predict.clear"), icon=":material/delete:", on_click=clear_canvas, key="predict_clear")
+        try:
+            drawing = canvas_drawing(t, side)
+        except ImageError as exc:
+            st.error(t("predict.bad_file", reason=shell.reason(exc)))
+            return
         st.caption(t("predict.toolbar_hint"))
     with right:
-        if rgba is None:
+        if drawing.rgba is None:
             st.info(t("predict.empty"), icon=":material/draw:")
             return
         try:
-            steps = preprocess_steps(rgba)
+            steps = preprocess_steps(drawing.rgba)
         except NothingToRecognise:
             st.warning(t("predict.dot"), icon=":material/blur_on:")
             return
-        st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
-        st.markdown(f"**{t('predict.steps')}**", help=t("predict.steps_help"))
-        cols = st.columns([1, 1, 1, 1, 1.5])
-        shown = {"drawn": steps.ink, "cropped": steps.cropped, "scaled": steps.scaled, "centred": steps.centred}
-        for col, (key, image) in zip(cols, shown.items(), strict=False):
-            col.image(square(image, 96), caption=t(f"predict.step_{key}"))
-        explain(t, run_id, steps.centred, names)
+        if drawing.final:
+            st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
+        show_steps(t, steps, {"drawn": steps.ink})
+        explain(t, run_id, steps.centred, names, final=drawing.final)
 
 
-def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str]) -> None:
-    """Prediction, confidence, class probabilities, Grad-CAM and the first convolutions' feature maps."""
-    from cnnlab.imaging import overlay, tile_channels
-    from cnnlab.inspection.attribution import default_cam_layer, grad_cam
-    from cnnlab.inspection.features import feature_maps
+def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, np.ndarray], help_key: str = "") -> None:
+    """The images on the way to the model: `first` (caption key -> image), then cropped, 20x20, centred 28x28."""
+    st.markdown(f"**{t('predict.steps')}**", help=t(help_key or "predict.steps_help"))
+    shown = {**first, "cropped": steps.cropped, "scaled": steps.scaled, "centred": steps.centred}
+    cols = st.columns([1] * len(shown) + [max(0.5, 5.5 - len(shown))])  # a gap on the right, as wide as it fits
+    for col, (key, image) in zip(cols, shown.items(), strict=False):
+        col.image(square(image, 96), caption=t(f"predict.step_{key}"))
+
+
+def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], *, final: bool = True,
+            key: str = "predict", teach: bool = True) -> None:  # fmt: skip
+    """Prediction, confidence and class probabilities; when the drawing is `final`, also Grad-CAM, the first
+    convolutions' feature maps and (`teach`) the teaching box. `key` keeps two tabs' charts apart."""
     from cnnlab.inspection.forward import InspectionError
 
     loaded = state.run_model(run_id)
@@ -97,26 +102,50 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str])
         st.warning(t("predict.no_checkpoint"))
         return
     _, model, pred, lock = loaded
+    seen = None
     try:
         with demo.PREDICTIONS, lock:
             probs = pred.predict_one(x)
-            layer = default_cam_layer(model)
-            cam = grad_cam(model, x, layer_name=layer)
-            convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
+            if final:
+                try:
+                    seen = what_it_saw(model, x)
+                except InspectionError:
+                    seen = (None, [], "")
     except demo.LimitReached as exc:
         st.warning(t("predict.busy", reason=shell.reason(exc)))
         return
-    except InspectionError:
-        cam, convs, layer = None, [], ""
     k = int(probs.argmax())
     a, b = st.columns([1, 3])
     a.metric(t("predict.predicted"), class_name(names, k))
     a.metric(t("predict.confidence"), f"{probs[k]:.1%}")
     with b:
-        st.plotly_chart(probability_chart(t, probs, names, k), key="predict_probs", width="stretch",
+        st.plotly_chart(probability_chart(t, probs, names, k), key=f"{key}_probs", width="stretch",
                         config={"displayModeBar": False})  # fmt: skip
     if probs[k] < 0.5:
         st.caption(t("predict.unsure"))
+    if seen is None:
+        st.caption(t("predict.lift_pen"), help=t("predict.lift_pen_help"))
+        return
+    show_what_it_saw(t, x, *seen)
+    if teach:
+        teach_this(t, run_id, x, names, k)
+
+
+def what_it_saw(model, x: np.ndarray) -> tuple[np.ndarray | None, list, str]:
+    """Grad-CAM on the default layer, the first two top-level convolutions' feature maps, and that layer's name:
+    the expensive part of explaining a prediction (the caller holds the model's lock)."""
+    from cnnlab.inspection.attribution import default_cam_layer, grad_cam
+    from cnnlab.inspection.features import feature_maps
+
+    layer = default_cam_layer(model)
+    cam = grad_cam(model, x, layer_name=layer)
+    convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
+    return cam, convs, layer
+
+
+def show_what_it_saw(t: Callable[..., str], x: np.ndarray, cam: np.ndarray | None, convs: list, layer: str) -> None:
+    from cnnlab.imaging import overlay, tile_channels
+
     c, d = st.columns([1, 2])
     if cam is not None:
         c.markdown(f"**{t('predict.gradcam')}**", help=t("predict.gradcam_help", layer=layer))
@@ -130,7 +159,6 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str])
             h, w, ch = maps.shape
             col.image(big(mosaic(tile_channels(maps.array)), 200),
                       caption=t("predict.feature_caption", layer=maps.name, channels=ch, h=h, w=w))  # fmt: skip
-    teach_this(t, run_id, x, names, k)
 
 
 def probability_chart(t: Callable[..., str], probs: np.ndarray, names: list[str], k: int):

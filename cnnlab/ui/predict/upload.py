@@ -31,7 +31,7 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 # ---------------------------------------------------------------- uploads and photos
 
 
-def _spend(upload) -> str | None:
+def spend(upload) -> str | None:
     """Count an upload against the demo quota once (reruns see the same file again); the refusal, if any."""
     counted = st.session_state.setdefault("predict_counted", set())
     if upload.file_id in counted:
@@ -58,7 +58,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     _, _, pred, lock = loaded
     inputs, labels = [], []
     for f in files:
-        if refusal := _spend(f):
+        if refusal := spend(f):
             st.error(t("predict.quota", name=f.name, reason=shell.reason(refusal)))
             continue
         try:
@@ -116,7 +116,7 @@ def photo_section(t: Callable[..., str]) -> None:
         classifier = _photo_classifier()
     items = []
     for f in files:
-        if refusal := _spend(f):
+        if refusal := spend(f):
             st.error(t("predict.quota", name=f.name, reason=shell.reason(refusal)))
             continue
         try:
