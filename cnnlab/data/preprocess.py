@@ -206,6 +206,12 @@ def photo_ink(image: np.ndarray) -> np.ndarray:
     return (ink * 255 + 0.5).astype(np.uint8)
 
 
+def on_paper(gray: np.ndarray) -> bool:
+    """Whether a greyscale image looks like dark ink on light paper (its border is light) rather than a drawing or
+    an MNIST-like digit on a dark background."""
+    return float(np.median(_border(np.asarray(gray, np.float32)))) > 127.0
+
+
 def photo_steps(image: np.ndarray) -> PreprocessSteps:
     """MNIST's steps for a photo of a handwritten digit (dark ink on light paper, any light): `photo_ink`, then
     `preprocess_steps`; `ink` is the photo's ink with its lighting evened out. Raises NothingToRecognise."""

@@ -74,3 +74,22 @@ def test_a_trained_model_reads_photographed_digits_right(digits, tiny_run):
     assert known.sum() >= 4, "the tiny model should know a few digits for sure"
     assert (photos[known] == labels[known]).sum() >= known.sum() - 1, (photos[known], labels[known])
     assert (photos == originals.argmax(1)).mean() >= 0.8
+
+
+def test_an_uploaded_photo_goes_through_the_photo_steps_and_an_mnist_like_image_does_not(digits):
+    """Uploads on Predict and Inspect (image_for_model): light paper gets its light evened out first; a digit on a
+    dark background (a drawing, an MNIST image) keeps the plain steps."""
+    import io
+
+    from PIL import Image
+
+    from cnnlab.inspection.prediction import image_for_model
+
+    digit = digits.x_test[0][..., 0]
+    shot = paper_photo(digit, np.random.default_rng(3))
+    expected = photo_steps(load_image(shot, mode="L")[..., 0]).centred[..., None]
+    np.testing.assert_array_equal(image_for_model(shot, (28, 28, 1)), expected)
+    buf = io.BytesIO()
+    Image.fromarray(digit).save(buf, "PNG")  # white on black, like MNIST
+    plain = preprocess_steps(digit).centred[..., None]
+    np.testing.assert_array_equal(image_for_model(buf.getvalue(), (28, 28, 1)), plain)
