@@ -47,12 +47,14 @@ class Transform:
     noise: float = 0.0  # standard deviation of added Gaussian noise (pixel values are in [0, 1])
     seed: int = 0  # the noise generator's seed: the same seed gives the same noise
     occlusion: tuple[int, int, int] | None = None  # (row, col, size): a size x size patch centred there
-    occlusion_value: float = 0.5  # the patch's grey level
+    occlusion_value: float | None = None  # the patch's grey level; None: the image's background (`background`)
     fill: float = 0.0  # what the warp brings in from outside the image (MNIST's black background)
 
     def __post_init__(self) -> None:
         for name in ("rotation", "shift_x", "shift_y", "scale", "noise", "occlusion_value", "fill"):
             value = getattr(self, name)
+            if value is None and name == "occlusion_value":
+                continue
             if not isinstance(value, (int, float, np.number)) or not math.isfinite(float(value)):
                 raise ProbeError("engine.probe.not_number", setting=word(name), value=repr(value))
         if not SCALE_RANGE[0] <= self.scale <= SCALE_RANGE[1]:
@@ -135,11 +137,24 @@ def morph(batch: np.ndarray, steps: int) -> np.ndarray:
     return out
 
 
-def occlude(batch: np.ndarray, row: int, col: int, size: int, value: float = 0.5) -> np.ndarray:
-    """A copy with a size x size patch of `value` centred at (row, col) (clipped at the edges)."""
+def background(batch: np.ndarray) -> np.ndarray:
+    """Each image's background colour: the median of its border pixels per channel, (N, 1, 1, C).
+
+    Hiding part of an MNIST digit under its own black background takes ink away, as covering it with a hand would;
+    a mid-grey patch there would add a grey blob of ink instead.
+    """
+    border = np.concatenate([batch[:, 0], batch[:, -1], batch[:, :, 0], batch[:, :, -1]], axis=1)  # (N, 2H+2W, C)
+    return np.median(border, axis=1)[:, None, None, :].astype(np.float32)
+
+
+def occlude(batch: np.ndarray, row: int, col: int, size: int, value: float | None = None) -> np.ndarray:
+    """A copy with a size x size patch of `value` (None: each image's `background`) centred at (row, col), clipped
+    at the edges."""
     out = batch.copy()
+    value = background(batch) if value is None else np.float32(value)
     top, left = int(row) - size // 2, int(col) - size // 2
-    out[:, max(top, 0) : max(top + size, 0), max(left, 0) : max(left + size, 0), :] = value
+    rows, cols = slice(max(top, 0), max(top + size, 0)), slice(max(left, 0), max(left + size, 0))
+    out[:, rows, cols, :] = value
     return out
 
 
@@ -212,10 +227,16 @@ def _positions(length: int, patch: int, stride: int) -> list[int]:
 
 
 def occlusion_map(
-    model: Any, image: Any, class_index: int | None = None, patch: int = 6, stride: int = 2, value: float = 0.5
+    model: Any,
+    image: Any,
+    class_index: int | None = None,
+    patch: int = 6,
+    stride: int = 2,
+    value: float | None = None,
 ) -> OcclusionMap:
-    """Slide a `patch` x `patch` square of grey `value` over the image with `stride`, all positions in one batch,
-    and record the drop of `class_index`'s probability (the predicted class by default)."""
+    """Slide a `patch` x `patch` square of grey `value` (None: the image's `background`) over the image with
+    `stride`, all positions in one batch, and record the drop of `class_index`'s probability (the predicted class by
+    default)."""
     batch = one_image(image, model)
     h, w = batch.shape[1:3]
     if not 1 <= patch <= min(h, w) or stride < 1:
@@ -226,14 +247,19 @@ def occlusion_map(
     if not 0 <= k < len(base):
         raise ProbeError("engine.probe.class_range", index=k, count=len(base), last=len(base) - 1)
     rows, cols = _positions(h, patch, stride), _positions(w, patch, stride)
+    fill = background(batch)[0, 0, 0] if value is None else np.float32(value)
     copies = np.repeat(batch, len(rows) * len(cols), axis=0)
     for i, (top, left) in enumerate((r, c) for r in rows for c in cols):
-        copies[i, top : top + patch, left : left + patch, :] = value
-    grid = (base[k] - pred.predict(copies)[:, k]).reshape(len(rows), len(cols))
-    total, count = np.zeros((h, w), np.float64), np.zeros((h, w), np.float64)
+        copies[i, top : top + patch, left : left + patch, :] = fill
+    grid = (base[k] - pred.predict(copies)[:, k]).reshape(len(rows), len(cols)).astype(np.float32)
+    return OcclusionMap(_per_pixel(grid, rows, cols, patch, (h, w)), grid, k, float(base[k]), patch, stride)
+
+
+def _per_pixel(grid: np.ndarray, rows: list[int], cols: list[int], patch: int, shape: tuple[int, int]) -> np.ndarray:
+    """The mean of the patch positions' values over every position covering each pixel."""
+    total, count = np.zeros(shape, np.float64), np.zeros(shape, np.float64)
     for i, top in enumerate(rows):
         for j, left in enumerate(cols):
             total[top : top + patch, left : left + patch] += grid[i, j]
             count[top : top + patch, left : left + patch] += 1
-    drop = (total / np.maximum(count, 1)).astype(np.float32)
-    return OcclusionMap(drop, grid.astype(np.float32), k, float(base[k]), patch, stride)
+    return (total / np.maximum(count, 1)).astype(np.float32)

@@ -153,6 +153,18 @@ def test_occlusion_map_has_the_image_shape_and_matches_single_patches(tiny):
     assert om.grid[2, 3] == pytest.approx(om.probability - alone, abs=1e-5)
 
 
+def test_covering_the_digit_lowers_the_true_class_more_than_covering_the_background(tiny):
+    correct = np.flatnonzero(tiny.probs.argmax(axis=1) == tiny.ds.y_test)[:5]
+    for i in [tiny.index, *correct]:
+        image = tiny.ds.x_test[i].astype(np.float32) / 255.0
+        om = occlusion_map(tiny.model, image, class_index=int(tiny.ds.y_test[i]))
+        ink = image[..., 0] > 0.5
+        far = apply(image, Transform(thickness=3))[..., 0] == 0  # three pixels or more away from any ink
+        assert om.drop[ink].mean() > 0.005 and om.drop[ink].mean() > 3 * max(om.drop[far].mean(), 0.0), i
+    grey = occlusion_map(tiny.model, tiny.image, value=0.5)  # Zeiler and Fergus' grey square: adds ink on MNIST
+    assert grey.class_index == tiny.label and not np.allclose(grey.grid, occlusion_map(tiny.model, tiny.image).grid)
+
+
 # ---------------------------------------------------------------- receptive fields
 
 
