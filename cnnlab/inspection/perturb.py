@@ -48,12 +48,12 @@ class Transform:
     seed: int = 0  # the noise generator's seed: the same seed gives the same noise
     occlusion: tuple[int, int, int] | None = None  # (row, col, size): a size x size patch centred there
     occlusion_value: float | None = None  # the patch's grey level; None: the image's background (`background`)
-    fill: float = 0.0  # what the warp brings in from outside the image (MNIST's black background)
+    fill: float | None = None  # what the warp brings in from outside the image; None: the image's background
 
     def __post_init__(self) -> None:
-        for name in ("rotation", "shift_x", "shift_y", "scale", "noise", "occlusion_value", "fill"):
+        for name in ("rotation", "shift_x", "shift_y", "scale", "thickness", "noise", "occlusion_value", "fill"):
             value = getattr(self, name)
-            if value is None and name == "occlusion_value":
+            if value is None and name in ("occlusion_value", "fill"):
                 continue
             if not isinstance(value, (int, float, np.number)) or not math.isfinite(float(value)):
                 raise ProbeError("engine.probe.not_number", setting=word(name), value=repr(value))
@@ -92,6 +92,16 @@ def _check_occlusion(occlusion: Any) -> None:
 IDENTITY = Transform()
 
 
+def background(batch: np.ndarray) -> np.ndarray:
+    """Each image's background colour: the median of its border pixels per channel, (N, 1, 1, C).
+
+    Hiding part of an MNIST digit under its own black background takes ink away, as covering it with a hand would;
+    a mid-grey patch there would add a grey blob of ink instead.
+    """
+    border = np.concatenate([batch[:, 0], batch[:, -1], batch[:, :, 0], batch[:, :, -1]], axis=1)  # (N, 2H+2W, C)
+    return np.median(border, axis=1)[:, None, None, :].astype(np.float32)
+
+
 def _source_coordinates(h: int, w: int, t: Transform) -> tuple[np.ndarray, np.ndarray]:
     """For each output pixel, where in the input it comes from (the inverse of rotate-scale-shift)."""
     theta = math.radians(t.rotation)
@@ -105,10 +115,12 @@ def _source_coordinates(h: int, w: int, t: Transform) -> tuple[np.ndarray, np.nd
 
 
 def warp(batch: np.ndarray, t: Transform) -> np.ndarray:
-    """Rotate, scale and shift every image of an (N, H, W, C) batch (bilinear; `t.fill` comes in at the edges)."""
+    """Rotate, scale and shift every image of an (N, H, W, C) batch (bilinear); `t.fill` (None: each image's
+    `background`) comes in at the edges."""
     if not t.geometric:
         return batch
     h, w = batch.shape[1:3]
+    fill = background(batch) if t.fill is None else np.float32(t.fill)
     src_y, src_x = _source_coordinates(h, w, t)
     y0, x0 = np.floor(src_y).astype(np.int64), np.floor(src_x).astype(np.int64)
     fy, fx = (src_y - y0)[None, :, :, None], (src_x - x0)[None, :, :, None]
@@ -117,7 +129,7 @@ def warp(batch: np.ndarray, t: Transform) -> np.ndarray:
         yy, xx = y0 + dy, x0 + dx
         inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
         values = batch[:, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1), :]
-        out += weight * np.where(inside[None, :, :, None], values, np.float32(t.fill))
+        out += weight * np.where(inside[None, :, :, None], values, fill)
     return out.astype(np.float32, copy=False)
 
 
@@ -135,16 +147,6 @@ def morph(batch: np.ndarray, steps: int) -> np.ndarray:
                     acc = reduce(acc, padded[:, dy : dy + h, dx : dx + w, :])
         out = acc
     return out
-
-
-def background(batch: np.ndarray) -> np.ndarray:
-    """Each image's background colour: the median of its border pixels per channel, (N, 1, 1, C).
-
-    Hiding part of an MNIST digit under its own black background takes ink away, as covering it with a hand would;
-    a mid-grey patch there would add a grey blob of ink instead.
-    """
-    border = np.concatenate([batch[:, 0], batch[:, -1], batch[:, :, 0], batch[:, :, -1]], axis=1)  # (N, 2H+2W, C)
-    return np.median(border, axis=1)[:, None, None, :].astype(np.float32)
 
 
 def occlude(batch: np.ndarray, row: int, col: int, size: int, value: float | None = None) -> np.ndarray:
