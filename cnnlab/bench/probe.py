@@ -36,7 +36,7 @@ def _slider_moves() -> itertools.cycle:
     from cnnlab.inspection.perturb import Transform
 
     moves = [Transform(rotation=a, shift_x=a / 15, thickness=(a // 15) % 3 - 1) for a in range(-45, 46, 3)]
-    moves += [Transform(rotation=a, noise=0.1, seed=a, occlusion=(14, 14, 6)) for a in range(45, -46, -3)]
+    moves += [Transform(rotation=a, noise=0.1, seed=a + 45, occlusion=(14, 14, 6)) for a in range(45, -46, -3)]
     return itertools.cycle(moves)
 
 

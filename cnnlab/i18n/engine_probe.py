@@ -117,6 +117,7 @@ STRINGS = {
     "engine.probe.word_shift_y": ("the vertical shift", "垂直平移"),
     "engine.probe.word_shift": ("the shift", "平移距离"),
     "engine.probe.word_scale": ("the scale", "缩放比例"),
+    "engine.probe.word_seed": ("the random seed", "随机种子"),
     "engine.probe.word_thickness": ("the stroke thickness", "笔画粗细"),
     "engine.probe.word_noise": ("the noise", "噪声强度"),
     "engine.probe.word_occlusion_value": ("the occlusion patch's grey level", "遮挡块的灰度"),

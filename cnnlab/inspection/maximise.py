@@ -28,7 +28,7 @@ from cnnlab.inspection.forward import (
     run_layers,
     structure_of,
 )
-from cnnlab.inspection.perturb import ProbeError
+from cnnlab.inspection.perturb import MAX_SEED, ProbeError, word
 
 MAX_CHANNELS = 512
 MAX_STEPS = 2000
@@ -48,6 +48,8 @@ class AscentSettings:
     def check(self) -> None:
         if not 1 <= self.steps <= MAX_STEPS or not 0 < self.step_size <= 1 or self.jitter < 0 or self.blur_every < 0:
             raise ProbeError("engine.probe.ascent", steps=self.steps, step_size=self.step_size, jitter=self.jitter)
+        if not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed <= MAX_SEED:
+            raise ProbeError("engine.probe.range", setting=word("seed"), low=0, high=MAX_SEED, value=repr(self.seed))
 
 
 @dataclass

@@ -32,6 +32,7 @@ def word(setting: str) -> Phrase:
 MAX_THICKNESS = 5  # 3x3 dilation or erosion steps either way
 MAX_SHIFT = 1000.0
 SCALE_RANGE = (0.1, 10.0)
+MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ class Transform:
                              value=self.thickness)  # fmt: skip
         if not 0.0 <= self.noise <= 1.0:
             raise ProbeError("engine.probe.range", setting=word("noise"), low=0, high=1, value=self.noise)
+        if not isinstance(self.seed, (int, np.integer)) or not 0 <= self.seed <= MAX_SEED:
+            raise ProbeError("engine.probe.range", setting=word("seed"), low=0, high=MAX_SEED, value=repr(self.seed))
         if self.occlusion is not None:
             _check_occlusion(self.occlusion)
 

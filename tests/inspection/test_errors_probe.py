@@ -41,6 +41,7 @@ def _transform_messages() -> list[ProbeError]:
     out = [_error(Transform, **{name: nan}) for name in ("rotation", "shift_x", "shift_y", "occlusion_value", "fill")]
     out += [_error(Transform, scale=0.0), _error(Transform, shift_y=-5000), _error(Transform, thickness=9)]
     out += [_error(Transform, noise=2.0), _error(Transform, occlusion=(1, 2)), _error(Transform, occlusion=(3, 3, 0))]
+    out += [_error(Transform, seed=-1), _error(Transform, thickness="thick")]
     return out
 
 
