@@ -223,6 +223,12 @@ class OcclusionMap:
     patch: int
     stride: int
 
+    def heat(self) -> np.ndarray:
+        """Where hiding hurts, scaled to [0, 1] like `attribution.grad_cam` (helping is 0), for `imaging.overlay`."""
+        hurt = np.maximum(self.drop, 0.0)
+        peak = float(hurt.max())
+        return (hurt / peak if peak > 0 else hurt).astype(np.float32)
+
 
 def _positions(length: int, patch: int, stride: int) -> list[int]:
     """Top-left offsets of a patch sliding along one axis, the last one flush with the edge."""

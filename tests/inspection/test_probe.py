@@ -148,6 +148,8 @@ def test_occlusion_map_has_the_image_shape_and_matches_single_patches(tiny):
     om = occlusion_map(tiny.model, tiny.image, class_index=tiny.label, patch=6, stride=4)
     assert om.drop.shape == (28, 28) and om.grid.shape == (7, 7) and om.class_index == tiny.label
     assert om.probability == pytest.approx(float(tiny.probs[tiny.index, tiny.label]), abs=1e-6)
+    heat = om.heat()
+    assert heat.shape == (28, 28) and heat.min() >= 0 and heat.max() == pytest.approx(1.0)
     # the patch at grid cell (2, 3) covers rows 8..13 and columns 12..17: centred at (11, 15)
     alone = transformed(tiny.model, tiny.image, Transform(occlusion=(11, 15, 6))).probabilities[tiny.label]
     assert om.grid[2, 3] == pytest.approx(om.probability - alone, abs=1e-5)
