@@ -59,6 +59,18 @@ def test_environment_and_summary_are_recorded(quick_bench: dict) -> None:
     assert "cold start: Home served" in measures
 
 
+def test_probing_latencies_are_reported(quick_bench: dict) -> None:
+    probe = quick_bench["probe"]
+    assert probe["slider_update_ms"]["n"] == 20 and probe["slider_update_ms"]["min"] > 0
+    assert probe["fgsm_search_ms"]["n"] == 3 and probe["activation_max_s"]["n"] == 1
+    assert probe["neighbour_lookup_ms"]["n"] == 20 and probe["neighbour_index_images"] > 0
+    assert probe["activation_max_layer"] == "conv2d_3" and probe["sweep_images"] > 0 and probe["sweep_s"] > 0
+    assert probe["goals"] == {"slider_update_ms": 100.0, "activation_max_s": 5.0}
+    measures = [row[0] for row in quick_bench["summary"]]
+    assert "probe: slider update (transform + probabilities)" in measures
+    assert "probe: activation maximisation, one layer" in measures
+
+
 BAD_ARGS = [["train", "--rounds", "0"], ["--repeats", "-3"], ["--threads", "2"], ["--cold-starts", "x"]]
 
 

@@ -121,8 +121,9 @@ NOT_DRIVEN = {
     "engine.data.cannot_save",  # a full disk: tests/data/test_ingest.py makes one in a child process
 }  # fmt: skip
 # Checked by key, with their own coverage test, in tests/runs/test_errors_runs.py (runs, training, inspection, export,
-# teaching, demo), in tests/test_untrusted.py (files read in a capped child), and above (the shared modules).
-ELSEWHERE = ("engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", *RUNS_AREA)
+# teaching, demo), in tests/test_untrusted.py (files read in a capped child), tests/inspection/test_errors_probe.py
+# (probing a model), and above (the shared modules).
+ELSEWHERE = ("engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.probe.", *RUNS_AREA)
 
 
 @pytest.mark.usefixtures("home_with_data")

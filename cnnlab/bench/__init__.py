@@ -14,6 +14,9 @@ With no section every one below runs, in one go, and a summary table ends the ou
   coldstart  seconds from `streamlit run app.py` to the Home page served (health check answers) and rendered
              in Chromium (all of it on screen, its datasets table last), the same page reloaded on the warm server
              (Streamlit's frontend alone), whether TensorFlow got loaded by then, and the server's memory.
+  probe      a trained LeNet-5 pushed on: a slider update (transform + every class's probability; goal <= 100 ms),
+             the smallest flipping FGSM epsilon, one layer's activation maximisation (goal <= 5 s), nearest
+             training images, and a robustness sweep over the test split.
   settings   engine throughput in fresh processes under process-level settings (oneDNN, thread pools,
              steps_per_execution) that cannot change inside one process.
 
@@ -36,6 +39,7 @@ import cnnlab  # noqa: F401  (environment defaults before TensorFlow)
 from cnnlab.bench.app import bench_coldstart, bench_memory, print_coldstart, print_memory
 from cnnlab.bench.common import environment
 from cnnlab.bench.latency import bench_latency, print_latency
+from cnnlab.bench.probe import bench_probe, print_probe, summary_rows
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
 
 # ---------------------------------------------------------------- cold start
@@ -50,8 +54,9 @@ SECTIONS = {
     "memory": (bench_memory, print_memory),
     "coldstart": (bench_coldstart, print_coldstart),
     "settings": (bench_settings, lambda res: None),
+    "probe": (bench_probe, print_probe),
 }
-ALL = ("train", "latency", "memory", "coldstart")  # `settings` takes long and answers another question
+ALL = ("train", "latency", "memory", "coldstart", "probe")  # `settings` takes long and answers another question
 
 
 def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -81,6 +86,8 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(("cold start: Home rendered in Chromium", f"{r['rendered_s']['median']:.2f} s", "< 3 s"))
         loaded = "yes" if r["tensorflow_loaded_after_home_data_build"] else "no"
         rows.append(("TensorFlow loaded by Home, Data, Build", loaded, "no"))
+    if "probe" in results:
+        rows += summary_rows(results["probe"])
     return rows
 
 
@@ -122,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-train-samples", type=_positive, default=None)
     t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
     t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
-    o = parser.add_argument_group("latency, memory, coldstart")
+    o = parser.add_argument_group("latency, memory, coldstart, probe")
     o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
     o.add_argument("--memory-epochs", type=_positive, default=3)
     o.add_argument("--cold-starts", type=_positive, default=3)

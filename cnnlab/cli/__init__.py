@@ -13,9 +13,11 @@ from cnnlab.cli.arch import add_code, add_summary
 from cnnlab.cli.common import CliError
 from cnnlab.cli.data import add_datasets
 from cnnlab.cli.models import add_inspect, add_predict
+from cnnlab.cli.probe import add_probe
 from cnnlab.cli.runs import add_resume, add_runs, add_stop, add_train
 
 COMMANDS = [add_datasets, add_summary, add_code, add_train, add_runs, add_stop, add_resume, add_inspect, add_predict]
+COMMANDS.append(add_probe)
 
 
 def build_parser() -> argparse.ArgumentParser:
