@@ -154,7 +154,8 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
-PERCENT_AXIS = dict(range=[0, 1], tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%")
+# 0-100 % in steps of 20 %, with a little room above so that points at 100 % are not cut in half
+PERCENT_AXIS = dict(range=[0, 1.04], tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%")
 MARKERS_UP_TO = 60  # a line with more points than this draws no markers (they would only thicken it)
 
 
@@ -215,13 +216,16 @@ def epoch_curves(
 ) -> go.Figure:
     """Loss and accuracy (in %) per epoch, training (solid) against validation (dashed), side by side.
 
-    The epoch axis spans 1..`epochs` (the run's planned length) or the table's last epoch, whichever is more,
-    so a live chart does not rescale with every epoch and an empty one reads "epoch 1".
+    The epoch axis starts at epoch 1 and spans the run's planned `epochs` up to ten of them (a short run's chart
+    does not rescale with every epoch), then one epoch past the last point (a long run's points are not squeezed
+    into its left edge).
     """
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels.get("loss", "loss"), labels.get("accuracy", "accuracy")))
     epochs_seen = [row["epoch"] for row in table]
+    for col in (1, 2) if not table else ():  # an empty chart still draws both pairs of axes
+        fig.add_scatter(x=[], y=[], row=1, col=col, showlegend=False, hoverinfo="skip")
     for col, metric in ((1, "loss"), (2, "accuracy")):
         for split, dash, color in (("", "solid", PALETTE[0]), ("val_", "dash", PALETTE[1])):
             values = [row.get(split + metric) for row in table]
@@ -232,7 +236,8 @@ def epoch_curves(
                     line=dict(dash=dash, color=color), marker=dict(size=7), legendgroup=split or "train",
                     hovertemplate="%{y:.1%}" if metric == "accuracy" else "%{y:.3f}",
                 )  # fmt: skip
-    last = max([epochs or 0, *epochs_seen, 1])
+    seen = max(epochs_seen, default=0)
+    last = max(seen, min(epochs, max(10, seen + 1))) if epochs else max(seen, 1)
     fig.update_xaxes(**_epoch_axis(last, labels.get("epoch", "epoch")))
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     if not table:

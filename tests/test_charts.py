@@ -17,7 +17,7 @@ def percent_ticks(axis) -> list[float]:
 
 
 def assert_percent_axis(axis) -> None:
-    assert list(axis.range) == [0, 1] and axis.tickformat == ".0%"  # 0 % .. 100 %
+    assert axis.range[0] == 0 and 1 <= axis.range[1] < 1.1 and axis.tickformat == ".0%"  # 0 % .. 100 %
     assert axis.tickmode == "linear"
     ticks = percent_ticks(axis)
     assert [round(v * 100) for v in ticks] == [0, 20, 40, 60, 80, 100]  # round values, not 0.205, 0.411, ...
@@ -53,9 +53,16 @@ def test_an_empty_epoch_chart_reads_epoch_one_onwards():
     assert fig.layout.xaxis.range[0] > 0 and fig.layout.xaxis.range[0] < 1  # epoch 1 first, never -1
     assert fig.layout.xaxis.tick0 == 1 and fig.layout.xaxis.dtick == 1
     assert list(fig.layout.yaxis.range) == [0, 1]
-    planned = charts.epoch_curves([], LABELS, epochs=40)
-    assert planned.layout.xaxis.range[1] >= 40  # the run's length is known from the start
-    assert planned.layout.xaxis.dtick == 4  # about ten whole-epoch ticks
+    assert {trace.xaxis for trace in fig.data} == {"x", "x2"}  # Plotly draws the axes of a subplot with a trace
+    assert list(charts.epoch_curves([], LABELS, epochs=3).layout.xaxis.range) == [0.5, 3.5]  # the planned length
+    assert list(charts.epoch_curves([], LABELS, epochs=40).layout.xaxis.range) == [0.5, 10.5]  # up to ten epochs
+
+
+def test_a_long_run_keeps_room_for_its_next_epoch_and_about_ten_ticks():
+    table = [{"epoch": e, "loss": 1 / e} for e in range(1, 25)]
+    axis = charts.epoch_curves(table, LABELS, epochs=40).layout.xaxis
+    assert list(axis.range) == [0.5, 25.5] and axis.dtick == 3
+    assert list(charts.epoch_curves(table[:12], LABELS, epochs=12).layout.xaxis.range) == [0.5, 12.5]
 
 
 def test_a_single_epoch_shows_as_markers_on_a_percent_axis():
