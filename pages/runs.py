@@ -27,9 +27,10 @@ chosen = f2.multiselect(
 )
 shown = [r for r in runs if r.status in chosen and needle in f"{r.name} {r.arch.get('name')} {r.dataset}".lower()]
 st.caption(t("runs.select_hint"))
+table, columns = run_parts.runs_table(shown, t)
 event = st.dataframe(
-    run_parts.runs_table(shown, t), hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row",
-    key="runs_table", column_config={t("runs.col.name"): st.column_config.TextColumn(width="medium")},
+    table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
+    column_config=columns, placeholder=run_parts.NONE,
 )  # fmt: skip
 picked = [shown[i] for i in event.selection.rows if i < len(shown)]
 labels = {k: t(f"train.{k}") for k in ("loss", "accuracy", "train", "validation", "epoch")}
@@ -52,7 +53,7 @@ elif len(picked) >= 2:
     if differ:
         diff = pd.DataFrame({name: [run_parts.text(cfg.get(k)) for k in differ] for name, cfg in settings.items()},
                             index=differ)  # fmt: skip
-        st.dataframe(diff.rename_axis(t("runs.setting")), width="stretch")
+        st.dataframe(diff.rename_axis(t("runs.setting")), width="stretch", placeholder=run_parts.NONE)
     else:
         st.info(t("runs.no_diff"))
 

@@ -13,7 +13,7 @@ from cnnlab import export
 from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import live, shell
 
-NONE = "—"  # what a missing value reads as, everywhere on the page (never "None")
+NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
 TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "created")
 PERCENT_COLUMNS = ("best_val", "test_acc")
 
@@ -24,14 +24,21 @@ def created_text(run) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))
 
 
+def created_short(run) -> str:
+    """Month, day and time: the year is in the selected run's details (keeps the table narrow)."""
+    import time
+
+    return time.strftime("%m-%d %H:%M", time.localtime(run.created))
+
+
 def status_word(status: str, t: Callable[..., str]) -> str:
     """A run state in one or two words (the Train page's "Queued: waiting for a free training slot" is too long)."""
     return t("runs.queued") if status == "queued" else t(f"train.status.{status}")
 
 
-def runs_table(runs: list, t: Callable[..., str]) -> Any:
+def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
     """The runs as a table that fits the page (the columns people sort and compare by; the rest is in the selected
-    run's details), as a pandas Styler: accuracies in %, a missing value as "—", numbers still sort as numbers."""
+    run's details) and its column settings: accuracies as numbers shown in % (so they sort as numbers)."""
     import pandas as pd
 
     col = {k: t(f"runs.col.{k}") for k in TABLE_COLUMNS}
@@ -39,21 +46,20 @@ def runs_table(runs: list, t: Callable[..., str]) -> Any:
         {
             col["name"]: r.name,
             col["status"]: status_word(r.status, t),
-            col["arch"]: r.arch.get("name") or NONE,
+            col["arch"]: r.arch.get("name"),
             col["dataset"]: r.dataset,
             col["epochs"]: f"{r.epochs_done}/{r.epochs}",
             col["best_val"]: r.final_metrics.get("best_val_accuracy"),
             col["test_acc"]: r.final_metrics.get("test_accuracy"),
-            col["created"]: created_text(r),
+            col["created"]: created_short(r),
         }
         for r in runs
     ]
     table = pd.DataFrame(rows, columns=list(col.values()))
-    percent = [col[k] for k in PERCENT_COLUMNS]
-    for name in percent:
-        table[name] = pd.to_numeric(table[name], errors="coerce")
-    others = [name for name in table.columns if name not in percent]
-    return table.style.format("{:.1%}", subset=percent, na_rep=NONE).format(subset=others, na_rep=NONE)
+    for key in PERCENT_COLUMNS:
+        table[col[key]] = pd.to_numeric(table[col[key]], errors="coerce")
+    percent = st.column_config.NumberColumn(format="percent")
+    return table, {col[key]: percent for key in PERCENT_COLUMNS}
 
 
 def text(value: Any) -> str:
