@@ -31,9 +31,9 @@ def test_home_lists_datasets_and_first_step():
     table = next(m.value for m in at.markdown if m.value.startswith("| Dataset |"))
     cells = {row[1]: row for row in ([c.strip(" `") for c in line.split("|")] for line in table.splitlines()[2:])}
     # a word with a Material icon (an emoji alone is an empty box on a PC without an emoji font)
-    assert cells["mnist-sample"][2] == ":green[:material/check_circle:] Available"
+    assert cells["mnist-sample"][2] == ":green-badge[:material/check_circle: Available]"
     assert cells["mnist-sample"][3] == "28×28×1"
-    assert cells["mnist"][2] == ":gray[:material/block:] Not available"  # offline here; a caption says how to enable
+    assert cells["mnist"][2] == ":gray-badge[:material/block: Not available]"  # offline: a caption says how to fix it
     assert not EMOJI.search(table)
     assert set(cells) >= {"mnist-sample", "mnist", "fashion_mnist", "cifar10"}
     assert any("Data" in m.value for m in at.info)
