@@ -21,6 +21,7 @@ WATCH = (
     "() => { window.__mostCharts = 0; window.__watch = setInterval(() => {"
     f" window.__mostCharts = Math.max(window.__mostCharts, {SHOWN}) }}, 20) }}"
 )
+SCROLLER = "document.querySelector('[data-testid=\"stDataFrame\"] .dvn-scroller')"
 EPOCH_POINTS = f"() => {{ const p = {VISIBLE}[1]; return p && p.data && p.data.length ? p.data[0].x.length : 0 }}"
 
 
@@ -61,3 +62,16 @@ def test_train_stop_resume_finish_on_the_train_page_without_duplicated_charts(ho
         screenshot(page, "live-finished")
         assert charts_now == 2 and most == 2, (charts_now, most)  # never a second pair, not even while it ended
         assert page.evaluate(EPOCH_POINTS) == 12  # the resumed run's curves continue where they stopped
+
+        # the Runs page at the same width: the table fits (no sideways scrolling), one ticked run shows its curves
+        page.goto(f"{url}/runs")
+        wait_for_app(page)
+        page.wait_for_function(f"() => {SCROLLER} && {SCROLLER}.clientWidth > 0")
+        wait_for_app(page)
+        widths = page.evaluate(f"() => [{SCROLLER}.scrollWidth, {SCROLLER}.clientWidth]")
+        assert widths[0] <= widths[1], widths
+        box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's tick box
+        page.get_by_text("Curves of lenet5 on mnist-sample").wait_for()
+        page.wait_for_function(f"() => {SHOWN} === 1 && {VISIBLE}[0].data.length === 4")
+        screenshot(page, "live-runs")
