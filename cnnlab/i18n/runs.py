@@ -27,6 +27,7 @@ STRINGS = {
     "runs.col.created": ("Created", "创建时间"),
     "runs.col.test_loss": ("Test loss", "测试损失"),
     "runs.queued": ("Queued", "排队中"),
+    "runs.fact": ("**{label}:** {value}", "**{label}：** {value}"),
     "runs.curves": ("Curves of {name}", "{name} 的曲线"),
     "runs.ended_because": ("Why it ended: {reason}", "结束原因：{reason}"),
     "runs.compare": ("Compare the selected runs", "比较所选运行"),

@@ -81,7 +81,7 @@ def details(run, t: Callable[..., str]) -> None:
         (t("runs.col.duration"), shell.duration(run.duration, t)),
         (t("runs.col.created"), created_text(run)),
     ]
-    st.markdown(" · ".join(f"**{label}:** {value}" for label, value in facts))
+    st.markdown(" · ".join(t("runs.fact", label=label, value=value) for label, value in facts))
     if run.reason_error:
         st.caption(t("runs.ended_because", reason=shell.reason(run.reason_error)))
 
