@@ -197,3 +197,16 @@ def test_the_charts_keep_their_place_whatever_the_run_does(tiny_run):
         places[status] = chart_paths(at)
     places["finished"] = chart_paths(open_app("pages/train.py", run_id=tiny_run.run_id))
     assert all(paths == places["running"] for paths in places.values()), places
+
+
+def test_the_epoch_that_just_ended_is_drawn_before_its_checkpoint_commit_lands():
+    """The worker writes `epoch_values` the moment an epoch ends; the store's epoch rows come with its checkpoint."""
+    import json
+
+    values = {"epoch": 1, "loss": 0.9, "accuracy": 0.7, "val_loss": 0.8, "val_accuracy": 0.75}
+    with RunStore() as store:
+        run_id = busy_row(store, progress={**PROGRESS, "epoch": 2, "epoch_values": values})
+    at = open_app("pages/train.py", run_id=run_id)
+    epochs = json.loads(at.get("plotly_chart")[1].proto.spec)
+    drawn = [trace for trace in epochs["data"] if trace.get("x")]
+    assert len(drawn) == 4 and all(trace["x"] == [1] for trace in drawn)  # loss and accuracy, training and validation
