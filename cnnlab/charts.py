@@ -154,41 +154,95 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
     return fig
 
 
+# 0-100 % in steps of 20 %, with a little room above so that points at 100 % are not cut in half
+PERCENT_AXIS = dict(range=[0, 1.04], tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%")
+MARKERS_UP_TO = 60  # a line with more points than this draws no markers (they would only thicken it)
+
+
+def _mode(n: int) -> str:
+    """Markers while there are few points (so a single point shows), a plain line once there are many."""
+    return "lines+markers" if n <= MARKERS_UP_TO else "lines"
+
+
 def batch_curves(
-    steps: list[float], loss: list[float], accuracy: list[float], labels: dict[str, str], height: int = 300
-) -> go.Figure:
-    """Per-batch running loss (left axis) and accuracy (right axis) against the global step."""
+    steps: list[float], loss: list[float], accuracy: list[float], labels: dict[str, str], height: int = 300,
+    *, steps_hint: float | None = None,
+) -> go.Figure:  # fmt: skip
+    """Per-batch running loss (left axis) and accuracy in % (right axis, 0-100 %) against the global step.
+
+    The step axis starts at 0; while there are no points yet it spans 0..`steps_hint` (e.g. one epoch's steps).
+    """
     fig = go.Figure()
-    fig.add_scatter(x=steps, y=loss, name=labels.get("loss", "loss"), mode="lines", line=dict(color=PALETTE[0]))
+    mode = _mode(len(steps))
     fig.add_scatter(
-        x=steps, y=accuracy, name=labels.get("accuracy", "accuracy"), mode="lines",
-        line=dict(color=PALETTE[1]), yaxis="y2",
+        x=steps, y=loss, name=labels.get("loss", "loss"), mode=mode, line=dict(color=PALETTE[0]),
+        marker=dict(size=5), hovertemplate="%{y:.3f}",
     )  # fmt: skip
+    fig.add_scatter(
+        x=steps, y=accuracy, name=labels.get("accuracy", "accuracy"), mode=mode, line=dict(color=PALETTE[1]),
+        marker=dict(size=5), yaxis="y2", hovertemplate="%{y:.1%}",
+    )  # fmt: skip
+    xaxis: dict[str, Any] = dict(title=labels.get("step", "step"), rangemode="tozero")
+    yaxis: dict[str, Any] = dict(title=labels.get("loss", "loss"), rangemode="tozero")
+    if not steps:  # Plotly would show -1..6 on both axes
+        xaxis["range"] = [0, max(float(steps_hint or 0), 1.0)]
+        yaxis["range"] = [0, 1]
     fig.update_layout(
-        xaxis=dict(title=labels.get("step", "step")),
-        yaxis=dict(title=labels.get("loss", "loss"), rangemode="tozero"),
-        yaxis2=dict(title=labels.get("accuracy", "accuracy"), overlaying="y", side="right", range=[0, 1]),
-    )
+        xaxis=xaxis, yaxis=yaxis,
+        yaxis2=dict(title=labels.get("accuracy", "accuracy"), overlaying="y", side="right", showgrid=False,
+                    **PERCENT_AXIS),
+    )  # fmt: skip
     return _layout(fig, height)
 
 
-def epoch_curves(table: list[dict[str, Any]], labels: dict[str, str], height: int = 300) -> go.Figure:
-    """Loss and accuracy per epoch, training (solid) against validation (dashed), side by side."""
+def with_latest_epoch(table: list[dict[str, Any]], latest: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The store's epoch table plus `latest` (the progress record's `epoch_values`: the epoch that just ended,
+    written before its checkpoint commit lands) when the table does not have that epoch yet."""
+    if not latest or not isinstance(latest.get("epoch"), int):
+        return table
+    if any(row.get("epoch", 0) >= latest["epoch"] for row in table):
+        return table
+    return [*table, dict(latest)]
+
+
+def _epoch_axis(last: int, title: str) -> dict[str, Any]:
+    """Whole epochs from 1 to `last` (at least 1), about ten ticks at most, half an epoch of room each side."""
+    last = max(int(last), 1)
+    return dict(title=title, range=[0.5, last + 0.5], tick0=1, dtick=max(1, math.ceil(last / 10)))
+
+
+def epoch_curves(
+    table: list[dict[str, Any]], labels: dict[str, str], height: int = 300, *, epochs: int | None = None
+) -> go.Figure:
+    """Loss and accuracy (in %) per epoch, training (solid) against validation (dashed), side by side.
+
+    The epoch axis starts at epoch 1 and spans the run's planned `epochs` up to ten of them (a short run's chart
+    does not rescale with every epoch), then one epoch past the last point (a long run's points are not squeezed
+    into its left edge).
+    """
     from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, subplot_titles=(labels.get("loss", "loss"), labels.get("accuracy", "accuracy")))
-    epochs = [row["epoch"] for row in table]
+    epochs_seen = [row["epoch"] for row in table]
+    for col in (1, 2) if not table else ():  # an empty chart still draws both pairs of axes
+        fig.add_scatter(x=[], y=[], row=1, col=col, showlegend=False, hoverinfo="skip")
     for col, metric in ((1, "loss"), (2, "accuracy")):
         for split, dash, color in (("", "solid", PALETTE[0]), ("val_", "dash", PALETTE[1])):
             values = [row.get(split + metric) for row in table]
             if any(v is not None for v in values):
                 fig.add_scatter(
-                    x=epochs, y=values, mode="lines+markers", row=1, col=col, showlegend=col == 1,
+                    x=epochs_seen, y=values, mode=_mode(len(values)), row=1, col=col, showlegend=col == 1,
                     name=labels.get("validation", "validation") if split else labels.get("train", "training"),
-                    line=dict(dash=dash, color=color), legendgroup=split or "train",
+                    line=dict(dash=dash, color=color), marker=dict(size=7), legendgroup=split or "train",
+                    hovertemplate="%{y:.1%}" if metric == "accuracy" else "%{y:.3f}",
                 )  # fmt: skip
-    fig.update_xaxes(title_text=labels.get("epoch", "epoch"), tick0=1, dtick=_epoch_tick({"": table}))
-    fig.update_yaxes(range=[0, 1], row=1, col=2)
+    seen = max(epochs_seen, default=0)
+    last = max(seen, min(epochs, max(10, seen + 1))) if epochs else max(seen, 1)
+    fig.update_xaxes(**_epoch_axis(last, labels.get("epoch", "epoch")))
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    if not table:
+        fig.update_yaxes(range=[0, 1], row=1, col=1)
+    fig.update_yaxes(**PERCENT_AXIS, row=1, col=2)
     _layout(fig, height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0), margin=dict(b=40))
     return fig
@@ -197,24 +251,19 @@ def epoch_curves(table: list[dict[str, Any]], labels: dict[str, str], height: in
 def compare_curves(
     series: dict[str, list[dict[str, Any]]], metric: str, labels: dict[str, str], height: int = 340
 ) -> go.Figure:
-    """One metric per epoch for several runs overlaid (colour = run)."""
+    """One metric per epoch for several runs overlaid (colour = run); accuracies in % (0-100 %)."""
     fig = go.Figure()
+    percent = "accuracy" in metric
     for i, (name, table) in enumerate(series.items()):
         fig.add_scatter(
             x=[row["epoch"] for row in table], y=[row.get(metric) for row in table], name=name,
-            mode="lines+markers", line=dict(color=PALETTE[i % len(PALETTE)]),
+            mode=_mode(len(table)), line=dict(color=PALETTE[i % len(PALETTE)]), marker=dict(size=7),
+            hovertemplate="%{y:.1%}" if percent else "%{y:.3f}",
         )  # fmt: skip
-    fig.update_layout(
-        xaxis=dict(title=labels.get("epoch", "epoch"), tick0=1, dtick=_epoch_tick(series)),
-        yaxis=dict(title=labels.get(metric, metric)),
-    )
+    last = max((row["epoch"] for table in series.values() for row in table), default=1)
+    yaxis = dict(title=labels.get(metric, metric), **(PERCENT_AXIS if percent else dict(rangemode="tozero")))
+    fig.update_layout(xaxis=_epoch_axis(last, labels.get("epoch", "epoch")), yaxis=yaxis)
     return _layout(fig, height)
-
-
-def _epoch_tick(series: dict[str, list[dict[str, Any]]]) -> int:
-    """Whole-epoch ticks, at most about ten of them."""
-    longest = max((len(table) for table in series.values()), default=1)
-    return max(1, math.ceil(longest / 10))
 
 
 # ---------------------------------------------------------------- inspection (the Inspect page)

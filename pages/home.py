@@ -24,7 +24,7 @@ header = [t(f"home.col_{k}") for k in ("name", "available", "shape", "classes", 
 rows = [
     [
         f"`{i.name}`",
-        "✅" if i.available else "—",
+        t("home.available") if i.available else t("home.not_available"),
         "×".join(map(str, i.image_shape)),
         str(len(i.class_names)),
         " / ".join(f"{v:,}" for v in i.counts.values()),

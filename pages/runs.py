@@ -1,13 +1,13 @@
-"""Runs: every run in a sortable table, overlaid curves and a settings diff, and per-run actions."""
+"""Runs: every run in a sortable table that fits the page; the ticked runs' curves (one run's own, or several
+overlaid with a settings diff); the one ticked run's details, actions, downloads and exports."""
 
 import pandas as pd
 import streamlit as st
 
 from cnnlab import charts
 from cnnlab.runs import jobs
-from cnnlab.runs import store as rs
-from cnnlab.ui import router, shell, state
-from cnnlab.ui import runs as run_files
+from cnnlab.ui import live, router, shell, state
+from cnnlab.ui import runs as run_parts
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -23,42 +23,23 @@ f1, f2 = st.columns([3, 2])
 needle = f1.text_input(t("runs.filter")).strip().lower()
 statuses = sorted({r.status for r in runs})
 chosen = f2.multiselect(
-    t("runs.status_filter"), statuses, default=statuses, format_func=lambda s: t(f"train.status.{s}")
+    t("runs.status_filter"), statuses, default=statuses, format_func=lambda s: run_parts.status_word(s, t)
 )
 shown = [r for r in runs if r.status in chosen and needle in f"{r.name} {r.arch.get('name')} {r.dataset}".lower()]
-col = {k: t(f"runs.col.{k}") for k in ("name", "status", "arch", "dataset", "optimizer", "lr", "batch", "epochs",
-                                        "best_val", "test_acc", "duration", "created")}  # fmt: skip
-table = pd.DataFrame(
-    [
-        {
-            col["name"]: r.name,
-            col["status"]: t(f"train.status.{r.status}"),
-            col["arch"]: r.arch.get("name"),
-            col["dataset"]: r.dataset,
-            col["optimizer"]: r.config.get("optimizer"),
-            col["lr"]: r.config.get("learning_rate"),
-            col["batch"]: r.config.get("batch_size"),
-            col["epochs"]: f"{r.epochs_done}/{r.epochs}",
-            col["best_val"]: r.final_metrics.get("best_val_accuracy"),
-            col["test_acc"]: r.final_metrics.get("test_accuracy"),
-            col["duration"]: round(r.duration, 1),
-            col["created"]: pd.Timestamp(r.created, unit="s").strftime("%Y-%m-%d %H:%M"),
-        }
-        for r in shown
-    ]
-)
-for key in ("best_val", "test_acc", "lr"):
-    if not table.empty:
-        table[col[key]] = pd.to_numeric(table[col[key]], errors="coerce")
 st.caption(t("runs.select_hint"))
-percent = st.column_config.NumberColumn(format="percent")
+table, columns = run_parts.runs_table(shown, t)
 event = st.dataframe(
     table, hide_index=True, width="stretch", on_select="rerun", selection_mode="multi-row", key="runs_table",
-    column_config={col["best_val"]: percent, col["test_acc"]: percent},
+    column_config=columns, placeholder=run_parts.NONE,
 )  # fmt: skip
 picked = [shown[i] for i in event.selection.rows if i < len(shown)]
+labels = {k: t(f"train.{k}") for k in ("loss", "accuracy", "train", "validation", "epoch")}
 
-if len(picked) >= 2:
+if len(picked) == 1:
+    st.subheader(t("runs.curves", name=picked[0].name))
+    figure = charts.epoch_curves(store.epoch_table(picked[0].id), labels, epochs=picked[0].epochs)
+    st.plotly_chart(figure, key="curves", width="stretch")
+elif len(picked) >= 2:
     st.subheader(t("runs.compare"))
     metric = st.radio(t("runs.metric"), ["val_accuracy", "val_loss", "accuracy", "loss"], horizontal=True,
                       format_func=lambda m: t(f"runs.metric.{m}"))  # fmt: skip
@@ -70,8 +51,9 @@ if len(picked) >= 2:
     keys = sorted({k for cfg in settings.values() for k in cfg})
     differ = [k for k in keys if len({repr(cfg.get(k)) for cfg in settings.values()}) > 1]
     if differ:
-        diff = pd.DataFrame({name: [str(cfg.get(k)) for k in differ] for name, cfg in settings.items()}, index=differ)
-        st.dataframe(diff.rename_axis(t("runs.setting")), width="stretch")
+        diff = pd.DataFrame({name: [run_parts.text(cfg.get(k)) for k in differ] for name, cfg in settings.items()},
+                            index=differ)  # fmt: skip
+        st.dataframe(diff.rename_axis(t("runs.setting")), width="stretch", placeholder=run_parts.NONE)
     else:
         st.info(t("runs.no_diff"))
 
@@ -79,26 +61,17 @@ if len(picked) != 1:
     st.stop()
 run = picked[0]
 st.subheader(t("runs.manage", name=run.name))
-a, b, c = st.columns(3)
-if a.button(t("runs.open"), icon=":material/open_in_new:"):
+run_parts.details(run, t)
+notice = st.session_state.pop(live.NOTICE, None)
+if notice:
+    st.error(notice)
+a, b, c, d = st.columns(4)
+if a.button(t("runs.open"), icon=":material/open_in_new:", width="stretch"):
     state.show_run(run.id)
     st.switch_page("pages/train.py")
-with b.form("rename", border=False):
-    new_name = st.text_input(t("runs.rename"), value=run.name, max_chars=80)
-    if st.form_submit_button(t("runs.rename_button")) and shell.require("rename", t) and new_name.strip():
-        store.rename_run(run.id, new_name.strip())
-        st.rerun()
-if run.status in rs.RESUMABLE and c.button(t("runs.resume"), icon=":material/play_arrow:"):
-    if shell.require("resume", t):
-        try:
-            resumed = jobs.resume_run(run.id, store=store)
-        except jobs.JobError as exc:
-            st.error(t("runs.action_failed", reason=shell.reason(exc)))
-        else:
-            st.success(t("runs.resumed", run=run.id, epoch=resumed.epochs_done + 1))
-            state.show_run(run.id)
+live.actions(run, store, t, [b, c], key="runs", then=lambda: st.switch_page("pages/train.py"))
 if not run.active:
-    with c.popover(t("runs.delete"), icon=":material/delete:"):
+    with d.popover(t("runs.delete"), icon=":material/delete:", width="stretch"):
         st.markdown(t("runs.delete_confirm", name=run.name))
         if st.button(t("runs.delete_yes"), type="primary") and shell.require("delete", t):
             try:
@@ -109,5 +82,10 @@ if not run.active:
             st.session_state.pop("run_id", None)
             st.query_params.pop("run", None)
             st.rerun()
+with st.form("rename", border=False):
+    new_name = st.text_input(t("runs.rename"), value=run.name, max_chars=80)
+    if st.form_submit_button(t("runs.rename_button")) and shell.require("rename", t) and new_name.strip():
+        store.rename_run(run.id, new_name.strip())
+        st.rerun()
 
-run_files.run_downloads(run, store, t, shell.allowed)
+run_parts.run_downloads(run, store, t, shell.allowed)

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from cnnlab.runs import store as rs
-from cnnlab.runs.jobs import reconcile
 from cnnlab.train.config import ConfigError
 from cnnlab.train.launch import start_run
 from cnnlab.ui import live, router, shell, state
@@ -42,25 +41,8 @@ except rs.RunNotFound:
 
 @st.fragment(run_every=1.0 if run.active else None)
 def live_view(run_id: str) -> None:
-    """Polls the run store (never trains here); stops polling once the run has ended."""
-    shell.run_safely(lambda: _live(run_id), t)  # fragment reruns bypass app.py's guard
-
-
-def _live(run_id: str) -> None:
-    store = state.store()
-    reconcile(store)
-    run = store.get_run(run_id)
-    st.subheader(t("train.live", name=run.name))
-    live.status_line(run, t)
-    if run.active:
-        live.progress(run, store, t)
-    live.curves(run, store, t)
-    live.outcome(run, t)
-    if not run.active and st.session_state.get("_live_was_active") == run.id:
-        st.session_state.pop("_live_was_active")
-        st.rerun()  # the run ended: one full rerun turns polling off
-    if run.active:
-        st.session_state["_live_was_active"] = run.id
+    """Polls the run store (never trains here) while the run is queued or trains; its actions rerun the app."""
+    shell.run_safely(lambda: live.view(run_id, t), t)  # fragment reruns bypass app.py's guard
 
 
 live_view(run.id)

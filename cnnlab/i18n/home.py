@@ -27,6 +27,8 @@ STRINGS = {
     "home.datasets": ("Datasets on this machine", "本机可用的数据集"),
     "home.col_name": ("Dataset", "数据集"),
     "home.col_available": ("Available", "可用"),
+    "home.available": (":green-badge[:material/check_circle: Available]", ":green-badge[:material/check_circle: 可用]"),
+    "home.not_available": (":gray-badge[:material/block: Not available]", ":gray-badge[:material/block: 不可用]"),
     "home.col_shape": ("Image shape", "图像尺寸"),
     "home.col_classes": ("Classes", "类别数"),
     "home.col_counts": ("Train / val / test", "训练 / 验证 / 测试"),

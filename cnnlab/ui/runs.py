@@ -1,15 +1,89 @@
-"""The Runs page's downloads and exports for one run (kept apart so runs.py stays short)."""
+"""The Runs page's parts (kept apart so pages/runs.py stays short): the runs table, one run's details, its
+downloads and exports."""
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
 from cnnlab import export
 from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
-from cnnlab.ui import shell
+from cnnlab.ui import live, shell
+
+NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
+TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "created")
+PERCENT_COLUMNS = ("best_val", "test_acc")
+
+
+def created_text(run) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created))
+
+
+def created_short(run) -> str:
+    """Month, day and time: the year is in the selected run's details (keeps the table narrow)."""
+    import time
+
+    return time.strftime("%m-%d %H:%M", time.localtime(run.created))
+
+
+def status_word(status: str, t: Callable[..., str]) -> str:
+    """A run state in one or two words (the Train page's "Queued: waiting for a free training slot" is too long)."""
+    return t("runs.queued") if status == "queued" else t(f"train.status.{status}")
+
+
+def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
+    """The runs as a table that fits the page (the columns people sort and compare by; the rest is in the selected
+    run's details) and its column settings: accuracies as numbers shown in % (so they sort as numbers)."""
+    import pandas as pd
+
+    col = {k: t(f"runs.col.{k}") for k in TABLE_COLUMNS}
+    rows = [
+        {
+            col["name"]: r.name,
+            col["status"]: status_word(r.status, t),
+            col["arch"]: r.arch.get("name"),
+            col["dataset"]: r.dataset,
+            col["epochs"]: f"{r.epochs_done}/{r.epochs}",
+            col["best_val"]: r.final_metrics.get("best_val_accuracy"),
+            col["test_acc"]: r.final_metrics.get("test_accuracy"),
+            col["created"]: created_short(r),
+        }
+        for r in runs
+    ]
+    table = pd.DataFrame(rows, columns=list(col.values()))
+    for key in PERCENT_COLUMNS:
+        table[col[key]] = pd.to_numeric(table[col[key]], errors="coerce")
+    percent = st.column_config.NumberColumn(format="percent")
+    return table, {col[key]: percent for key in PERCENT_COLUMNS}
+
+
+def text(value: Any) -> str:
+    """A value for a table cell or a line of details: a missing one reads \"—\"."""
+    return NONE if value is None or value == "" else str(value)
+
+
+def details(run, t: Callable[..., str]) -> None:
+    """What the table leaves out: state, settings, timing and why the run ended."""
+    cfg = run.config or {}
+    fm = run.final_metrics or {}
+    facts = [
+        (t("runs.col.status"), live.status_badge(run.status, t)),
+        (t("runs.col.optimizer"), text(cfg.get("optimizer"))),
+        (t("runs.col.lr"), text(cfg.get("learning_rate"))),
+        (t("runs.col.batch"), text(cfg.get("batch_size"))),
+        (t("runs.col.epochs"), f"{run.epochs_done}/{run.epochs}"),
+        (t("runs.col.test_loss"), NONE if fm.get("test_loss") is None else f"{fm['test_loss']:.3f}"),
+        (t("runs.col.duration"), shell.duration(run.duration, t)),
+        (t("runs.col.created"), created_text(run)),
+    ]
+    st.markdown(" · ".join(t("runs.fact", label=label, value=value) for label, value in facts))
+    if run.reason_error:
+        st.caption(t("runs.ended_because", reason=shell.reason(run.reason_error)))
 
 
 def size_of(n: int) -> str:

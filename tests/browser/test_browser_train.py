@@ -64,6 +64,7 @@ def test_train_watch_stop_reload_compare_and_translate(tmp_path):
         page.wait_for_function(f"({POINTS})() > 0", timeout=120_000)  # it is really training
         page.get_by_role("button", name="Stop").click()
         page.get_by_text("Stopped").first.wait_for(timeout=60_000)
+        page.get_by_role("button", name="Resume", exact=True).wait_for()  # offered where the run was stopped
 
         # a reload shows the same run
         page.reload()

@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 from cnnlab.i18n import CATALOGUE, LANGUAGES, t
 from conftest import ROOT, open_app
 
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b00-\u2bff\u23e9-\u23fa]")  # pictographs, dingbats
+
 
 def app(page: str | None = None, lang: str = "en") -> AppTest:
     return open_app(page, lang)
@@ -28,8 +30,11 @@ def test_home_lists_datasets_and_first_step():
     assert at.title[0].value == "CNN Lab"
     table = next(m.value for m in at.markdown if m.value.startswith("| Dataset |"))
     cells = {row[1]: row for row in ([c.strip(" `") for c in line.split("|")] for line in table.splitlines()[2:])}
-    assert cells["mnist-sample"][2] == "✅" and cells["mnist-sample"][3] == "28×28×1"
-    assert cells["mnist"][2] == "—"  # offline here: not available, and the caption below says how to enable it
+    # a word with a Material icon (an emoji alone is an empty box on a PC without an emoji font)
+    assert cells["mnist-sample"][2] == ":green-badge[:material/check_circle: Available]"
+    assert cells["mnist-sample"][3] == "28×28×1"
+    assert cells["mnist"][2] == ":gray-badge[:material/block: Not available]"  # offline: a caption says how to fix it
+    assert not EMOJI.search(table)
     assert set(cells) >= {"mnist-sample", "mnist", "fashion_mnist", "cifar10"}
     assert any("Data" in m.value for m in at.info)
 
