@@ -5,7 +5,7 @@ tab and even the server that started it. It owns the run while the store says st
 pid; a background thread writes the heartbeat, the live batch metrics and the progress record at least
 every 0.25 s (at once for the run's first batch point and a finished epoch) and notices stop requests.
 SIGTERM / SIGINT / SIGUSR1 ask for a stop (within one batch). When it ends it starts the next queued run, so
-the queue drains with no page open.
+the queue drains with no page open. A warm standby (cnnlab.train.standby) runs the same code for its run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from cnnlab.train.config import ConfigError
 from cnnlab.train.live import BrokenRun, Diverged, Live, LostOwnership, OutOfMemory, is_oom
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cnnlab.train.trainer import Outcome
+    from cnnlab.train.trainer import Outcome, Trainer
 
 WRITE_EVERY_S = 0.25  # the writer's longest interval: heartbeat, live rows and progress at least this often
 
@@ -76,8 +76,9 @@ class LiveWriter(threading.Thread):
         self.join(timeout=30)
 
 
-def run_worker(run_id: str) -> int:
-    """Train one claimed run to its end state; returns the process exit status."""
+def run_worker(run_id: str, prepared: Trainer | None = None) -> int:
+    """Train one claimed run to its end state; returns the process exit status. A standby passes the trainer it
+    prepared ahead (used only if it was made for the run's config: Trainer.adopt)."""
     store = st.RunStore()
     if not store.claim_for_worker(run_id, os.getpid()):
         print(f"run {run_id} is not waiting for this worker; nothing to do", flush=True)
@@ -98,7 +99,7 @@ def run_worker(run_id: str) -> int:
     print(f"{time.strftime('%H:%M:%S')} worker {os.getpid()} starts run {run_id} (attempt {run.attempts})", flush=True)
     t0 = time.perf_counter()
     try:
-        outcome, failure = _train(run, store, live)
+        outcome, failure = _train(run, store, live, prepared)
     finally:
         writer.stop()
     if not live.lost.is_set():
@@ -107,7 +108,9 @@ def run_worker(run_id: str) -> int:
     return 0
 
 
-def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None, CnnLabError | None]:
+def _train(
+    run: st.Run, store: st.RunStore, live: Live, prepared: Trainer | None = None
+) -> tuple[Outcome | None, CnnLabError | None]:
     """Run the trainer; every way it can fail becomes an error with a sentence a user can read."""
     try:
         from cnnlab.train.devices import configure_compilation_cache, configure_devices
@@ -115,7 +118,9 @@ def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None,
 
         configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
-        return Trainer(run.id, store, live).run(), None
+        if prepared is not None and prepared.adopt(run.id, store, live):
+            return prepared.run(), None
+        return Trainer(run.id, store, live).run(), None  # (layers are named by the spec: a second model is alike)
     except LostOwnership:
         print("another process took this run over (it was marked interrupted); quitting", flush=True)
         return None, None
