@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["CNNLAB_OFFLINE"] = "1"
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("CNNLAB_STANDBY", "0")  # no warm standby workers unless a test turns them on (tests/runs)
 
 TINY_RUN = {"dataset": "mnist-sample", "arch": "lenet5", "epochs": 2, "max_train_samples": 1024}
 TINY_RUN_NAME = "tiny lenet"
@@ -199,12 +200,13 @@ def finetuned(finetuned_home, cnnlab_home) -> FineTuned:
 @pytest.fixture
 def home_with_data(cnnlab_home, mnist_sample_cache) -> Iterator[Path]:
     """This test's fresh home with the MNIST sample already parsed in it; no worker outlives the test."""
-    from cnnlab.runs.jobs import pid_alive
+    from cnnlab.runs.jobs import pid_alive, stop_standby
     from cnnlab.runs.store import RunStore
 
     seed_sample(cnnlab_home, mnist_sample_cache)
     yield cnnlab_home
     with RunStore() as store:
+        stop_standby(store)
         for run in store.list_runs(["running"]):
             if run.pid and pid_alive(run.pid):
                 with contextlib.suppress(ProcessLookupError):  # it may end between the check and the kill

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(800)]
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def quick_bench(tmp_path_factory) -> dict:
     env = {"CNNLAB_BENCH_HOME": str(home), "CNNLAB_OFFLINE": "1"}
     out = subprocess.run(
         [sys.executable, "-m", "cnnlab.bench", "--quick", "--json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=380, check=False,
+        cwd=ROOT, capture_output=True, text=True, timeout=780, check=False,
         env={**os.environ, **env},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
@@ -49,6 +49,16 @@ def test_latencies_memory_and_cold_start_are_reported(quick_bench: dict) -> None
     if Path("/usr/bin/chromium").exists():
         assert cold["rendered_s"]["median"] >= cold["served_s"]["median"]
     assert cold["tensorflow_loaded_after_home_data_build"] is False  # Home, Data, Build need no model
+
+
+def test_first_point_with_and_without_the_standby_is_reported(quick_bench: dict) -> None:
+    first = quick_bench["firstpoint"]
+    for key in ("standby_s", "standby_other_recipe_s", "no_standby_s", "no_standby_over_standby"):
+        assert first[key]["n"] == 1 and first[key]["median"] > 0, key
+    assert first["standby_idle_rss_mib"] > 0 and first["standby_idle_uss_mib"] > 0
+    measures = [row[0] for row in quick_bench["summary"]]
+    assert "Train click -> first point (standby)" in measures and "... no standby" in measures
+    assert "idle standby memory (resident / own)" in measures
 
 
 def test_environment_and_summary_are_recorded(quick_bench: dict) -> None:

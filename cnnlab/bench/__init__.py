@@ -11,6 +11,9 @@ With no section every one below runs, in one go, and a summary table ends the ou
   latency    a drawing (280x280 canvas) -> `canvas_to_mnist` -> compiled prediction, and all-layer feature maps
              for one image, LeNet-5 already loaded (goals: under 5 ms and 20 ms median).
   memory     peak resident memory (VmHWM) of a real training worker running the default recipe.
+  firstpoint Train click -> first chart point: `start_run` with the Train page's default config until the run's
+             first batch metric row is in the store, with the warm standby worker (default recipe, and another
+             recipe) and without it (CNNLAB_STANDBY=0), in interleaved rounds; and the idle standby's memory.
   coldstart  seconds from `streamlit run app.py` to the Home page served (health check answers) and rendered
              in Chromium (all of it on screen, its datasets table last), the same page reloaded on the warm server
              (Streamlit's frontend alone), whether TensorFlow got loaded by then, and the server's memory.
@@ -38,6 +41,7 @@ from typing import Any
 import cnnlab  # noqa: F401  (environment defaults before TensorFlow)
 from cnnlab.bench.app import bench_coldstart, bench_memory, print_coldstart, print_memory
 from cnnlab.bench.common import environment
+from cnnlab.bench.firstpoint import bench_firstpoint, print_firstpoint
 from cnnlab.bench.latency import bench_latency, print_latency
 from cnnlab.bench.probe import bench_probe, print_probe, summary_rows
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
@@ -52,11 +56,12 @@ SECTIONS = {
     "train": (bench_train, print_train),
     "latency": (bench_latency, print_latency),
     "memory": (bench_memory, print_memory),
+    "firstpoint": (bench_firstpoint, print_firstpoint),
     "coldstart": (bench_coldstart, print_coldstart),
     "settings": (bench_settings, lambda res: None),
     "probe": (bench_probe, print_probe),
 }
-ALL = ("train", "latency", "memory", "coldstart", "probe")  # `settings` takes long and answers another question
+ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe")  # `settings` answers another question
 
 
 def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -79,6 +84,13 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("feature maps, all layers", f"{r['feature_maps_all_layers_ms']['median']:.2f} ms", "< 20 ms"))
     if "memory" in results:
         rows.append(("training worker peak memory", f"{results['memory']['worker_peak_rss_mib']:,.0f} MiB", ""))
+    if "firstpoint" in results:
+        r = results["firstpoint"]
+        rows.append(("Train click -> first point (standby)", f"{r['standby_s']['median']:.2f} s", "< 1.5 s"))
+        rows.append(("... standby, another recipe", f"{r['standby_other_recipe_s']['median']:.2f} s", ""))
+        rows.append(("... no standby", f"{r['no_standby_s']['median']:.2f} s", ""))
+        rows.append(("idle standby memory (resident / own)",
+                     f"{r['standby_idle_rss_mib']:,.0f} / {r['standby_idle_uss_mib']:,.0f} MiB", ""))  # fmt: skip
     if "coldstart" in results:
         r = results["coldstart"]
         rows.append(("cold start: Home served", f"{r['served_s']['median']:.2f} s", ""))
@@ -129,9 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-train-samples", type=_positive, default=None)
     t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
     t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
-    o = parser.add_argument_group("latency, memory, coldstart, probe")
+    o = parser.add_argument_group("latency, memory, firstpoint, coldstart, probe")
     o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
     o.add_argument("--memory-epochs", type=_positive, default=3)
+    o.add_argument("--firstpoint-rounds", type=_positive, default=3)
     o.add_argument("--cold-starts", type=_positive, default=3)
     return parser
 
@@ -147,7 +160,7 @@ def _defaults(args: argparse.Namespace) -> None:
     if args.rounds is None:
         args.rounds = 2 if args.quick else (4 if args.section == "settings" else 10)
     if args.quick:
-        args.repeats, args.memory_epochs, args.cold_starts = 20, 1, 1
+        args.repeats, args.memory_epochs, args.cold_starts, args.firstpoint_rounds = 20, 1, 1, 1
         args.max_train_samples = args.max_train_samples or 512
 
 

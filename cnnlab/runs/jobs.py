@@ -5,12 +5,21 @@ runs whose worker died (dead pid or stale heartbeat) as interrupted, then starts
 than `max_running()` train. Claiming a queued run happens in one BEGIN IMMEDIATE transaction, so two
 processes reconciling at once never start the same run twice or over-fill the slots.
 
+A claimed run goes to a warm standby worker when one is free (see "Standby" below), else to a new worker.
 Workers are started with subprocess.Popen([python, -m, cnnlab.worker, RUN_ID], start_new_session=True):
 a fresh interpreter (a spawn, nothing inherited but the environment) in its own session, so neither a
 Streamlit rerun, a closed tab, a stopped server nor Ctrl-C in the terminal that started it ends it.
 multiprocessing's spawn context was not used because its children belong to the parent (joined or
 terminated when the parent exits) and it re-imports the parent's __main__, which under Streamlit is the
 server itself.
+
+Standby: a process that starts a worker pays 6-8 s (TensorFlow import, model build, train-step trace) before the
+first batch. `ensure_standby()` (the Streamlit server calls it) keeps one warm worker per data home waiting
+(cnnlab/train/standby.py): `reconcile` hands it the next claimed run (its pid becomes the run's pid) and wakes it
+with SIGUSR2; it trains that one run and exits, and the next reconcile (the finishing worker's own) starts a
+fresh one. Standbys are rows of the store's `standby` table with a heartbeat: a dead or silent one is removed
+and replaced; one nobody has wanted for `standby_idle_limit()` seconds (the server that kept it is gone) exits
+by itself. CNNLAB_STANDBY=0 turns all of it off (no standby started, none used).
 
 This module never imports TensorFlow: pages call it on every poll.
 """
@@ -26,6 +35,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,9 +51,13 @@ DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat ev
 LAUNCH_GRACE_S = 120.0  # a claimed run whose worker has not reported a pid yet
 DEFAULT_MAX_RUNNING = 1
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the cnnlab package
+DEFAULT_STANDBY_IDLE_S = 300.0  # a standby nobody has wanted for this long exits (CNNLAB_STANDBY_IDLE_S)
+KEEP_STANDBY_EVERY_S = 20.0  # how often ensure_standby's thread says "wanted" and checks on the standby
+WANTED = "standby_wanted"  # setting: when a process keeping a standby last said so (time.time())
 
 _children: dict[int, subprocess.Popen] = {}
 _children_lock = threading.Lock()
+_keepers: dict[Path, tuple[threading.Thread, threading.Event]] = {}  # run store file -> its keeper thread
 
 
 class JobError(CnnLabError, RuntimeError):
@@ -122,17 +136,24 @@ def launch(run_id: str, store: st.RunStore | None = None) -> int:
     store = open_store(store)
     folder = store.run_dir(run_id)
     folder.mkdir(parents=True, exist_ok=True)
+    proc = _start_process([run_id], folder / "worker.log", store.home)
+    store.set_worker_pid(run_id, proc.pid)
+    return proc.pid
+
+
+def _start_process(args: list[str], log_path: Path, home: Path) -> subprocess.Popen:
+    """`python -m cnnlab.worker ARGS`, detached in its own session, output appended to `log_path`."""
     env = os.environ.copy()
-    env["CNNLAB_HOME"] = str(store.home)
+    env["CNNLAB_HOME"] = str(home)
     env["PYTHONPATH"] = os.pathsep.join([str(PACKAGE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     kwargs: dict[str, Any] = {}
     if os.name == "nt":
         kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS  # type: ignore[attr-defined]
     else:
         kwargs["start_new_session"] = True
-    with open(folder / "worker.log", "ab") as log:
+    with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cnnlab.worker", run_id],
+            [sys.executable, "-m", "cnnlab.worker", *args],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -144,8 +165,7 @@ def launch(run_id: str, store: st.RunStore | None = None) -> int:
         _children[proc.pid] = proc
     # reap it when it exits, so a long-lived parent (the Streamlit server) keeps no zombies
     threading.Thread(target=_reap, args=(proc,), daemon=True, name=f"reap-{proc.pid}").start()
-    store.set_worker_pid(run_id, proc.pid)
-    return proc.pid
+    return proc
 
 
 def _reap(proc: subprocess.Popen) -> None:
@@ -166,21 +186,27 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
         status, reason = _why_dead(store, run, now)
         if store.mark_ended(run, status, reason, now):
             result.interrupted.append(run.id)
-    if not store.count(st.QUEUED):
-        return result  # the common case of a page poll: no write transaction at all
+    if store.count(st.QUEUED):  # the common case of a page poll: none, and no write transaction at all
+        _start_queued(store, result)
+    if standby_enabled() and standby_wanted(store):
+        keep_standby(store)
+    return result
+
+
+def _start_queued(store: st.RunStore, result: Reconciled) -> None:
     limit = max_running(store)
     while True:
         run = store.claim_next(limit)
         if run is None:
             break
         try:
-            launch(run.id, store)
+            if not _hand_to_standby(run, store):
+                launch(run.id, store)
         except OSError as exc:
             reason = CnnLabError("engine.run.cannot_start", detail=str(exc))
             store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=reason)
             continue
         result.started.append(run.id)
-    return result
 
 
 def _why_dead(store: st.RunStore, run: st.Run, now: float) -> tuple[str, CnnLabError]:
@@ -210,6 +236,125 @@ def _log_says_out_of_memory(store: st.RunStore, run_id: str) -> bool:
         return False
     last_start = tail.rfind(" starts run ")  # only this attempt's output counts
     return any(m in tail[last_start:] for m in OOM_MARKERS)
+
+
+# ---------------------------------------------------------------- the warm standby worker
+
+
+def standby_enabled() -> bool:
+    """Whether this process starts and uses standby workers (CNNLAB_STANDBY=0 turns them off)."""
+    return os.environ.get("CNNLAB_STANDBY", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def standby_idle_limit() -> float:
+    """Seconds a standby waits without anybody wanting one before it exits (CNNLAB_STANDBY_IDLE_S overrides)."""
+    try:
+        return float(os.environ.get("CNNLAB_STANDBY_IDLE_S", DEFAULT_STANDBY_IDLE_S))
+    except ValueError:
+        return DEFAULT_STANDBY_IDLE_S
+
+
+def standby_wanted(store: st.RunStore) -> bool:
+    """Whether some process said recently that it wants a standby kept for this data home."""
+    return time.time() - float(store.get_setting(WANTED, 0) or 0) < standby_idle_limit()
+
+
+def ensure_standby(store: st.RunStore | None = None) -> None:
+    """Keep a warm standby worker for this data home while this process lives: the Streamlit server calls it (any
+    number of times; after the first it returns at once). A thread says "wanted" every KEEP_STANDBY_EVERY_S
+    seconds and replaces a dead standby; `stop_standby` ends it. Does nothing with CNNLAB_STANDBY=0."""
+    if not standby_enabled():
+        return
+    store = open_store(store)
+    key = store.path.resolve()
+    with _children_lock:
+        if key in _keepers and _keepers[key][0].is_alive():
+            return
+        stop = threading.Event()
+        thread = threading.Thread(target=_keep, args=(store.home, key, stop), daemon=True, name="standby-keeper")
+        _keepers[key] = (thread, stop)
+    thread.start()
+
+
+def _keep(home: Path, path: Path, stop: threading.Event) -> None:
+    store = st.RunStore(path)
+    store.home = home  # (the data home of the process that asked, whatever CNNLAB_HOME says later)
+    try:
+        while not stop.is_set():
+            try:
+                store.set_setting(WANTED, time.time())
+                keep_standby(store)
+            except Exception:  # (a store busy for a minute, a full process table: the next round tries again)
+                traceback.print_exc()
+            stop.wait(KEEP_STANDBY_EVERY_S)
+    finally:
+        store.close()
+
+
+def stop_standby(store: st.RunStore | None = None) -> list[int]:
+    """Stop keeping a standby for this data home and end the free ones (a server shutting down, tests); returns
+    the pids told to exit. A standby already handed a run trains it to the end."""
+    store = open_store(store)
+    with _children_lock:
+        keeper = _keepers.pop(store.path.resolve(), None)
+    if keeper is not None:
+        keeper[1].set()
+        keeper[0].join(timeout=30)
+    store.set_setting(WANTED, 0)
+    ended = []
+    for standby in store.standbys():
+        if store.drop_standby(standby.pid, free_only=True) and pid_alive(standby.pid):
+            with contextlib.suppress(OSError):
+                os.kill(standby.pid, signal.SIGTERM)
+                ended.append(standby.pid)
+    return ended
+
+
+def keep_standby(store: st.RunStore | None = None) -> int | None:
+    """Remove dead or silent standbys and start one when none is free and a run could use it now (fewer runs
+    train than `max_running`); returns the pid of a free standby (possibly still warming up), else None."""
+    store = open_store(store)
+    free = free_standbys(store)
+    if free:
+        return free[0].pid
+    if store.count(st.RUNNING) >= max_running(store):
+        return None  # it would only slow the training runs down; the run that ends next starts one
+    return store.add_standby(time.time() - stale_after(), lambda: _spawn_standby(store.home))
+
+
+def free_standbys(store: st.RunStore) -> list[st.Standby]:
+    """This host's live standbys without a run, idle ones first; dead or silent ones are removed on the way."""
+    now, free = time.time(), []
+    for standby in store.standbys():
+        if pid_alive(standby.pid) and now - standby.heartbeat < stale_after():
+            if standby.run_id is None:
+                free.append(standby)
+        elif store.drop_standby(standby.pid, heartbeat=standby.heartbeat):
+            (store.home / "standby" / f"{standby.pid}.log").unlink(missing_ok=True)
+    return free
+
+
+def _spawn_standby(home: Path) -> int:
+    folder = home / "standby"
+    folder.mkdir(parents=True, exist_ok=True)
+    starting = folder / f"starting-{os.getpid()}-{threading.get_ident()}.log"
+    proc = _start_process(["--standby", str(folder)], starting, home)
+    os.replace(starting, folder / f"{proc.pid}.log")  # the name the standby knows its log by
+    return proc.pid
+
+
+def _hand_to_standby(run: st.Run, store: st.RunStore) -> bool:
+    """Give a just-claimed run to a free standby (not for mirrored runs: their devices are set before TensorFlow
+    starts). An idle one is woken at once; one still warming up looks for its run when it is ready."""
+    if not standby_enabled() or run.config.get("strategy", "default") != "default":
+        return False
+    for standby in free_standbys(store):
+        if store.assign_standby(standby.pid, run.id):
+            if standby.state == "idle" and hasattr(signal, "SIGUSR2"):  # (warming: it may not catch it yet)
+                with contextlib.suppress(OSError):
+                    os.kill(standby.pid, signal.SIGUSR2)
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- the public API

@@ -7,9 +7,12 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cnnlab.errors import CnnLabError, Phrase, from_data
+
+if TYPE_CHECKING:  # pragma: no cover
+    from cnnlab.runs.store import RunStore
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, INTERRUPTED = (
     "queued",
@@ -132,6 +135,17 @@ class Artifact:
     size: int | None
 
 
+class Standby(NamedTuple):
+    """A warm standby worker on this host (a row of `standby`): warming | idle; run_id once it was handed a run."""
+
+    host: str
+    pid: int
+    started: float
+    heartbeat: float
+    state: str
+    run_id: str | None
+
+
 JSON_COLUMNS = ("arch", "config", "progress", "state", "final_metrics", "evaluation", "reason_key")
 
 
@@ -157,3 +171,21 @@ def _json_default(value: Any) -> Any:
 def new_run_id() -> str:
     """Sortable and short enough to type: 20250101-120000-ab12."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
+
+
+def summarize(store: RunStore, run_id: str, epochs_done: int, state: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The final-metrics summary of the epochs a run completed (any end state): last and best values."""
+    table = store.epoch_table(run_id)
+    out: dict[str, Any] = {"epochs_done": epochs_done}
+    if table:
+        last = table[-1]
+        keys = ("loss", "accuracy", "val_loss", "val_accuracy")
+        out.update({k: last[k] for k in keys if last.get(k) is not None})
+        with_val = [r for r in table if r.get("val_accuracy") is not None]
+        if with_val:
+            best = max(with_val, key=lambda r: r["val_accuracy"])
+            out["best_val_accuracy"] = best["val_accuracy"]
+            out["best_val_accuracy_epoch"] = best["epoch"]
+    if state and "best_epoch" in state:
+        out["best_epoch"] = state["best_epoch"]
+    return out

@@ -3,7 +3,7 @@
 `PRAGMA user_version` holds the version; RunStore applies the missing steps under a file lock when it opens a file.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 # Each entry upgrades the schema from version i to i + 1; append, never edit.
@@ -63,4 +63,17 @@ MIGRATIONS: list[str] = [
     """,
     # 2: why a run ended, with its catalogue key and values (JSON), so pages show it in the visitor's language
     "ALTER TABLE runs ADD COLUMN reason_key TEXT",
+    # 3: warm standby workers waiting for a run (cnnlab.runs.jobs.ensure_standby): one row per process,
+    # state warming | idle, run_id once a run was handed to it
+    """
+    CREATE TABLE standby (
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started REAL NOT NULL,
+        heartbeat REAL NOT NULL,
+        state TEXT NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (host, pid)
+    )
+    """,
 ]

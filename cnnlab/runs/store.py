@@ -18,7 +18,7 @@ import os
 import socket
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,8 +41,10 @@ from cnnlab.runs.records import (  # noqa: F401  (re-exported: callers import th
     Artifact,
     Metric,
     Run,
+    Standby,
     new_run_id,
     status_word,
+    summarize,
     to_json,
 )
 from cnnlab.runs.schema import MIGRATIONS, SCHEMA_VERSION
@@ -533,6 +535,60 @@ class RunStore:
         found = self.artifacts(run_id, kind)
         return max(found, key=lambda a: a.created) if found else None
 
+    # ------------------------------------------------------------ this host's standby workers (jobs.ensure_standby)
+
+    def standbys(self) -> list[Standby]:
+        """This host's standby workers, idle ones first, then the oldest."""
+        sql = "SELECT * FROM standby WHERE host = ? ORDER BY state = 'idle' DESC, started"
+        return [Standby(**dict(r)) for r in self._conn.execute(sql, (socket.gethostname(),)).fetchall()]
+
+    def add_standby(self, fresh_after: float, spawn: Callable[[], int]) -> int | None:
+        """Start a standby (`spawn()` starts it and returns its pid) unless a free one that beat after `fresh_after`
+        exists; the check and the insert share one transaction, so two processes never start two."""
+        host = socket.gethostname()
+        with self.write() as c:
+            sql = "SELECT COUNT(*) FROM standby WHERE host = ? AND run_id IS NULL AND heartbeat > ?"
+            if c.execute(sql, (host, fresh_after)).fetchone()[0]:
+                return None
+            pid, now = spawn(), time.time()
+            c.execute(
+                "INSERT OR REPLACE INTO standby (host, pid, started, heartbeat, state) VALUES (?, ?, ?, ?, 'warming')",
+                (host, pid, now, now),
+            )
+        return pid
+
+    def standby_beat(self, pid: int, state: str | None = None) -> Standby | None:
+        """A standby's heartbeat (and new state); None once its row is gone (it was told to go, or found dead)."""
+        host = socket.gethostname()
+        with self.write() as c:
+            sql = "UPDATE standby SET heartbeat = ?, state = COALESCE(?, state) WHERE host = ? AND pid = ?"
+            c.execute(sql, (time.time(), state, host, pid))
+            row = c.execute("SELECT * FROM standby WHERE host = ? AND pid = ?", (host, pid)).fetchone()
+        return Standby(**dict(row)) if row else None
+
+    def assign_standby(self, pid: int, run_id: str) -> bool:
+        """Hand a claimed run (running, no pid yet) to a free standby: the run gets its pid, the standby the run."""
+        host = socket.gethostname()
+        with self.write() as c:
+            free = c.execute("SELECT 1 FROM standby WHERE host = ? AND pid = ? AND run_id IS NULL", (host, pid))
+            sql = "UPDATE runs SET pid = ? WHERE id = ? AND status = ? AND pid IS NULL"
+            if free.fetchone() is None or not c.execute(sql, (pid, run_id, RUNNING)).rowcount:
+                return False
+            c.execute("UPDATE standby SET run_id = ? WHERE host = ? AND pid = ?", (run_id, host, pid))
+        return True
+
+    def drop_standby(self, pid: int, *, heartbeat: float | None = None, free_only: bool = False) -> bool:
+        """Remove a standby's row: only if its heartbeat is still `heartbeat` (found dead), only if it has no run."""
+        sql = "DELETE FROM standby WHERE host = ? AND pid = ?"
+        params: list[Any] = [socket.gethostname(), pid]
+        if heartbeat is not None:
+            sql += " AND heartbeat = ?"
+            params.append(heartbeat)
+        if free_only:
+            sql += " AND run_id IS NULL"
+        with self.write() as c:
+            return c.execute(sql, params).rowcount > 0
+
     # ------------------------------------------------------------ settings
 
     def get_setting(self, key: str, default: Any = None) -> Any:
@@ -542,21 +598,3 @@ class RunStore:
     def set_setting(self, key: str, value: Any) -> None:
         with self.write() as c:
             c.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, to_json(value)))
-
-
-def summarize(store: RunStore, run_id: str, epochs_done: int, state: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The final-metrics summary of the epochs a run completed (any end state): last and best values."""
-    table = store.epoch_table(run_id)
-    out: dict[str, Any] = {"epochs_done": epochs_done}
-    if table:
-        last = table[-1]
-        keys = ("loss", "accuracy", "val_loss", "val_accuracy")
-        out.update({k: last[k] for k in keys if last.get(k) is not None})
-        with_val = [r for r in table if r.get("val_accuracy") is not None]
-        if with_val:
-            best = max(with_val, key=lambda r: r["val_accuracy"])
-            out["best_val_accuracy"] = best["val_accuracy"]
-            out["best_val_accuracy_epoch"] = best["epoch"]
-    if state and "best_epoch" in state:
-        out["best_epoch"] = state["best_epoch"]
-    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 import keras
@@ -14,7 +15,7 @@ from cnnlab.metrics import classification_report, is_finite
 from cnnlab.runs.records import to_json
 from cnnlab.train.checkpoints import EpochRecord
 from cnnlab.train.config import MIN_DELTA
-from cnnlab.train.live import Diverged
+from cnnlab.train.live import RATE_WINDOW_S, Diverged, eta_seconds, window_rate
 
 if TYPE_CHECKING:  # pragma: no cover
     from cnnlab.train.trainer import Trainer
@@ -39,13 +40,16 @@ class EngineCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None) -> None:
         self.t_start = time.perf_counter()
-        self._last_push = self.t_start
-        self._last_step_mark = (self.t_start, 0)
-        self._rate = 0.0
+        self._last_push: float | None = None  # None: this attempt's first batch writes its point at once
+        self._marks: deque[tuple[float, float]] = deque()  # (time, images done in the epoch) at batch ends
+        self._measured = 0.0  # seconds of timed batches so far (between batch ends of one epoch)
+        self._epochs_timed = 0
+        self._rate: float | None = None
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self.epoch = epoch + 1
         self.step = 0
+        self._marks.clear()  # the rate counts batches only: not the validation between two epochs
         start_epoch = getattr(getattr(self.t, "_train_data", None), "start_epoch", None)
         if start_epoch is not None:  # ArrayBatches: this epoch's shuffle
             start_epoch(epoch)
@@ -65,13 +69,28 @@ class EngineCallback(keras.callbacks.Callback):
         self.live.global_step += step - self.step
         self.step = step
         now = time.perf_counter()
+        self._mark(now)
         if self.live.stop.is_set():
             if self.every:
                 self._push(now, logs or {})  # the chart's last point is where training stopped
             self._stop_now()
             return
-        if self.every and now - self._last_push >= self.every:
+        if self.every and (self._last_push is None or now - self._last_push >= self.every):
+            first = self._last_push is None
             self._push(now, logs or {})
+            if first:
+                self.live.kick()  # the chart's first point: written now, not at the writer's next interval
+
+    def _mark(self, now: float) -> None:
+        """Time this batch end for the moving-window rate."""
+        if self._marks:
+            self._measured += now - self._marks[-1][0]
+        self._marks.append((now, self._images_in_epoch()))
+        while len(self._marks) > 2 and now - self._marks[1][0] > RATE_WINDOW_S:
+            self._marks.popleft()
+
+    def _images_in_epoch(self) -> int:
+        return min(self.step * self.cfg.batch_size, len(self.t.y_train))
 
     def _stop_now(self) -> None:
         self.user_stopped = True
@@ -92,20 +111,17 @@ class EngineCallback(keras.callbacks.Callback):
             if k in ("loss", "accuracy")
         ]
         self.live.push(rows)
-        t0, s0 = self._last_step_mark
-        steps = self.live.global_step - s0
-        if now > t0 and steps:
-            rate = steps * self.cfg.batch_size / (now - t0)
-            self._rate = rate if not self._rate else 0.5 * self._rate + 0.5 * rate
-        self._last_step_mark = (now, self.live.global_step)
         self._last_push = now
-        remaining = (self.cfg.epochs - self.epoch) * self.t.steps_per_epoch + (
-            self.t.steps_per_epoch - self.step
-        )
+        rate = window_rate(self._marks)
+        if rate is not None:
+            self._rate = rate  # between epochs the last rate stands until the new epoch has its own
+        n = len(self.t.y_train)
+        images_left = (self.cfg.epochs - self.epoch) * n + n - self._images_in_epoch()
+        eta = eta_seconds(images_left, self._rate, self._measured, self._epochs_timed)
         self.live.set_progress(
             step=self.step,
-            samples_per_s=round(self._rate, 1),
-            eta_s=round(remaining * self.cfg.batch_size / self._rate, 1) if self._rate else None,
+            samples_per_s=None if self._rate is None else round(self._rate, 1),
+            eta_s=None if eta is None else round(eta, 1),
             elapsed_s=round(now - self.t_start, 1),
         )
 
@@ -150,6 +166,9 @@ class EngineCallback(keras.callbacks.Callback):
                 self.diverged = Diverged("engine.run.diverged", loss="NaN", epoch=e)
                 self.model.stop_training = True
                 return
+        self._epochs_timed += 1
+        self.live.set_progress(epoch_values=epoch_values(e, values))
+        self.live.kick()  # the epoch chart draws it now; the checkpoint commit lands in the background
         monitor = values.get(("val" if cfg.monitor.startswith("val_") else "train", cfg.monitor.split("_")[-1]))
         state = t.state
         mode_max = cfg.monitor_mode() == "max"
@@ -205,6 +224,17 @@ class EngineCallback(keras.callbacks.Callback):
             if new < lr:
                 self.model.optimizer.learning_rate = new
             state["plateau_wait"] = 0
+
+
+def epoch_values(epoch: int, values: dict[tuple[str, str], float]) -> dict[str, float | int]:
+    """A finished epoch's values for the progress record: {"epoch", "loss", "accuracy", "val_loss", "val_accuracy"}."""
+    out: dict[str, float | int] = {"epoch": epoch}
+    for split in ("train", "val"):
+        for name in ("loss", "accuracy"):
+            value = values.get((split, name))
+            if value is not None:
+                out[name if split == "train" else f"val_{name}"] = float(value)
+    return out
 
 
 def make_callback(trainer: Trainer) -> EngineCallback:

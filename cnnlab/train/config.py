@@ -124,7 +124,7 @@ class TrainConfig:
     init_model_path: str | None = None  # start from this .keras model (fine-tuning)
     extra_data: str | None = None  # .npz with uint8 x (N,H,W,C) and int y, added to the training data
     strategy: str = "default"  # default | mirrored (tf.distribute.MirroredStrategy over local GPUs)
-    batch_metrics_every: float = 0.5  # seconds between live per-batch metric writes; 0 turns them off
+    batch_metrics_every: float = 0.25  # seconds between live per-batch metric writes; 0 turns them off
     kernel_snapshots: bool = True  # save the first conv layer's kernels every epoch (for Inspect)
     mixed_precision: bool = False  # mixed_float16 on GPUs; slower on CPU (the output layer stays float32)
 

@@ -122,7 +122,7 @@ class ArrayBatches(keras.utils.PyDataset):
         y = self.labels[idx]
         return x, (self.one_hot[y] if self.one_hot is not None else y)
 
-    def compile_fn(self):
+    def _compile(self):
         layers, state_vars = self._layers, self._state_vars
 
         def prepare(state: list, images):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
 from cnnlab.modelfiles import load_model
+from cnnlab.runs.records import to_json
 from cnnlab.runs.store import RunStore, summarize
 from cnnlab.train.callbacks import make_callback
 from cnnlab.train.checkpoints import STAGED_BEST, EpochCommitter, promote_staged_best, staged_best_path
@@ -22,6 +24,22 @@ from cnnlab.train.config import ConfigError, TrainConfig, available_memory_bytes
 from cnnlab.train.devices import even_shard_count, keras_backend, make_strategy
 from cnnlab.train.live import BrokenRun, Live, LostOwnership, OutOfMemory
 from cnnlab.train.pipeline import training_input
+
+# settings read only around the traced train step (callbacks, evaluation, checkpoints): a prepared trainer serves
+# a run whose config differs from its own in these alone
+AFTER_THE_STEP = ("early_stopping", "patience", "monitor", "restore_best", "metrics", "kernel_snapshots",
+                  "batch_metrics_every")  # fmt: skip
+
+
+def as_stored(cfg: TrainConfig) -> dict[str, Any]:
+    """A config as the run store gives it back (through JSON)."""
+    return json.loads(to_json(cfg.to_dict()))
+
+
+def same_train_step(config: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two stored configs build the same data, model and traced train step (see AFTER_THE_STEP)."""
+    keys = (set(config) | set(other)) - set(AFTER_THE_STEP)
+    return all(config.get(k) == other.get(k) for k in keys)
 
 
 @dataclass
@@ -41,19 +59,42 @@ class Trainer:
     """
 
     def __init__(self, run_id: str, store: RunStore, live: Live | None = None) -> None:
-        self.run_id = run_id
         self.store = store
         self.live = live or Live()
-        run = store.get_run(run_id)
+        self.model = None
+        self.prepared = False  # data, model and traced train step made ahead (see `prepare_trainer`)
+        self._bind(store.get_run(run_id))
+
+    @classmethod
+    def ahead(cls, cfg: TrainConfig, store: RunStore) -> Trainer:
+        """A trainer for a run that does not exist yet: a standby worker prepares the likeliest next run with it
+        (cnnlab.train.standby), then `adopt`s the run if it comes with exactly this config."""
+        self = cls.__new__(cls)
+        self.store, self.live, self.model, self.prepared = store, Live(), None, False
+        self.run_id, self.cfg, self.record, self.dir = None, cfg, None, None
+        self.state, self.epochs_done, self._t0, self.timeline = {}, 0, time.perf_counter(), {}
+        return self
+
+    def _bind(self, run) -> None:
+        self.run_id = run.id
         self.cfg = TrainConfig.from_dict(run.config)
         self.record = run
-        self.dir = store.run_dir(run_id)
+        self.dir = self.store.run_dir(run.id)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.state: dict[str, Any] = dict(run.state or {})
         self.epochs_done = int(run.epochs_done)
-        self.model = None
         self._t0 = time.perf_counter()
         self.timeline: dict[str, float] = {}
+
+    def adopt(self, run_id: str, store: RunStore, live: Live) -> bool:
+        """Take on run `run_id` if this prepared trainer was made for its config (a fresh run, the same settings up to
+        AFTER_THE_STEP; see cnnlab.train.standby); False, nothing changed, otherwise."""
+        run = store.get_run(run_id)
+        if not self.prepared or run.epochs_done or run.state or not same_train_step(run.config, as_stored(self.cfg)):
+            return False
+        self.store, self.live = store, live
+        self._bind(run)
+        return True
 
     def mark(self, what: str) -> None:
         """Note (and log to the worker's log) how long the run took to reach a point."""
@@ -80,8 +121,14 @@ class Trainer:
         self.steps_per_epoch = math.ceil(len(y) / cfg.batch_size)
 
     def pipelines(self, initial_epoch: int = 0):
-        """The training input (see `cnnlab.train.pipeline.training_input`)."""
+        """A new training input (see `cnnlab.train.pipeline.training_input`)."""
         return training_input(self, initial_epoch)
+
+    def training_data(self, initial_epoch: int = 0):
+        """This trainer's training input, made on first use (the bench fits repeatedly; a standby makes it ahead)."""
+        if getattr(self, "_train_data", None) is None:
+            self._train_data = self.pipelines(initial_epoch)
+        return self._train_data
 
     # ------------------------------------------------------------ model
 
@@ -247,9 +294,7 @@ class Trainer:
 
     def fit(self, initial_epoch: int, epochs: int, callbacks: list | None = None):
         """model.fit over epochs [initial_epoch, epochs) with the engine callback (and any extras)."""
-        if getattr(self, "_train_data", None) is None:
-            self._train_data = self.pipelines(initial_epoch)  # built once: the bench calls fit repeatedly
-        train = self._train_data
+        train = self.training_data(initial_epoch)
         cb = make_callback(self)
         self.callback = cb
         self.committer.start()
@@ -267,11 +312,11 @@ class Trainer:
         cb.finished_all = cb.early_stopped or (not cb.user_stopped and not cb.diverged and self.epochs_done >= epochs)
         return cb
 
-    def run(self) -> Outcome:
-        """The whole run: data, model (fresh or resumed), fit to cfg.epochs, evaluation."""
-        self.live.set_progress(phase="loading", epoch=self.epochs_done, epochs=self.cfg.epochs)
-        self.load_data()
-        self.mark(f"data loaded ({len(self.y_train)} training images)")
+    def _setup(self) -> Path | None:
+        """Data and model (fresh, or reloaded from the last checkpoint to resume); returns that checkpoint."""
+        if not self.prepared:
+            self.load_data()
+            self.mark(f"data loaded ({len(self.y_train)} training images)")
         resume_from = None
         if self.epochs_done > 0:
             last = self.store.artifact(self.run_id, "last_model")
@@ -281,12 +326,21 @@ class Trainer:
         self._cleanup_checkpoints()
         self.store.delete_metrics_after(self.run_id, self.epochs_done)  # rows of a partial epoch
         self._check_memory()
+        if self.prepared:
+            self.mark("prepared model adopted (data, model and train step made before the run)")
+            return None
         import keras
 
         self.mark("keras imported")
         keras.utils.set_random_seed(self.cfg.seed + self.epochs_done)
         self.build(resume_from)
         self.mark(f"model resumed from epoch {self.epochs_done}" if resume_from else "model built")
+        return resume_from
+
+    def run(self) -> Outcome:
+        """The whole run: data, model (fresh or resumed), fit to cfg.epochs, evaluation."""
+        self.live.set_progress(phase="loading", epoch=self.epochs_done, epochs=self.cfg.epochs)
+        resume_from = self._setup()
         if resume_from is not None and self.cfg.schedule == "plateau" and "lr" in self.state:
             self.model.optimizer.learning_rate = float(self.state["lr"])
         if self.epochs_done == 0 and self.cfg.kernel_snapshots:

@@ -2,9 +2,10 @@
 
 jobs.launch() starts this detached (new session), so it outlives the Streamlit script run, the browser
 tab and even the server that started it. It owns the run while the store says status=running with its
-pid; a background thread writes the heartbeat, the live batch metrics and the progress record every
-half second and notices stop requests. SIGTERM / SIGINT / SIGUSR1 ask for a stop (within one batch).
-When it ends it starts the next queued run, so the queue drains with no page open.
+pid; a background thread writes the heartbeat, the live batch metrics and the progress record at least
+every 0.25 s (at once for the run's first batch point and a finished epoch) and notices stop requests.
+SIGTERM / SIGINT / SIGUSR1 ask for a stop (within one batch). When it ends it starts the next queued run, so
+the queue drains with no page open. A warm standby (cnnlab.train.standby) runs the same code for its run.
 """
 
 from __future__ import annotations
@@ -24,19 +25,22 @@ from cnnlab.train.config import ConfigError
 from cnnlab.train.live import BrokenRun, Diverged, Live, LostOwnership, OutOfMemory, is_oom
 
 if TYPE_CHECKING:  # pragma: no cover
-    from cnnlab.train.trainer import Outcome
+    from cnnlab.train.trainer import Outcome, Trainer
 
-HEARTBEAT_S = 1.0
+WRITE_EVERY_S = 0.25  # the writer's longest interval: heartbeat, live rows and progress at least this often
 
 
 class LiveWriter(threading.Thread):
-    """Heartbeat + live metrics + progress + stop polling, on its own SQLite connection."""
+    """Heartbeat + live metrics + progress + stop polling, on its own SQLite connection.
 
-    def __init__(self, run_id: str, live: Live, interval: float = 0.5) -> None:
+    It writes every `interval` seconds (the run's batch_metrics_every, at most WRITE_EVERY_S), and at once when
+    the training loop calls `live.kick()` (the run's first batch point, a finished epoch's values)."""
+
+    def __init__(self, run_id: str, live: Live, interval: float = WRITE_EVERY_S) -> None:
         super().__init__(name=f"live-{run_id}", daemon=True)
         self.run_id = run_id
         self.live = live
-        self.interval = max(0.05, min(interval or HEARTBEAT_S, HEARTBEAT_S))
+        self.interval = max(0.05, min(interval or WRITE_EVERY_S, WRITE_EVERY_S))
         self.pid = os.getpid()
         self._done = threading.Event()
         self.error: BaseException | None = None
@@ -44,7 +48,11 @@ class LiveWriter(threading.Thread):
     def run(self) -> None:
         store = st.RunStore()
         try:
-            while not self._done.wait(self.interval):
+            while not self._done.is_set():
+                self.live.wake.wait(self.interval)
+                self.live.wake.clear()
+                if self._done.is_set():
+                    break
                 if not self.tick(store):
                     return
             self.tick(store)  # final flush
@@ -64,11 +72,13 @@ class LiveWriter(threading.Thread):
 
     def stop(self) -> None:
         self._done.set()
+        self.live.kick()
         self.join(timeout=30)
 
 
-def run_worker(run_id: str) -> int:
-    """Train one claimed run to its end state; returns the process exit status."""
+def run_worker(run_id: str, prepared: Trainer | None = None) -> int:
+    """Train one claimed run to its end state; returns the process exit status. A standby passes the trainer it
+    prepared ahead (used only if it was made for the run's config: Trainer.adopt)."""
     store = st.RunStore()
     if not store.claim_for_worker(run_id, os.getpid()):
         print(f"run {run_id} is not waiting for this worker; nothing to do", flush=True)
@@ -84,12 +94,12 @@ def run_worker(run_id: str) -> int:
             signal.signal(getattr(signal, name), ask_stop)
     # the first progress record tells stop_run() that signals are handled from now on
     live.set_progress(phase="starting", epoch=run.epochs_done, epochs=run.epochs)
-    writer = LiveWriter(run_id, live, float(run.config.get("batch_metrics_every", 0.5) or HEARTBEAT_S))
+    writer = LiveWriter(run_id, live, float(run.config.get("batch_metrics_every") or WRITE_EVERY_S))
     writer.start()
     print(f"{time.strftime('%H:%M:%S')} worker {os.getpid()} starts run {run_id} (attempt {run.attempts})", flush=True)
     t0 = time.perf_counter()
     try:
-        outcome, failure = _train(run, store, live)
+        outcome, failure = _train(run, store, live, prepared)
     finally:
         writer.stop()
     if not live.lost.is_set():
@@ -98,7 +108,9 @@ def run_worker(run_id: str) -> int:
     return 0
 
 
-def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None, CnnLabError | None]:
+def _train(
+    run: st.Run, store: st.RunStore, live: Live, prepared: Trainer | None = None
+) -> tuple[Outcome | None, CnnLabError | None]:
     """Run the trainer; every way it can fail becomes an error with a sentence a user can read."""
     try:
         from cnnlab.train.devices import configure_compilation_cache, configure_devices
@@ -106,7 +118,9 @@ def _train(run: st.Run, store: st.RunStore, live: Live) -> tuple[Outcome | None,
 
         configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
-        return Trainer(run.id, store, live).run(), None
+        if prepared is not None and prepared.adopt(run.id, store, live):
+            return prepared.run(), None
+        return Trainer(run.id, store, live).run(), None  # (layers are named by the spec: a second model is alike)
     except LostOwnership:
         print("another process took this run over (it was marked interrupted); quitting", flush=True)
         return None, None

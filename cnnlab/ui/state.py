@@ -12,14 +12,17 @@ _local = threading.local()
 
 
 def store():
-    """This thread's RunStore (one SQLite connection per thread, reused across reruns)."""
+    """This thread's RunStore (one SQLite connection per thread, reused across reruns). The first one of a data home
+    also makes this server keep a warm standby worker for it (the Train click's run starts in under a second)."""
     from cnnlab.paths import data_home
+    from cnnlab.runs.jobs import ensure_standby
     from cnnlab.runs.store import RunStore
 
     home = str(data_home())
     cached = getattr(_local, "store", None)
     if cached is None or getattr(_local, "home", None) != home:
         _local.store, _local.home = RunStore(), home
+        ensure_standby(_local.store)  # once per server and data home; CNNLAB_STANDBY=0: nothing
     return _local.store
 
 
