@@ -44,7 +44,8 @@ def load_module(path: Path):
 
 
 def test_three_exported_scripts_run_and_match_build_model(tmp_path, cnnlab_home):
-    """Each style trains one step on real MNIST digits and saves; a user dataset (32x32 RGB) works too."""
+    """Each style trains one step on real MNIST digits and saves; a user dataset (32x32 RGB) works too, and so do
+    runs' scripts with every option on."""
     rng = np.random.default_rng(0)
     save_user_dataset(
         "tiles",
@@ -59,6 +60,22 @@ def test_three_exported_scripts_run_and_match_build_model(tmp_path, cnnlab_home)
     for spec, dataset, style in jobs:
         script = write(tmp_path, spec, dataset, style, epochs=3, learning_rate=0.01)
         args += [str(script), str(tmp_path / f"{script.stem}.keras")]
+    # runs' scripts with every option on (mixed precision, plateau, step decay, a fine-tune from a saved model)
+    start = tmp_path / "start.keras"
+    build_model(preset("lenet5")).save(start)
+    extra = tmp_path / "drawings.npz"
+    np.savez(extra, x=np.zeros((3, 28, 28, 1), np.uint8), y=np.array([1, 2, 3]))
+    runs = [
+        ({**EVERY_SETTING, "arch": "lenet5"}, "subclass"),
+        ({**EVERY_SETTING, "arch": "lenet5", "schedule": "plateau", "mixed_precision": False}, "sequential"),
+        ({**EVERY_SETTING, "arch": "lenet5", "schedule": "step", "init_model_path": str(start),
+          "extra_data": str(extra), "mixed_precision": False}, "functional"),
+    ]  # fmt: skip
+    for n, (config, style) in enumerate(runs):
+        script = tmp_path / f"run_{n}.py"
+        script.write_text(training_script(config, style))
+        args += [str(script), str(tmp_path / f"run_{n}.keras")]
+        jobs.append((preset("lenet5"), "mnist-sample", style))
     env = {"PATH": "/usr/bin:/bin", "CNNLAB_HOME": str(cnnlab_home), "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", RUNNER, *args],

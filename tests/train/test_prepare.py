@@ -81,3 +81,19 @@ def test_imagenet_weights_that_cannot_be_had_are_refused_before_the_run(cnnlab_h
     with open(os.path.join(models, imagenet_weights_file("mobilenet_v2", 32)), "wb") as fh:
         fh.write(b"cached")
     assert prepare(TrainConfig(arch=spec.to_dict())).arch
+
+
+@pytest.mark.slow
+def test_a_small_dataset_trains_with_the_default_batch(home_with_data):
+    """84 training images and the Train page's defaults: the run starts (batch 64) and finishes."""
+    from cnnlab.runs.jobs import wait_for
+    from cnnlab.runs.store import FINISHED, RunStore
+    from cnnlab.train.launch import start_run
+
+    name = small_dataset()
+    config = {"dataset": name, "arch": preset("lenet5", (28, 28, 1), 3).to_dict(), "epochs": 2}
+    with RunStore() as store:
+        run = wait_for(start_run(config, store=store), timeout=300, store=store)
+    assert run.status == FINISHED, run.reason
+    assert run.config["batch_size"] == 64 and run.epochs_done == 2
+    assert run.evaluation["n_test"] == 24 and 0 <= run.final_metrics["test_accuracy"] <= 1  # its own test split
