@@ -387,14 +387,15 @@ def _transfer_atoms(p: dict[str, Any], name: str, shape: Shape) -> list[Atom]:
     n_train = int(p.get("trainable_layers") or 0)
     if p["base"] == "run":
         info = inspect_keras_file(p["model_path"])
-        base = [Atom(nm, cls, (), params, trainable) for nm, cls, params, trainable in info.layers]
+        base = [Atom(r.name, r.type, r.out, r.params, r.trainable, r.macs) for r in info.layers]
         # the run's internal receptive field is not tracked through the file: its units count as seeing everything
-        base.append(Atom(name, "Functional", info.output_shape, flat=True))
+        base.append(Atom(name, "Functional", info.output_shape, flat=True, alias=True))
     else:
         base = APPLICATION_ATOMS[p["base"]](*geo.base_input[:2])
         base.append(Atom(name, "Functional", base[-1].out, alias=True))
     body = base[:-1]
     for i, atom in enumerate(body):
+        atom.nested = True
         top = n_train > 0 and i >= len(body) - n_train
         if not top:
             atom.trainable = 0
@@ -504,7 +505,7 @@ def _analyze_layer(
     row.macs = sum(a.macs for a in atoms)
     row.receptive_field = rf.value
     row.activation_bytes = sum(size_of(a.out) for a in atoms if a.out and not a.alias) * FLOAT_BYTES
-    row.keras_layers = _top_level_names(layer.type, atoms, row.name)
+    row.keras_layers = _top_level_names(atoms)
     return row.output_shape
 
 
@@ -537,11 +538,9 @@ def _budget_issues(totals: dict[str, int], budget: Budget) -> list[Issue]:
     return issues
 
 
-def _top_level_names(layer_type: str, atoms: list[Atom], name: str) -> list[str]:
+def _top_level_names(atoms: list[Atom]) -> list[str]:
     """The names of the model's own (top-level) Keras layers for this row; a base is one nested model."""
-    if layer_type == "TransferBase":
-        return [a.name for a in atoms if a.name.startswith(f"{name}_")] + [name]
-    return [a.name for a in atoms]
+    return [a.name for a in atoms if not a.nested]
 
 
 def validate(spec: ArchSpec, *, budget: Budget = DEFAULT_BUDGET) -> list[Issue]:

@@ -54,6 +54,7 @@ class Atom:
     scale: tuple[float, float] | None = None  # resizing: output/input side ratio
     flat: bool = False
     alias: bool = False  # the same tensor as the atom before it (a nested model's output): no extra memory
+    nested: bool = False  # a layer inside a nested model (a transfer base), not one of the model's own layers
 
     @property
     def trainable_params(self) -> int:

@@ -1,21 +1,37 @@
 """What a saved .keras model looks like, read without TensorFlow (config JSON + weights HDF5): the
-input shape, the penultimate output shape and per-layer parameter counts of a base from an earlier run.
+input shape, the penultimate output shape, and per layer its output shape, parameter counts (from the stored
+weights) and multiply-accumulates (from cnnlab.modelfiles' shape walk of the config) of a base from an earlier run.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from cnnlab.arch.atoms import Shape
 from cnnlab.arch.spec import (
     SpecError,
 )
+from cnnlab.modelfiles import ModelFileError, ModelLimits, _Walker
+
+WEIGHTED = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense")  # the layers whose MACs are counted
+
+
+class FileLayer(NamedTuple):
+    """One top-level layer of a saved model (a nested model counts as one layer, with everything inside it)."""
+
+    name: str
+    type: str
+    out: Shape  # without the batch axis
+    params: int
+    trainable: int
+    macs: int
 
 
 @dataclass
@@ -25,7 +41,7 @@ class KerasFileInfo:
     path: str
     input_shape: Shape
     output_shape: Shape  # of the penultimate layer: what the base hands on
-    layers: list[tuple[str, str, int, int]]  # (name, class, params, trainable params), input and head excluded
+    layers: list[FileLayer]  # input and head excluded
     head_params: int
 
 
@@ -67,6 +83,7 @@ def _inspect_keras_file(path: str, _mtime: int) -> KerasFileInfo:
         sizes = _h5_group_sizes(weights) if weights else {}
     except (OSError, KeyError, IndexError, TypeError, ValueError, zipfile.BadZipFile) as exc:
         raise SpecError("build.issue.model_file_bad", path=path, reason=f"{type(exc).__name__}: {exc}") from exc
+    costs = _costs(config, path)
     used: dict[str, int] = {}
     rows = []
     for entry in layers:
@@ -74,9 +91,50 @@ def _inspect_keras_file(path: str, _mtime: int) -> KerasFileInfo:
         used[snake] = used.get(snake, -1) + 1
         key = snake if used[snake] == 0 else f"{snake}_{used[snake]}"
         total, non_trainable = sizes.get(key, (0, 0))
-        rows.append((entry["config"].get("name", key), entry["class_name"], total, total - non_trainable))
-    body = [r for r in rows[:-1] if r[1] != "InputLayer"]
-    return KerasFileInfo(path, input_shape, output_shape, body, rows[-1][2])
+        name = entry["config"].get("name", key)
+        out, macs = costs.get(name, ((), 0))
+        rows.append(FileLayer(name, entry["class_name"], out, total, total - non_trainable, macs))
+    body = [r for r in rows[:-1] if r.type != "InputLayer"]
+    return KerasFileInfo(path, input_shape, output_shape, body, rows[-1].params)
+
+
+class _CostWalk(_Walker):
+    """cnnlab.modelfiles' walk of a model config (shapes and parameters, layer by layer, into nested models), also
+    keeping each top-level layer's output shape and MACs. A weighted layer's MACs are its kernel's size (its
+    parameters less the bias, one per output channel) times the output positions it is applied at: Conv2D
+    out_h*out_w*kh*kw*cin/groups*filters, DepthwiseConv2D out_h*out_w*kh*kw*cin*multiplier, Dense inputs*units."""
+
+    def __init__(self) -> None:
+        super().__init__(ModelLimits())
+        self.depth = 0
+        self.macs = 0
+        self.top: dict[str, tuple[Shape, int]] = {}
+
+    def one(self, entry: dict[str, Any], shapes: list[tuple]) -> tuple:
+        params, macs = self.params, self.macs
+        self.depth += 1
+        try:
+            out = super().one(entry, shapes)
+        finally:
+            self.depth -= 1
+        positions = out[1:-1]
+        if entry.get("class_name") in WEIGHTED and None not in positions:
+            bias = int(out[-1]) if entry.get("config", {}).get("use_bias", True) else 0
+            self.macs += math.prod(positions) * (self.params - params - bias)
+        if self.depth == 0:  # a layer of the model itself, not of a model nested in it
+            name = entry.get("name") or entry.get("config", {}).get("name")
+            self.top[str(name)] = (tuple(int(d) for d in out[1:] if d is not None), self.macs - macs)
+        return out
+
+
+def _costs(config: dict[str, Any], path: str) -> dict[str, tuple[Shape, int]]:
+    """Output shape and MACs of each top-level layer, by name."""
+    walk = _CostWalk()
+    try:
+        walk.model(config)
+    except (ModelFileError, RecursionError, KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise SpecError("build.issue.model_file_bad", path=path, reason=f"{type(exc).__name__}: {exc}") from exc
+    return walk.top
 
 
 def _h5_group_sizes(blob: bytes) -> dict[str, tuple[int, int]]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnnlab.arch.spec import SpecError
+from cnnlab.arch.spec import SpecError, WeightsUnavailable
 from cnnlab.errors import Phrase
 
 IMAGENET_SIZES = (96, 128, 160, 192, 224)  # MobileNetV2 ships weights for these input sides
@@ -45,3 +45,29 @@ def imagenet_weights_status(base: str, side: int = 224) -> WeightsStatus:
     if where.downloadable:
         return WeightsStatus(True, None, Phrase("engine.spec.weights_download"))
     return WeightsStatus(False, None, Phrase("engine.spec.weights_missing", base=base, path=str(path)))
+
+
+BASE_NAMES = {"mobilenet_v2": "MobileNetV2", "resnet50": "ResNet50"}
+
+
+def unavailable_weights(spec) -> list[WeightsUnavailable]:
+    """One problem per transfer base of `spec` that asks for ImageNet weights this machine cannot have (not in the
+    Keras cache and no network), so a run is refused before it starts rather than failing in its worker.
+
+    The sentence ("engine.spec.imagenet_offline") says what to do in the page's words (the base's Weights setting
+    set to random), with no file path and no command-line syntax. `spec` must have passed the analysis.
+    """
+    from cnnlab.arch.spec import resolved_params
+    from cnnlab.arch.transfer import transfer_geometry
+
+    out = []
+    for layer in spec.layers:
+        if layer.type != "TransferBase":
+            continue
+        p = resolved_params(layer)
+        if p.get("base") not in BASE_NAMES or p.get("weights") != "imagenet":
+            continue
+        side = transfer_geometry(p, tuple(spec.input_shape)).base_input[0]
+        if not imagenet_weights_status(p["base"], side).available:
+            out.append(WeightsUnavailable("engine.spec.imagenet_offline", base=BASE_NAMES[p["base"]]))
+    return out

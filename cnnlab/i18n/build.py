@@ -17,10 +17,9 @@ STRINGS = {
         "ImageNet 预训练权重可用（已缓存或可以下载）。",
     ),
     "build.weights_missing": (
-        "ImageNet weights are unavailable here: they are not in the Keras cache (~/.keras/models) and there is no "
-        "network. Set **Weights** to *random* to train the same network from scratch, or copy the weight file "
-        "into the cache.",
-        "此处无法使用 ImageNet 预训练权重：Keras 缓存（~/.keras/models）中没有该文件，且当前没有网络。"
+        "ImageNet weights are unavailable here: they are not in the Keras cache and there is no network. Set "
+        "**Weights** to *random* to train the same network from scratch, or copy the weight file into the cache.",
+        "此处无法使用 ImageNet 预训练权重：Keras 缓存中没有该文件，且当前没有网络。"
         "可以把 **权重** 设为“随机初始化”，从零开始训练同一个网络；或把权重文件复制到缓存目录。",
     ),
     "build.upload": ("Load a spec file (JSON)", "载入结构文件（JSON）"),

@@ -80,6 +80,14 @@ STRINGS = {
         "{base} 的 ImageNet 权重不可用：Keras 缓存（{path}）里没有，也无法联网。请把权重文件复制到那里，"
         "或改用随机权重（weights=None；命令行中用 --option weights=none）——基础网络将从未经训练的状态开始。",
     ),
+    # a training config refused before its run starts (cnnlab.arch.weights.unavailable_weights, via train.config)
+    "engine.spec.imagenet_offline": (
+        "The transfer base {base} is set to start from ImageNet weights, but this computer does not have them and "
+        "cannot download them. Set the base's Weights to random to train the same network from scratch, or ask "
+        "whoever runs CNN Lab to add the ImageNet weights.",
+        "迁移学习的基础网络 {base} 被设为从 ImageNet 预训练权重开始，但这台电脑上没有这些权重，也无法下载。"
+        "请把基础网络的“权重”设为“随机初始化”，从零开始训练同一个网络；或请 CNN Lab 的管理者添加 ImageNet 权重。",
+    ),
     # ------------------------------------------------------------ the spec checks (cnnlab/arch/analysis.py)
     # check() refuses a spec with every error it found: each is a "build.issue.<code>" sentence (i18n/build.py)
     "engine.spec.issues": ("{issues}", "{issues}"),

@@ -56,9 +56,9 @@ STRINGS = {
         "未知的数据集 {name}，请从以下数据集中选择：{names}",
     ),
     "engine.train.dataset_unavailable": ("dataset {name} is not available: {reason}", "数据集 {name} 不可用：{reason}"),
-    "engine.train.batch_too_big": (
-        "batch_size {batch} is larger than the {count} training images; use {count} or less",
-        "批大小 batch_size（{batch}）超过了训练图像的数量（{count} 张），请设为 {count} 或更小",
+    "engine.train.batch_too_big": (  # names the setting as the Train page labels it ("train.batch_size")
+        "Batch size {batch} is larger than the {count} training images; set Batch size to {count} or less",
+        "批大小 {batch} 超过了训练图像的数量（{count} 张）；请把批大小设为 {count} 或更小",
     ),
     "engine.train.no_start_model": ("the starting model {path} does not exist", "起始模型 {path} 不存在"),
     "engine.train.architecture": ("architecture: {reason}", "网络结构：{reason}"),

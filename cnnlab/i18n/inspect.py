@@ -288,28 +288,28 @@ STRINGS = {
         "{mark} #{index} · {true} → {pred} · {p:.0%}",
     ),
     "inspect.use_image": ("Inspect", "查看"),
-    "inspect.per_class": ("Per class", "各类别指标"),
+    "inspect.per_class": ("Per class: precision, recall and F1", "各类别的精确率、召回率与 F1"),
+    "inspect.per_class_help": (
+        "Recall is the share of a class's test images the model got right (what is sometimes loosely called the "
+        "class's accuracy); precision is how often a prediction of that class is right.",
+        "召回率是某类别的测试图像中被模型判对的比例（有时被笼统地称为该类别的“准确率”）；精确率是预测为该类别时判对的比例。",
+    ),
     "inspect.col.name": ("Class", "类别"),
     "inspect.col.support": ("Test images", "测试图像数"),
     "inspect.col.precision": ("Precision", "精确率"),
     "inspect.col.recall": ("Recall", "召回率"),
-    "inspect.col.accuracy": ("Accuracy", "准确率"),
-    "inspect.col.f1": ("F1", "F1"),
+    "inspect.col.f1": ("F1 score", "F1 分数"),
     "inspect.col_help.precision": (
-        "Of the images predicted as this class, the share that really are.",
-        "被预测为该类别的图像中，真正属于该类别的比例。",
+        "Of the test images predicted as this class, the share that really are: correct ÷ predicted as this class.",
+        "被预测为该类别的测试图像中，真正属于该类别的比例：判对数 ÷ 预测为该类别的数量。",
     ),
     "inspect.col_help.recall": (
-        "Of the images of this class, the share the model found.",
-        "该类别的图像中，被模型正确找出的比例。",
-    ),
-    "inspect.col_help.accuracy": (
-        "Of the images of this class, the share classified correctly (the same as recall for one class).",
-        "该类别的图像中被正确分类的比例（对单个类别而言与召回率相同）。",
+        "Of the test images of this class, the share the model classified correctly: correct ÷ images of this class.",
+        "该类别的测试图像中，被模型正确分类的比例：判对数 ÷ 该类别的图像数。",
     ),
     "inspect.col_help.f1": (
-        "The balance of precision and recall (their harmonic mean).",
-        "精确率与召回率的平衡（二者的调和平均数）。",
+        "The harmonic mean of precision and recall: high only when both are.",
+        "精确率与召回率的调和平均数：二者都高时才高。",
     ),
     "inspect.confident_mistakes": ("The most confident mistakes", "最自信的错误"),
     "inspect.confident_help": (

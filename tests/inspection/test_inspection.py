@@ -351,8 +351,14 @@ def test_evaluation_counts_and_metrics(lenet_sequential, mnist):
     assert np.array_equal(cm.sum(axis=1), np.bincount(mnist.y_test, minlength=10))
     for k in range(10):
         in_class = mnist.y_test == k
-        assert result.accuracy[k] == pytest.approx(np.mean(result.y_pred[in_class] == k))
+        assert result.recall[k] == pytest.approx(np.mean(result.y_pred[in_class] == k))
         assert result.precision[k] == pytest.approx(cm[k, k] / max(1, cm[:, k].sum()))
+        p, r = result.precision[k], result.recall[k]
+        assert result.f1[k] == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)
+    # per class there are precision, recall and F1, named as such; no "accuracy" that is really recall
+    rows = result.per_class()
+    assert set(rows[0]) == {"class", "name", "support", "precision", "recall", "f1"}
+    assert not hasattr(result, "accuracy")
     assert result.overall_accuracy == pytest.approx(np.mean(result.y_pred == mnist.y_test))
     assert result.overall_accuracy > 0.6  # far above chance (0.1) after two short epochs
     wrong = result.misclassified

@@ -319,11 +319,11 @@ def test_config_problems_keep_their_english(home_with_data):
     error = _raised(prepare, {"epochs": 0, "batch_size": 60_000}, error=ConfigError)
     assert str(error) == (
         "epochs must be at least 1 and at most 10000, got 0; "
-        "batch_size 60000 is larger than the 3500 training images; use 3500 or less"
+        "Batch size 60000 is larger than the 3500 training images; set Batch size to 3500 or less"
     )
     assert error.message("zh") == (
         "epochs 必须在 1 到 10000 之间，实际为 0；"
-        "批大小 batch_size（60000）超过了训练图像的数量（3500 张），请设为 3500 或更小"
+        "批大小 60000 超过了训练图像的数量（3500 张）；请把批大小设为 3500 或更小"
     )
 
 

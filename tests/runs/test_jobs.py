@@ -142,8 +142,8 @@ def test_invalid_configs_are_refused_before_any_process() -> None:
     cifar_shaped = {**too_deep, "input_shape": [32, 32, 3], "layers": [{"type": "Flatten"}]}
     with pytest.raises(ConfigError, match="takes 32x32x3 images"):
         start_run({"arch": cifar_shaped})
-    with pytest.raises(ConfigError, match="larger than the 100 training images"):
-        start_run({"max_train_samples": 100, "batch_size": 128})
+    with pytest.raises(ConfigError, match="larger than the 100 training images"):  # (the default 128 adapts)
+        start_run({"max_train_samples": 100, "batch_size": 256})
     assert store.list_runs() == []  # nothing queued, nothing launched
 
 

@@ -17,7 +17,8 @@ from cnnlab.arch.build import build_model
 from cnnlab.arch.presets import preset
 from cnnlab.arch.spec import ArchSpec, LayerSpec, SpecError
 from cnnlab.data.datasets import save_user_dataset
-from cnnlab.train.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename
+from cnnlab.train.codegen import STYLES, generate_script, hyperparams_with_defaults, script_filename, training_script
+from cnnlab.train.config import TrainConfig
 from conftest import run_cli
 
 RUNNER = """
@@ -43,7 +44,8 @@ def load_module(path: Path):
 
 
 def test_three_exported_scripts_run_and_match_build_model(tmp_path, cnnlab_home):
-    """Each style trains one step on real MNIST digits and saves; a user dataset (32x32 RGB) works too."""
+    """Each style trains one step on real MNIST digits and saves; a user dataset (32x32 RGB) works too, and so do
+    runs' scripts with every option on."""
     rng = np.random.default_rng(0)
     save_user_dataset(
         "tiles",
@@ -58,6 +60,22 @@ def test_three_exported_scripts_run_and_match_build_model(tmp_path, cnnlab_home)
     for spec, dataset, style in jobs:
         script = write(tmp_path, spec, dataset, style, epochs=3, learning_rate=0.01)
         args += [str(script), str(tmp_path / f"{script.stem}.keras")]
+    # runs' scripts with every option on (mixed precision, plateau, step decay, a fine-tune from a saved model)
+    start = tmp_path / "start.keras"
+    build_model(preset("lenet5")).save(start)
+    extra = tmp_path / "drawings.npz"
+    np.savez(extra, x=np.zeros((3, 28, 28, 1), np.uint8), y=np.array([1, 2, 3]))
+    runs = [
+        ({**EVERY_SETTING, "arch": "lenet5"}, "subclass"),
+        ({**EVERY_SETTING, "arch": "lenet5", "schedule": "plateau", "mixed_precision": False}, "sequential"),
+        ({**EVERY_SETTING, "arch": "lenet5", "schedule": "step", "init_model_path": str(start),
+          "extra_data": str(extra), "mixed_precision": False}, "functional"),
+    ]  # fmt: skip
+    for n, (config, style) in enumerate(runs):
+        script = tmp_path / f"run_{n}.py"
+        script.write_text(training_script(config, style))
+        args += [str(script), str(tmp_path / f"run_{n}.keras")]
+        jobs.append((preset("lenet5"), "mnist-sample", style))
     env = {"PATH": "/usr/bin:/bin", "CNNLAB_HOME": str(cnnlab_home), "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(tmp_path)}
     out = subprocess.run(
         [sys.executable, "-c", RUNNER, *args],
@@ -127,12 +145,11 @@ def test_scripts_compile_and_contain_the_chosen_settings(style, dataset):
     script = generate_script(spec, dataset, style, hyper)
     compile(script, "exported.py", "exec")
     for text in (
-        "OPTIMIZER = 'sgd'",
+        "keras.optimizers.SGD(rate, momentum=MOMENTUM, nesterov=NESTEROV)",
         "LEARNING_RATE = 0.05",
         "EPOCHS = 7",
         "BATCH_SIZE = 16",
-        "VALIDATION_SPLIT = 0.2",
-        "keras.optimizers.SGD(",
+        "VAL_FRACTION = 0.2",
         "--smoke",
         "model.save(args.out)",
         "model.evaluate(",
@@ -146,6 +163,76 @@ def test_scripts_compile_and_contain_the_chosen_settings(style, dataset):
     assert marker[style] in script
 
 
+EVERY_SETTING = {
+    "dataset": "mnist-sample", "epochs": 9, "batch_size": 32, "optimizer": "sgd", "learning_rate": 0.03,
+    "momentum": 0.8, "nesterov": False, "weight_decay": 0.002, "schedule": "cosine", "warmup_epochs": 3,
+    "min_learning_rate": 1e-5, "val_fraction": 0.15, "label_smoothing": 0.05,
+    "augmentation": {"translation": 0.12, "rotation": 0.07, "zoom": 0.09, "flip": True}, "early_stopping": True,
+    "monitor": "val_accuracy", "patience": 4, "restore_best": True, "seed": 42, "max_train_samples": 777,
+    "mixed_precision": True,
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_runs_script_holds_every_setting_that_changes_training(style):
+    """A run's config, every option on: each setting is in the script, written where the engine uses it."""
+    spec = preset("lenet5")
+    script = training_script({**EVERY_SETTING, "arch": spec.to_dict()}, style)
+    compile(script, "run.py", "exec")
+    for text in (
+        "SEED = 42", "VAL_FRACTION = 0.15", "MAX_TRAIN_SAMPLES = 777", "EPOCHS = 9", "BATCH_SIZE = 32",
+        "LEARNING_RATE = 0.03", "MOMENTUM = 0.8", "NESTEROV = False", "WEIGHT_DECAY = 0.002", "WARMUP_EPOCHS = 3",
+        "MIN_LEARNING_RATE = 1e-05", "LABEL_SMOOTHING = 0.05", "MONITOR = 'val_accuracy'", "PATIENCE = 4",
+        "MIN_DELTA = 0.0001", "RESTORE_BEST = True", "MIXED_PRECISION = True",
+        # the schedule, the optimizer, the loss
+        "warmup_target=LEARNING_RATE, warmup_steps=warmup",
+        "keras.optimizers.SGD(rate, momentum=MOMENTUM, nesterov=NESTEROV, weight_decay=WEIGHT_DECAY)",
+        "keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING)",
+        # the augmentation, seeded and kept in float32
+        'layers.RandomTranslation(0.12, 0.12, fill_mode="constant", seed=SEED, dtype="float32")',
+        'layers.RandomRotation(0.07, fill_mode="constant", seed=SEED, dtype="float32")',
+        'layers.RandomZoom(0.09, fill_mode="constant", seed=SEED, dtype="float32")',
+        'layers.RandomFlip("horizontal", seed=SEED, dtype="float32")',
+        # the split, the data order, the best epoch
+        "split(x, y, VAL_FRACTION, 0.2)", "x_train[:MAX_TRAIN_SAMPLES]",
+        ".shuffle(n, seed=SEED, reshuffle_each_iteration=True)", "keras.utils.set_random_seed(SEED)",
+        "keras.callbacks.EarlyStopping(MONITOR, patience=PATIENCE, mode='max', min_delta=MIN_DELTA)",
+        "keras.callbacks.ModelCheckpoint(best_file, MONITOR, mode='max', save_best_only=True",
+        "model.load_weights(best_file)",
+        'keras.config.set_dtype_policy("mixed_float16")', "dtype='float32', name='predictions'",
+    ):  # fmt: skip
+        assert text in script, text
+    plateau = training_script({**EVERY_SETTING, "arch": "lenet5", "schedule": "plateau", "optimizer": "adamw"}, style)
+    assert "keras.callbacks.ReduceLROnPlateau(MONITOR, factor=DECAY_FACTOR, patience=PLATEAU_PATIENCE" in plateau
+    assert "keras.optimizers.AdamW(rate, weight_decay=WEIGHT_DECAY)" in plateau
+    step = training_script({**EVERY_SETTING, "arch": "lenet5", "schedule": "step", "optimizer": "rmsprop"}, style)
+    assert "ExponentialDecay(" in step and "STEP_EPOCHS = 10" in step and "momentum=MOMENTUM" in step
+
+
+def test_a_recipes_script_is_the_default_recipe_with_its_changes():
+    """Build and `cnnlab code` export a recipe: what pressing Train does, with the settings given."""
+    script = generate_script(preset("lenet5"), "mnist-sample", "functional")
+    defaults = TrainConfig()
+    assert f"EPOCHS = {defaults.epochs}" in script and f"BATCH_SIZE = {defaults.batch_size}" in script
+    assert f"LEARNING_RATE = {defaults.learning_rate}" in script and "WARMUP_EPOCHS = 2" in script
+    assert "LABEL_SMOOTHING = 0.1" in script and "RandomRotation(0.05" in script and "RandomFlip" not in script
+    assert "RESTORE_BEST = True" in script and "EarlyStopping" not in script
+    assert script == training_script({"arch": preset("lenet5").to_dict()}, "functional")
+    no_val = generate_script(preset("lenet5"), "mnist-sample", "functional", {"validation_split": 0})
+    assert "MONITOR = 'loss'" in no_val and "VAL_FRACTION = 0.0" in no_val
+
+
+def test_a_fine_tune_starts_from_its_model_with_its_drawings(tmp_path):
+    extra = tmp_path / "drawings.npz"
+    script = training_script(
+        {**EVERY_SETTING, "arch": "lenet5", "init_model_path": "/runs/x/best.keras", "extra_data": str(extra)}
+    )
+    assert "START_MODEL = '/runs/x/best.keras'" in script
+    assert "model = keras.saving.load_model(START_MODEL, compile=False)" in script
+    assert f"EXTRA_DATA = {str(extra)!r}" in script and "np.load(EXTRA_DATA, allow_pickle=False)" in script
+    compile(script, "tune.py", "exec")
+
+
 def test_exported_scripts_are_lint_clean(tmp_path):
     ruff = shutil.which("ruff")
     if ruff is None:
@@ -153,6 +240,9 @@ def test_exported_scripts_are_lint_clean(tmp_path):
     for name in ("lenet5", "resnet_small", "transfer"):
         for style in STYLES:
             write(tmp_path, preset(name, (32, 32, 3), 10), "cifar10", style)
+            for n, changes in enumerate(({}, {"schedule": "plateau"}, {"schedule": "step", "augmentation": {}})):
+                config = {**EVERY_SETTING, **changes, "arch": preset(name, (28, 28, 1), 10).to_dict()}
+                (tmp_path / f"run_{name}_{style}_{n}.py").write_text(training_script(config, style))
     out = subprocess.run(
         [ruff, "check", "--isolated", "--line-length", "120", "--select", "E,F,W,B", str(tmp_path)],
         check=False,

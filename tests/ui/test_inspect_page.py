@@ -81,6 +81,9 @@ def test_every_tab_explains_the_trained_run(tiny_run):
             assert metrics["Test accuracy"] == f"{run.final_metrics['test_accuracy']:.1%}"
             table = at.dataframe[0].value
             assert list(table["Class"]) == [str(i) for i in range(10)] and table["Test images"].sum() == 1000
+            # per-class columns say what they are: precision, recall and F1 (no "accuracy" that is really recall)
+            assert list(table.columns) == ["Class", "Test images", "Precision", "Recall", "F1 score"]
+            assert "Per class: precision, recall and F1" in body
         else:
             assert "projected to 2-D with PCA" in body and "dense" in body
             scatter = charts(at)[-1]["data"]
@@ -185,6 +188,9 @@ def test_chinese(tiny_run):
     at = open_inspect("step", lang="zh", run_id=run_id, insp_tab="Step-through")
     assert at.title[0].value == "透视模型" and at.session_state["insp_tab"] == "逐步计算"
     assert "该层在" in texts(at) and "The layer really output" not in texts(at)
+    at = open_inspect("eval", lang="zh", run_id=run_id)
+    assert list(at.dataframe[0].value.columns) == ["类别", "测试图像数", "精确率", "召回率", "F1 分数"]
+    assert "各类别的精确率、召回率与 F1" in texts(at)
 
 
 def _model_bytes(run_id: str) -> bytes:

@@ -83,9 +83,10 @@ def evaluation_tab(subj: Subject, t: T) -> None:
         with st.container(key="insp_cell_gallery"):
             gallery(subj, ev, cell, t, "insp_cell", limit=16, columns=4)
     st.markdown(f"**{t('inspect.per_class')}**")
-    cols = {k2: t(f"inspect.col.{k2}") for k2 in ("name", "support", "precision", "recall", "accuracy", "f1")}
+    st.caption(t("inspect.per_class_help"))
+    cols = {k2: t(f"inspect.col.{k2}") for k2 in ("name", "support", "precision", "recall", "f1")}
     table = pd.DataFrame([{cols[c]: row[c] for c in cols} for row in ev.per_class()])
-    rates = ("precision", "recall", "accuracy", "f1")
+    rates = ("precision", "recall", "f1")
     for c in rates:
         table[cols[c]] *= 100.0
     bar = st.column_config.ProgressColumn
