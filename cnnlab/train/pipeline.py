@@ -114,7 +114,7 @@ class ArrayBatches(keras.utils.PyDataset):
             layer.build((None, *self.images.shape[1:]))
         self._state_vars = [v for layer in self._layers for v in layer.variables]  # the seed generators
         self._state = [v.value for v in self._state_vars]
-        self._prepare = self.compile_fn()
+        self._prepare = self._compile()
 
     def __len__(self) -> int:
         return math.ceil(self.count / self.batch_size)

@@ -91,15 +91,10 @@ def size_of(n: int) -> str:
 
 
 def _script(run) -> str:
-    from cnnlab.arch.spec import ArchSpec
-    from cnnlab.train.codegen import generate_script
+    """The run's training script: every setting of its config, so running it repeats the run."""
+    from cnnlab.train.codegen import training_script
 
-    cfg = run.config
-    hyper = {
-        "optimizer": cfg.get("optimizer"), "learning_rate": cfg.get("learning_rate"), "epochs": cfg.get("epochs"),
-        "batch_size": cfg.get("batch_size"), "validation_split": cfg.get("val_fraction"), "seed": cfg.get("seed"),
-    }  # fmt: skip
-    return generate_script(ArchSpec.from_dict(run.arch), run.dataset, "functional", hyper)
+    return training_script(run.config, "functional")
 
 
 def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bool]) -> None:
