@@ -414,4 +414,17 @@ STRINGS = {
         "mosaic needs (N, h, w) or (N, h, w, 3) tiles, got shape {shape}",
         "拼图需要一组灰度或彩色小图，实际形状为 {shape}",
     ),
+    # ------------------------------------------------------------ the model service (cnnlab/inspection/service.py)
+    "engine.service.cannot_start": (
+        "the model service could not start; see the server log",
+        "模型服务无法启动；请查看服务器日志",
+    ),
+    "engine.service.stopped": (
+        "the model service stopped while answering; try again",
+        "模型服务在回答时停止了；请再试一次",
+    ),
+    "engine.service.failed": (
+        "the model could not do this ({name}: {detail})",
+        "模型无法完成这项操作（{name}：{detail}）",
+    ),
 }
