@@ -191,10 +191,16 @@ def _input(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Sh
     return tuple(raw), 0
 
 
+def _lora(rank: Any, fan_in: int, fan_out: int) -> int:
+    """The weights LoRA adds to a kernel (Keras' lora_kernel_a and lora_kernel_b): rank x (fan_in + fan_out)."""
+    return int(rank or 0) * (fan_in + fan_out)
+
+
 def _dense(_: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
     units = int(cfg["units"])
     fan_in = int(shape[-1])
-    return (*shape[:-1], units), fan_in * units + (units if cfg.get("use_bias", True) else 0)
+    params = fan_in * units + (units if cfg.get("use_bias", True) else 0) + _lora(cfg.get("lora_rank"), fan_in, units)
+    return (*shape[:-1], units), params
 
 
 def _conv(class_name: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple]) -> Shaped:
@@ -207,7 +213,8 @@ def _conv(class_name: str, cfg: dict[str, Any], shape: tuple, shapes: list[tuple
     bias = cfg.get("use_bias", True)
     if class_name == "Conv2D":
         filters = int(cfg["filters"])
-        params = kh * kw * (c // int(cfg.get("groups", 1))) * filters + (filters if bias else 0)
+        fan_in = kh * kw * (c // int(cfg.get("groups", 1)))
+        params = fan_in * filters + (filters if bias else 0) + _lora(cfg.get("lora_rank"), fan_in, filters)
     elif class_name == "DepthwiseConv2D":
         filters = c * int(cfg.get("depth_multiplier", 1))
         params = kh * kw * filters + (filters if bias else 0)
@@ -410,8 +417,8 @@ def check_model_bytes(data: bytes, limits: ModelLimits = ModelLimits()) -> Model
         raise ModelFileError("engine.model.nested") from exc
     except ModelFileError:
         raise
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:  # untrusted JSON of the wrong shape
-        raise ModelFileError("engine.model.malformed", kind=type(exc).__name__, detail=str(exc)) from exc
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:  # malformed JSON
+        raise ModelFileError("engine.model.malformed") from exc
     if first is None or out is None:
         raise ModelFileError("engine.model.input_undeclared")
     return ModelCheck(fmt, walker.params, walker.layers, tuple(first), tuple(out), walker.types)

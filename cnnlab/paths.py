@@ -5,11 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cnnlab.errors import CnnLabError
+
+
+class DataHomeError(CnnLabError, OSError):
+    """The data folder cannot be used (a file is in its place, or it cannot be created)."""
+
 
 def data_home() -> Path:
     """The app's data folder (created on first use); everything the app writes lives below it."""
     home = Path(os.environ.get("CNNLAB_HOME") or "cnnlab-data").expanduser().resolve()
-    home.mkdir(parents=True, exist_ok=True)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataHomeError("engine.store.home_unusable", path=str(home), detail=exc.strerror or str(exc)) from None
     return home
 
 

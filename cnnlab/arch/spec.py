@@ -77,9 +77,11 @@ class ArchSpec:
     @classmethod
     def from_json(cls, text: str) -> ArchSpec:
         try:
-            return cls.from_dict(json.loads(text))
+            return cls.from_dict(json.loads(text, parse_constant=_no_constant))
         except json.JSONDecodeError as exc:
             raise SpecError("engine.spec.not_json", detail=str(exc)) from exc
+        except RecursionError:
+            raise SpecError("engine.spec.too_deep") from None
 
     def with_layers(self, layers: list[LayerSpec]) -> ArchSpec:
         """This spec with another body, renamed "<name>_custom" when the body really differs from this one."""
@@ -157,6 +159,11 @@ LAYER_TYPES: dict[str, tuple[Field, ...]] = {
 
 
 COMPOSITE_TYPES = ("ResidualBlock", "TransferBase")
+
+
+def _no_constant(name: str) -> float:
+    """json.loads would accept Infinity and NaN, which no spec setting means; refuse them like bad JSON."""
+    raise json.JSONDecodeError(f"{name} is not a number a spec can hold", name, 0)
 
 
 def layer_fields(layer_type: str) -> dict[str, Field]:

@@ -7,6 +7,7 @@ Each command is a small `cmd_*` function; heavy modules are imported inside the 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from cnnlab.cli.arch import add_code, add_summary
@@ -15,6 +16,7 @@ from cnnlab.cli.data import add_datasets
 from cnnlab.cli.models import add_inspect, add_predict
 from cnnlab.cli.probe import add_probe
 from cnnlab.cli.runs import add_resume, add_runs, add_stop, add_train
+from cnnlab.errors import CnnLabError
 
 COMMANDS = [add_datasets, add_summary, add_code, add_train, add_runs, add_stop, add_resume, add_inspect, add_predict]
 COMMANDS.append(add_probe)
@@ -32,6 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except CliError as exc:
+    except (CliError, CnnLabError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug: still one line (the traceback with CNNLAB_DEBUG=1)
+        if os.environ.get("CNNLAB_DEBUG") == "1":
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (CNNLAB_DEBUG=1 shows where)", file=sys.stderr)
         return 2

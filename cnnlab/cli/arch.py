@@ -31,6 +31,9 @@ def _option_value(text: str) -> Any:
         return text
 
 
+MAX_SPEC_BYTES = 1_000_000  # a spec of hundreds of layers is a few tens of KB
+
+
 def spec_from_args(args: argparse.Namespace):
     """The ArchSpec named by --arch/--spec, adapted to --dataset (mnist-sample unless a spec file says otherwise)."""
     from cnnlab.arch.presets import preset
@@ -50,9 +53,14 @@ def spec_from_args(args: argparse.Namespace):
             if args.option:
                 raise CliError("--option only applies to presets (--arch), not to --spec files")
             try:
-                text = open(args.spec, encoding="utf-8").read()
+                with open(args.spec, encoding="utf-8") as fh:
+                    text = fh.read(MAX_SPEC_BYTES + 1)
             except OSError as exc:
                 raise CliError(f"cannot read the spec file {args.spec}: {exc.strerror or exc}") from None
+            except UnicodeDecodeError:
+                raise CliError(f"the spec file {args.spec} is not text (a spec is JSON)") from None
+            if len(text) > MAX_SPEC_BYTES:
+                raise CliError(f"the spec file {args.spec} is larger than a spec can be ({MAX_SPEC_BYTES:,} bytes)")
             spec = ArchSpec.from_json(text)
             if info is not None:
                 spec = spec.adapted(tuple(info.image_shape), len(info.class_names))

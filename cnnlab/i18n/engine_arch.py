@@ -7,6 +7,10 @@ The English is exactly what the old f-strings produced (tests and the CLI match 
 STRINGS = {
     # ------------------------------------------------------------ specs and presets (cnnlab/arch/spec.py, presets.py)
     "engine.spec.invalid": ("not a valid architecture spec: {detail}", "不是有效的网络结构描述：{detail}"),
+    "engine.spec.too_deep": (
+        "the spec file is nested too deeply to be an architecture",
+        "这个结构文件嵌套层数太多，不可能是网络结构",
+    ),
     "engine.spec.not_json": ("the spec file is not valid JSON: {detail}", "结构文件不是有效的 JSON：{detail}"),
     "engine.spec.lenet_flavour": (
         "lenet5 flavour must be 'modern' (relu, max-pool) or 'classic' (tanh, avg-pool), not {value!r}",

@@ -377,8 +377,9 @@ STRINGS = {
         "层 {name} 的配置无效（{detail}）",
     ),
     "engine.model.malformed": (
-        "the model's configuration is malformed ({kind}: {detail})",
-        "模型的配置格式有误（{kind}：{detail}）",
+        "the model's configuration is malformed: a layer has a setting it cannot have (such as a stride of 0) or a "
+        "part of the model is missing",
+        "模型的配置格式有误：某一层的设置不可能成立（例如步长为 0），或模型缺少某个部分",
     ),
     "engine.model.nested": ("the model is nested too deeply", "模型的嵌套层数太深"),
     "engine.model.input_undeclared": ("the model's input shape is not declared", "模型没有声明输入形状"),

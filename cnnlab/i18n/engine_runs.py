@@ -183,6 +183,30 @@ STRINGS = {
         "{path} 由更新版本的 CNN Lab 写入（数据结构版本 {version}，本版本只认识 {known}）；请升级 CNN Lab，或把 "
         "CNNLAB_HOME 设为另一个文件夹",
     ),
+    "engine.store.foreign": (
+        "{path} is another program's database, not a CNN Lab run store; set CNNLAB_HOME to another folder",
+        "{path} 是其他程序的数据库，不是 CNN Lab 的运行记录库；请把 CNNLAB_HOME 设为另一个文件夹",
+    ),
+    "engine.store.damaged": (
+        "{path} is damaged or is not a database; move it away (a new run store starts empty) or restore a copy",
+        "{path} 已损坏或不是数据库；请把它移走（新的运行记录库会从空开始），或恢复一份备份",
+    ),
+    "engine.store.read_only": (
+        "{path} cannot be written (the folder or the file is read-only); set CNNLAB_HOME to a folder you can write",
+        "无法写入 {path}（文件夹或文件是只读的）；请把 CNNLAB_HOME 设为一个可写的文件夹",
+    ),
+    "engine.store.unusable": (
+        "the run store at {path} cannot be opened: {detail}",
+        "无法打开位于 {path} 的运行记录库：{detail}",
+    ),
+    "engine.store.home_unusable": (
+        "the data folder {path} cannot be used: {detail}; set CNNLAB_HOME to a folder",
+        "无法使用数据文件夹 {path}：{detail}；请把 CNNLAB_HOME 设为一个文件夹",
+    ),
+    "engine.run.bad_ref": (
+        "give a run's id, the start of its id, or its name (1 to {limit} characters)",
+        "请输入运行的编号、编号的开头或运行名称（1 到 {limit} 个字符）",
+    ),
     "engine.store.no_free_id": ("could not find a free run id", "找不到可用的运行编号"),
     "engine.status.queued": ("queued", "排队中"),
     "engine.status.running": ("running", "训练中"),

@@ -1,7 +1,21 @@
-"""The run store's schema and its migrations: each entry upgrades version i to i + 1; append, never edit.
+"""The run store's file: its schema and migrations, and opening it safely.
 
-`PRAGMA user_version` holds the version; RunStore applies the missing steps under a file lock when it opens a file.
+`PRAGMA user_version` holds the version; whoever opens the file first applies the missing steps under a file lock.
+A file that is not ours (damaged, truncated, another program's database, written by a newer CNN Lab), a read-only
+folder or a lock path taken by a folder ends as one StoreError with a sentence, never as SQLite's own exception.
 """
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from cnnlab.errors import CnnLabError
+from cnnlab.fsutil import file_lock
+
+BUSY_TIMEOUT_MS = 60_000
 
 SCHEMA_VERSION = 3
 
@@ -77,3 +91,64 @@ MIGRATIONS: list[str] = [
     )
     """,
 ]
+
+
+class StoreError(CnnLabError, RuntimeError):
+    """The store cannot be used (e.g. it was written by a newer CNN Lab); the message says why."""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with the store's settings: busy timeout, foreign keys, autocommit (writes use BEGIN IMMEDIATE)."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a power cut loses at most the last commits
+    return conn
+
+
+def migrate(path: Path) -> None:
+    """Create or upgrade the schema, under a lock file next to the database."""
+    with file_lock(path.with_name(path.name + ".lock")):
+        conn = connect(path)
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError("engine.store.newer", path=str(path), version=version, known=SCHEMA_VERSION)
+            if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StoreError("engine.store.foreign", path=str(path))  # another program's database: hands off
+            if version == 0:
+                conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, when the file is created
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                _apply(conn, target)
+        finally:
+            conn.close()
+
+
+def _apply(conn: sqlite3.Connection, target: int) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for statement in MIGRATIONS[target - 1].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {target}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+@contextlib.contextmanager
+def unusable(path: Path) -> Iterator[None]:
+    """Turn SQLite's and the file system's refusals while opening the store at `path` into one StoreError."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text:
+            raise StoreError("engine.store.read_only", path=str(path)) from None
+        if "unable to open" in text:
+            raise StoreError("engine.store.unusable", path=str(path), detail=str(exc)) from None
+        raise StoreError("engine.store.damaged", path=str(path)) from None
+    except OSError as exc:  # a folder where the lock file or the database goes, a read-only folder
+        raise StoreError("engine.store.unusable", path=str(path), detail=exc.strerror or str(exc)) from None

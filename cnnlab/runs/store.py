@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 from cnnlab import paths
 from cnnlab.errors import CnnLabError, to_data
-from cnnlab.fsutil import file_lock
 from cnnlab.runs.records import (  # noqa: F401  (re-exported: callers import the states and records from here)
     ACTIVE,
     FAILED,
@@ -47,14 +46,17 @@ from cnnlab.runs.records import (  # noqa: F401  (re-exported: callers import th
     summarize,
     to_json,
 )
-from cnnlab.runs.schema import MIGRATIONS, SCHEMA_VERSION
+from cnnlab.runs.schema import (
+    BUSY_TIMEOUT_MS,  # noqa: F401  (re-exported for the store's users)
+    SCHEMA_VERSION,
+    StoreError,
+    connect,
+    migrate,
+    unusable,
+)
 
-BUSY_TIMEOUT_MS = 60_000
 DB_NAME = "runs.sqlite"
-
-
-class StoreError(CnnLabError, RuntimeError):
-    """The store cannot be used (e.g. it was written by a newer CNN Lab); the message says why."""
+MAX_REF = 200  # characters of a run reference (an id, a prefix of one, or a name)
 
 
 class BadRunName(CnnLabError, ValueError):
@@ -117,48 +119,24 @@ class RunStore:
     def __init__(self, path: str | os.PathLike | None = None) -> None:
         self.home = paths.data_home()
         self.path = Path(path) if path is not None else self.home / DB_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        key = self.path.resolve()
-        if key not in _MIGRATED or not self.path.exists():
-            self._migrate()
-            _MIGRATED.add(key)
-        self._conn = self._connect()
-        if self.schema_version() != SCHEMA_VERSION:  # changed under us (e.g. a newer CNN Lab): check again
-            self._migrate()
+        with unusable(self.path):  # a damaged, foreign or read-only file, or a folder in its way: one sentence
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            key = self.path.resolve()
+            if key not in _MIGRATED or not self.path.exists():
+                self._migrate()
+                _MIGRATED.add(key)
+            self._conn = self._connect()
+            if self.schema_version() != SCHEMA_VERSION:  # changed under us (e.g. a newer CNN Lab): check again
+                self._migrate()
 
     # ------------------------------------------------------------ connection and schema
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a power cut loses at most the last commits
-        return conn
+        return connect(self.path)
 
     def _migrate(self) -> None:
-        """Create or upgrade the schema; serialized across processes by a lock file next to the database."""
-        with file_lock(self.path.with_name(self.path.name + ".lock")):
-            conn = self._connect()
-            try:
-                version = conn.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise StoreError("engine.store.newer", path=str(self.path), version=version, known=SCHEMA_VERSION)
-                if version == 0:
-                    conn.execute("PRAGMA journal_mode = WAL")  # persistent: set once, when the file is created
-                for target in range(version + 1, SCHEMA_VERSION + 1):
-                    conn.execute("BEGIN IMMEDIATE")
-                    try:
-                        for statement in MIGRATIONS[target - 1].split(";"):
-                            if statement.strip():
-                                conn.execute(statement)
-                        conn.execute(f"PRAGMA user_version = {target}")
-                        conn.execute("COMMIT")
-                    except BaseException:
-                        conn.execute("ROLLBACK")
-                        raise
-            finally:
-                conn.close()
+        """Create or upgrade the schema (serialized across processes by a lock file next to the database)."""
+        migrate(self.path)
 
     def close(self) -> None:
         self._conn.close()
@@ -257,6 +235,8 @@ class RunStore:
 
     def find_run(self, ref: str) -> Run:
         """A run by id, unique id prefix, or unique name (what users type on the command line)."""
+        if not isinstance(ref, str) or not ref.strip() or len(ref) > MAX_REF:
+            raise RunNotFound("engine.run.bad_ref", limit=MAX_REF)  # "" would match every id; a huge one, SQLite
         rows = self._conn.execute(
             f"{self._SELECT} WHERE id = ? OR id LIKE ? ESCAPE '\\' OR name = ? ORDER BY created",
             (ref, ref.replace("%", r"\%").replace("_", r"\_") + "%", ref),

@@ -201,7 +201,7 @@ class TrainConfig:
                 p.append(CnnLabError("engine.train.not_choice", setting=name, choices=", ".join(choices), value=value))
         if not isinstance(self.metrics, (list, tuple)) or any(m not in METRICS for m in self.metrics):
             p.append(CnnLabError("engine.train.metrics", choices=", ".join(METRICS), value=repr(self.metrics)))
-        if self.monitor.startswith("val_") and isinstance(self.val_fraction, (int, float)) and self.val_fraction == 0:
+        if self.monitor in MONITORS and self.monitor.startswith("val_") and self.val_fraction == 0:
             p.append(CnnLabError("engine.train.monitor_needs_val", monitor=self.monitor))
         p += _augmentation_problems(self.augmentation)
         for name in ("early_stopping", "restore_best", "nesterov", "kernel_snapshots", "mixed_precision"):

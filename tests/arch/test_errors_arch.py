@@ -71,6 +71,9 @@ def spec_messages() -> list[SpecError]:
         _raised(hyperparams_with_defaults, {"epochs": 0}),
         _raised(hyperparams_with_defaults, {"learning_rate": "fast"}),
         _raised(hyperparams_with_defaults, {"momentum": 0.9}),
+        # spec files: no Infinity or NaN, no endless nesting (json would recurse until Python gives up)
+        _raised(spec_.ArchSpec.from_json, '{"name": "x", "input_shape": [Infinity, 28, 1], "num_classes": 2}'),
+        _raised(spec_.ArchSpec.from_json, "[" * 100_000 + "]" * 100_000),
     ]
     return out
 

@@ -256,6 +256,7 @@ RUNS_AREA = tuple(f"engine.{area}." for area in ("train", "run", "job", "store",
 # Keys of this area no collector here drives the engine to produce: they need a real training (a diverging loss,
 # a crash, a stop), a race, another backend or machine, or they are defensive.
 NOT_DRIVEN = {
+    "engine.store.read_only",  # the suite runs as root, whom no read-only folder stops
     "engine.train.dataset_unavailable", "engine.train.mirrored_batch", "engine.train.start_shape",
     "engine.train.start_classes",
     "engine.run.invalid_config", "engine.run.crashed_oom", "engine.run.worker_oom", "engine.run.keyboard",
@@ -269,16 +270,62 @@ NOT_DRIVEN = {
 }  # fmt: skip
 
 
+def store_messages(tmp_path: Path) -> list[CnnLabError]:
+    """Run stores that cannot be used: damaged, another program's, a folder where the lock goes, a file where the
+    data home goes; run references that mean nothing (empty, enormous)."""
+    import sqlite3
+
+    from cnnlab.paths import DataHomeError
+    from cnnlab.runs.store import RunNotFound, RunStore, StoreError
+
+    def store_in(folder: Path) -> CnnLabError:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("CNNLAB_HOME", str(folder))
+            with pytest.raises((StoreError, DataHomeError)) as info:
+                RunStore()
+        return info.value
+
+    out = []
+    for name, make in {
+        "damaged": lambda home: (home / "runs.sqlite").write_bytes(b"SQLite format 3\x00" + b"\x13" * 5000),
+        "foreign": lambda home: sqlite3.connect(home / "runs.sqlite").executescript("CREATE TABLE notes (t TEXT);"),
+        "locked": lambda home: (home / "runs.sqlite.lock").mkdir(),
+    }.items():
+        home = tmp_path / name
+        home.mkdir()
+        make(home)
+        out.append(store_in(home))
+    (tmp_path / "a-file").write_text("not a folder")
+    out.append(store_in(tmp_path / "a-file"))
+    store = RunStore()
+    for ref in ("", "   ", "x" * 100_000):
+        with pytest.raises(RunNotFound) as info:
+            store.find_run(ref)
+        out.append(info.value)
+    return out
+
+
 def _all_messages(tmp_path: Path) -> list[CnnLabError]:
     (tmp_path / "train").mkdir()
     (tmp_path / "teach").mkdir()
+    (tmp_path / "stores").mkdir()
     return [
+        *store_messages(tmp_path / "stores"),
         *training_messages(tmp_path / "train"),
         *job_messages(),
         *teach_messages(tmp_path / "teach"),
         *export_messages(),
         *inspection_messages(),
     ]
+
+
+def test_broken_run_stores_and_references_get_a_sentence(tmp_path):
+    errors = store_messages(tmp_path)
+    assert_translated(errors)
+    assert [e.key for e in errors] == [
+        "engine.store.damaged", "engine.store.foreign", "engine.store.unusable", "engine.store.home_unusable",
+        "engine.run.bad_ref", "engine.run.bad_ref", "engine.run.bad_ref",
+    ]  # fmt: skip
 
 
 def test_job_refusals_are_translated():
