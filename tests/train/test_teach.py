@@ -18,7 +18,7 @@ from drawing import digit_canvases, redraw
 from PIL import Image
 
 from cnnlab.data.images import ImageError
-from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist, preprocess_steps
+from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist, photo_steps
 from cnnlab.inspection.photos import PHOTO_CLASSES, PHOTO_WEIGHTS, load_photo_classifier, photo_status
 from cnnlab.inspection.prediction import class_names_for, image_for_model, top_k
 from cnnlab.runs import store as rs
@@ -51,7 +51,7 @@ def test_a_photo_of_a_digit_on_paper_becomes_a_centred_white_digit():
     rows, cols = np.nonzero(x[..., 0] > 0.2)
     assert abs(rows.mean() - 14) < 3 and abs(cols.mean() - 14) < 3  # centred like MNIST
     gray = np.asarray(Image.open(io.BytesIO(photo)).convert("L"))
-    np.testing.assert_allclose(x[..., 0], preprocess_steps(gray).centred, atol=1e-6)  # the page's own steps
+    np.testing.assert_allclose(x[..., 0], photo_steps(gray).centred, atol=1e-6)  # the Webcam tab's own steps
 
 
 def test_other_models_get_the_image_resized_to_their_input():
