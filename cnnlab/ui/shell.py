@@ -133,9 +133,12 @@ def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[
         page()
     except StopException:
         pass  # st.stop() ends the page, not the app: `after` still draws
+    except CnnLabError as exc:  # a known condition (a damaged store, a missing file): its own sentence
+        log.warning("page stopped: %s", exc)
+        st.error(redact(reason(exc)))
     except Exception as exc:
         log.exception("page failed")
-        st.error(t("error.generic", reason=f"{type(exc).__name__}: {redact(str(exc))[:200]}"))
+        st.error(t("error.generic", reason=redact(str(exc))[:200] or "—"))
     finally:
         if after is not None:
             after()
