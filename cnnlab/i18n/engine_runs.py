@@ -61,6 +61,9 @@ STRINGS = {
         "批大小 {batch} 超过了训练图像的数量（{count} 张）；请把批大小设为 {count} 或更小",
     ),
     "engine.train.no_start_model": ("the starting model {path} does not exist", "起始模型 {path} 不存在"),
+    "engine.train.start_model_refused": (
+        "the starting model {path} cannot be used: {reason}", "起始模型 {path} 无法使用：{reason}"
+    ),
     "engine.train.architecture": ("architecture: {reason}", "网络结构：{reason}"),
     "engine.train.shape_mismatch": (
         "the architecture takes {got} images but {dataset} has {shape} images; rebuild it for {shape} (presets adapt "

@@ -236,6 +236,19 @@ def resolve_arch(arch: dict[str, Any] | str | None, image_shape: tuple[int, ...]
     return ArchSpec.from_dict(arch)
 
 
+def _start_model_problems(path: str) -> list[CnnLabError]:
+    """A start model must pass the model gate (regular file, size, budgets, no code) before the run is queued."""
+    from cnnlab.modelfiles import check_model_path
+
+    if not Path(path).exists():
+        return [CnnLabError("engine.train.no_start_model", path=path)]
+    try:
+        check_model_path(path)
+    except CnnLabError as exc:
+        return [CnnLabError("engine.train.start_model_refused", path=Path(path).name, reason=exc)]
+    return []
+
+
 def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
     """Validate a config against its dataset and architecture, without TensorFlow; fill in the architecture.
 
@@ -257,8 +270,8 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
     if cfg.extra_data:
         problems += _extra_data_problems(cfg.extra_data, info.image_shape, len(info.class_names))
     problems += _fit_batch(cfg, training_images(cfg, info))
-    if cfg.init_model_path and not Path(cfg.init_model_path).is_file():
-        problems.append(CnnLabError("engine.train.no_start_model", path=cfg.init_model_path))
+    if cfg.init_model_path:
+        problems += _start_model_problems(cfg.init_model_path)
     try:
         spec = resolve_arch(cfg.arch, info.image_shape, len(info.class_names))
     except SpecError as exc:

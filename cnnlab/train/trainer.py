@@ -15,7 +15,7 @@ import numpy as np
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
-from cnnlab.modelfiles import load_model
+from cnnlab.modelfiles import load_model, load_model_file
 from cnnlab.runs.records import to_json
 from cnnlab.runs.store import RunStore, summarize
 from cnnlab.train.callbacks import make_callback
@@ -191,7 +191,7 @@ class Trainer:
                 optimizer = model.optimizer
             else:
                 if cfg.init_model_path:
-                    model = load_model(cfg.init_model_path)
+                    model, _ = load_model_file(cfg.init_model_path)
                     self._check_model_fits(model)
                 else:
                     model = build_model(ArchSpec.from_dict(cfg.arch))  # type: ignore[arg-type]
