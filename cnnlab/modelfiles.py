@@ -467,7 +467,10 @@ def screen_model(source: bytes | str | Path, limits: ModelLimits = ModelLimits()
     if sniff_model_format(data[:8]) is None:
         raise ModelFileError("engine.model.not_keras")
     label = Path(source).name if isinstance(source, (str, Path)) else Phrase("engine.model.the_file")
-    parsed = untrusted.parse("model", data, label=label, **asdict(limits))
+    try:
+        parsed = untrusted.parse("model", data, label=label, **asdict(limits))
+    except untrusted.UntrustedFileError as exc:  # too slow / too much memory: one more refused model file
+        raise ModelFileError(exc.key, **exc.values) from None
     meta = parsed.meta
     check = ModelCheck(
         meta["format"], meta["params"], meta["layers"], tuple(meta["input_shape"]), tuple(meta["output_shape"]),

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.data.images import load_image
+from cnnlab.data.images import decode_upload
 from cnnlab.data.preprocess import on_paper, photo_steps, preprocess_steps
 from cnnlab.train.drawings import TeachError, is_digit_model
 
@@ -22,13 +22,13 @@ def image_for_model(source: Any, input_shape: Sequence[int], *, name: str | None
     """
     h, w, c = (int(d) for d in input_shape)
     if is_digit_model(input_shape):
-        gray = load_image(source, mode="L", name=name)[..., 0]
+        gray = decode_upload(source, mode="L", name=name)[..., 0]
         # light paper (a photo or a scan): even out its light first; a dark background is a drawing or MNIST-like
         steps = photo_steps(gray) if on_paper(gray) else preprocess_steps(gray)
         return steps.centred[..., None]
     if c not in (1, 3):
         raise TeachError("engine.teach.channels", channels=c)
-    pixels = load_image(source, mode="L" if c == 1 else "RGB", size=(w, h), name=name)
+    pixels = decode_upload(source, mode="L" if c == 1 else "RGB", size=(w, h), name=name)
     return pixels.astype(np.float32) / 255.0
 
 
