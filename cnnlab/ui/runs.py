@@ -97,7 +97,7 @@ def _script(run) -> str:
     return training_script(run.config, "functional")
 
 
-def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bool]) -> None:
+def run_downloads(run, store, t: Callable[..., str]) -> None:
     """Model, metrics and script downloads; SavedModel/TFLite exports with sizes; the TensorBoard command."""
     st.markdown(f"**{t('runs.downloads')}**")
     d = st.columns(3)
@@ -121,7 +121,7 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
             (e[1], "tflite", "runs.export_tflite"),
         ):
             with col:
-                if st.button(t(label), key=f"export_{kind}") and allowed("export"):
+                if st.button(t(label), key=f"export_{kind}") and shell.require("export", t):
                     with st.spinner(t("runs.exporting")):
                         try:
                             result = (export.export_savedmodel if kind == "savedmodel" else export.export_tflite)(
@@ -142,4 +142,4 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
     logs = store.artifact(run.id, "tensorboard")
     if logs:
         st.caption(t("runs.tensorboard"))
-        st.code(f"tensorboard --logdir {shlex.quote(str(logs.path))}", language="bash")
+        st.code(f"tensorboard --logdir {shlex.quote(shell.visible_path(logs.path))}", language="bash")

@@ -89,6 +89,14 @@ def allowed(action: str) -> bool:
     return demo.allowed(action, bool(st.session_state.get("demo_unlocked")))
 
 
+def visible_path(path: object) -> str:
+    """A server folder as this visitor may see it: whole for the presenter, its last two parts for a demo visitor."""
+    if not demo.enabled() or st.session_state.get("demo_unlocked"):
+        return str(path)
+    parts = [p for p in re.split(r"[\\/]+", str(path)) if p]
+    return "…/" + "/".join(parts[-2:])
+
+
 def require(action: str, t: Callable[..., str]) -> bool:
     """Like `allowed`, but explains the refusal on the page."""
     if allowed(action):
