@@ -18,8 +18,8 @@ ACTION_OF = {call: action for action, calls in demo.SHARED_STATE_ACTIONS.items()
 GATES = {"require", "_act"}
 
 
-def _name(call: ast.Call) -> str | None:
-    f = call.func
+def _name(node: ast.AST) -> str | None:
+    f = node.func if isinstance(node, ast.Call) else node
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else None
 
 
@@ -35,14 +35,17 @@ def _gated_actions(scope: ast.AST) -> set[str]:
 
 
 def _scopes(tree: ast.Module):
-    """(scope, calls made directly in it) for the module and every function (lambdas belong to their function)."""
+    """(scope, names used directly in it) for the module and every function (lambdas belong to their function).
+
+    Names, not only calls: `(export.a if x else export.b)(...)` uses both."""
     functions = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     inner = {id(c) for f in functions for n in ast.walk(f) if n is not f for c in [n]}
-    yield tree, [n for n in ast.walk(tree) if isinstance(n, ast.Call) and id(n) not in inner]
+    used = (ast.Name, ast.Attribute)
+    yield tree, [n for n in ast.walk(tree) if isinstance(n, used) and id(n) not in inner]
     for f in functions:
         nested = {id(n) for g in ast.walk(f) if g is not f and isinstance(g, (ast.FunctionDef, ast.AsyncFunctionDef))
                   for n in ast.walk(g)}  # fmt: skip
-        yield f, [n for n in ast.walk(f) if isinstance(n, ast.Call) and id(n) not in nested]
+        yield f, [n for n in ast.walk(f) if isinstance(n, used) and id(n) not in nested]
 
 
 def test_every_shared_state_call_in_the_pages_asks_for_the_password_first() -> None:
