@@ -213,6 +213,13 @@ STRINGS = {
     "train.epoch": ("epoch", "轮"),
     "train.waiting_points": ("The first points appear after a second or two.", "一两秒后会出现第一批数据点。"),
     "train.test_accuracy": ("Test accuracy", "测试准确率"),
+    "train.drawn_accuracy": ("Drawn digits", "手写画板数字"),
+    "train.drawn_help": (
+        "Accuracy on the same test digits re-drawn the way people draw on the Predict canvas (thicker or thinner "
+        "strokes, any size, anywhere, either colour), through the same preprocessing: what to expect in a live demo.",
+        "同一批测试数字按人们在“预测”画板上的画法重新画出（笔画更粗或更细、大小位置随意、颜色深浅皆可），再经过相同的"
+        "预处理后的准确率：现场演示时可以预期的表现。",
+    ),
     "train.test_loss": ("Test loss", "测试损失"),
     "train.best_val": ("Best validation accuracy", "最佳验证准确率"),
     "train.duration": ("Training time", "训练用时"),

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.data import drawn
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
@@ -384,7 +385,8 @@ class Trainer:
     def _summary(self, evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
         out = summarize(self.store, self.run_id, self.epochs_done, self.state)
         if evaluation:
-            for k in ("test_accuracy", "test_loss", "test_precision", "test_recall", "test_auc"):
+            for k in ("test_accuracy", "test_loss", "test_precision", "test_recall", "test_auc", "drawn_accuracy",
+                      "drawn_ratio"):
                 if k in evaluation:
                     out[k] = evaluation[k]
         return out
@@ -421,6 +423,7 @@ class Trainer:
             "dataset": self.cfg.dataset,
             "seed": self.cfg.seed,
             "val_fraction": self.cfg.val_fraction,
+            **self._drawn_evaluation(rep["accuracy"]),
         }
         rows = [
             (self.run_id, self.epochs_done, None, "test", "test", name, evaluation[f"test_{name}"])
@@ -428,6 +431,16 @@ class Trainer:
         ]
         self.store.record_test_metrics(self.run_id, self.epochs_done, rows)
         return evaluation
+
+    def _drawn_evaluation(self, native_accuracy: float) -> dict[str, float]:
+        """Accuracy on the test digits re-drawn as people draw them (digit datasets only) and its ratio to the
+        native accuracy: how the model will do on the Predict canvas."""
+        ds = self.dataset
+        if not drawn.applies_to(ds.x_test.shape[1:]) or not len(ds.y_test):
+            return {}
+        images = drawn.drawn_test_images(ds.x_test, drawn.DRAWN_SEED)
+        accuracy = float((self.predict(images).argmax(axis=1) == ds.y_test).mean())
+        return {"drawn_accuracy": accuracy, "drawn_ratio": accuracy / native_accuracy if native_accuracy else 0.0}
 
     # ------------------------------------------------------------ epoch bookkeeping
 

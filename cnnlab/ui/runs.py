@@ -14,8 +14,8 @@ from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import live, shell
 
 NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
-TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "created")
-PERCENT_COLUMNS = ("best_val", "test_acc")
+TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "drawn_acc", "created")
+PERCENT_COLUMNS = ("best_val", "test_acc", "drawn_acc")
 
 
 def created_text(run) -> str:
@@ -51,6 +51,7 @@ def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
             col["epochs"]: f"{r.epochs_done}/{r.epochs}",
             col["best_val"]: r.final_metrics.get("best_val_accuracy"),
             col["test_acc"]: r.final_metrics.get("test_accuracy"),
+            col["drawn_acc"]: r.final_metrics.get("drawn_accuracy"),
             col["created"]: created_short(r),
         }
         for r in runs
