@@ -214,7 +214,7 @@ def _augmentation_problems(aug: Any) -> list[CnnLabError]:
     if not isinstance(aug, dict):
         return [CnnLabError("engine.train.augmentation_type", value=repr(aug))]
     p = []
-    known = ("translation", "rotation", "zoom", "flip")
+    known = ("translation", "rotation", "zoom", "flip", "stroke", "elastic")
     for k, v in aug.items():
         if k not in known:
             p.append(CnnLabError("engine.train.augmentation_unknown", name=repr(k), choices=", ".join(known)))
