@@ -386,7 +386,7 @@ class Trainer:
         out = summarize(self.store, self.run_id, self.epochs_done, self.state)
         if evaluation:
             for k in ("test_accuracy", "test_loss", "test_precision", "test_recall", "test_auc", "drawn_accuracy",
-                      "drawn_ratio"):
+                      "drawn_ratio", "latency_ms"):
                 if k in evaluation:
                     out[k] = evaluation[k]
         return out
@@ -424,6 +424,7 @@ class Trainer:
             "seed": self.cfg.seed,
             "val_fraction": self.cfg.val_fraction,
             **self._drawn_evaluation(rep["accuracy"]),
+            "latency_ms": self._latency_ms(ds.x_test[:1]),
         }
         rows = [
             (self.run_id, self.epochs_done, None, "test", "test", name, evaluation[f"test_{name}"])
@@ -431,6 +432,18 @@ class Trainer:
         ]
         self.store.record_test_metrics(self.run_id, self.epochs_done, rows)
         return evaluation
+
+    def _latency_ms(self, one: np.ndarray, repeats: int = 15) -> float | None:
+        """Median time to classify one image (batch 1) once warm, in ms: what a user waits for on Predict."""
+        if not len(one):
+            return None
+        self.predict(one)  # warm: the batch-1 trace
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            self.predict(one)
+            times.append(time.perf_counter() - started)
+        return float(np.median(times) * 1000)
 
     def _drawn_evaluation(self, native_accuracy: float) -> dict[str, float]:
         """Accuracy on the test digits re-drawn as people draw them (digit datasets only) and its ratio to the
