@@ -18,7 +18,9 @@ T = Callable[..., str]
 
 
 def word(value, t: T) -> str:
-    """A preset name or option value in the UI language."""
+    """A preset's display name or an option value in the UI language."""
+    if f"arch.name.{value}" in CATALOGUE:
+        return t(f"arch.name.{value}")
     return t(f"build.val.{value}") if f"build.val.{value}" in CATALOGUE else str(value)
 
 

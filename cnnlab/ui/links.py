@@ -50,6 +50,11 @@ def adopt() -> None:
     url = {k: st.query_params.get(k) for k in st.query_params}
     incoming = {k: v for k, v in url.items() if isinstance(v, str) and written.get(k) != v}
     ss[_INCOMING] = incoming
+    ss["_links_shown"] = set()
+    from cnnlab.i18n import LANGUAGES
+
+    if incoming.get("lang") in LANGUAGES:
+        ss["lang"] = ss["_lang_picker"] = incoming["lang"]
     if incoming.get("run") and _PLAIN.match(incoming["run"]):
         ss["run_id"] = incoming["run"]
     if incoming.get("dataset") and _PLAIN.match(incoming["dataset"]):
@@ -93,6 +98,14 @@ def show_problem(lang: str) -> None:
     """A parameter that could not be read: one translated sentence (st.warning); the page works as usual."""
     error = st.session_state.pop("_links_problem", None)
     if error is not None:
+        warn(error, lang)
+
+
+def warn(error: CnnLabError, lang: str) -> None:
+    """A link's problem as one warning, once per run however many readers of the link met it."""
+    shown = st.session_state.setdefault("_links_shown", set())
+    if error.message("en") not in shown:
+        shown.add(error.message("en"))
         st.warning(error.message(lang), icon=":material/link_off:")
 
 
