@@ -129,4 +129,5 @@ def analysis(result, problems: dict[int, str], t: T) -> None:
         column_config={heads["params"]: number, heads["macs"]: number, heads["problem"]: cfg.TextColumn(width="large")},
     )
     labels = {k: t(f"build.chart.{k}") for k in DEFAULT_LABELS}
-    st.plotly_chart(architecture_diagram(result, labels=labels), width="stretch", key="build_diagram")
+    diagram = architecture_diagram(result, labels=labels, scale=shell.chart_scale())
+    st.plotly_chart(diagram, width="stretch", key="build_diagram")

@@ -157,31 +157,80 @@ def keep(page: str, **params: str | None) -> None:
 
 
 def bind(page: str, param: str, key: str, parse: Callable[[str], Any] = str, show: Callable[[Any], str] = str) -> None:
-    """Call before the widget with session key `key`: an incoming ?param= sets it; its value then travels."""
+    """Call before the widget with session key `key`: an incoming ?param= sets it; its value then travels.
+    (A value the widget cannot take is dropped by the widget's own checks, e.g. widgets.keep_option.)"""
     value = incoming(param)
-    if value is not None:
+    if value is not None and _PLAIN.match(value):
         try:
             st.session_state[key] = parse(value)
         except (ValueError, TypeError):
             pass
-    st.session_state.setdefault(_BOUND, {}).setdefault(page, {})[param] = (key, show)
+    ss = st.session_state
+    _bound(page)[param] = lambda: None if ss.get(key) is None else show(ss[key])
 
 
-def page_link_params(page: str) -> dict[str, str]:
-    """What a link to (or a reload of) `page` carries: the global parameters and that page's own."""
+def _bound(page: str) -> dict[str, Callable[[], str | None]]:
+    return st.session_state.setdefault(_BOUND, {}).setdefault(page, {})
+
+
+# Inspect's input picker: ?input=class:3:5 (class, n-th example), index:12, random:417, mistake:88, drawn
+INSPECT_INPUT = {
+    "class": ("insp_cls", "insp_nth"),
+    "index": ("insp_idx",),
+    "random": ("insp_rand",),
+    "mistake": ("insp_mistake",),
+    "drawn": (),
+}
+
+
+def bind_inspect() -> None:
+    """Inspect's layer (the feature-map zoom) and input: from a reload or a link, and into the page's links."""
+    bind("inspect", "layer", "insp_fm_layer")
+    ss = st.session_state
+    value = incoming("input")
+    parts = value.split(":") if value and _PLAIN.match(value) else []
+    keys = INSPECT_INPUT.get(parts[0], None) if parts else None
+    if keys is not None and len(parts) == len(keys) + 1 and all(p.isdigit() for p in parts[1:]):
+        ss["insp_mode"] = parts[0]
+        for key, part in zip(keys, parts[1:], strict=True):
+            ss[key] = int(part)
+
+    def show() -> str | None:
+        mode = ss.get("insp_mode")
+        if mode not in INSPECT_INPUT:
+            return None
+        values = [ss.get(k) for k in INSPECT_INPUT[mode]]
+        return mode if any(v is None for v in values) else ":".join([mode, *(str(int(v)) for v in values)])
+
+    _bound("inspect")["input"] = show
+
+
+def page_link_params(page: str, *, here: bool = False) -> dict[str, str]:
+    """What a link to `page` carries: the global parameters and that page's own. `here`: for the page in view
+    (its URL, what a reload shows), where a page's own architecture choice (Train's form) wins over the global one;
+    a link from elsewhere keeps the architecture in view (say, the one just edited on Build)."""
     out = global_params()
     ss = st.session_state
-    out.update(ss.get(_PAGE, {}).get(page, {}))
-    for param, (key, show) in ss.get(_BOUND, {}).get(page, {}).items():
-        if ss.get(key) is not None:
-            out[param] = show(ss[key])
+    own = dict(ss.get(_PAGE, {}).get(page, {}))
+    if not here:
+        own.pop("arch", None)
+        own.pop("spec", None)
+    elif "arch" in own:
+        out.pop("spec", None)
+    elif "spec" in own:
+        out.pop("arch", None)
+    out.update(own)
+    for param, value in ss.get(_BOUND, {}).get(page, {}).items():
+        shown = value()
+        if shown is not None:
+            out[param] = shown
     allowed = set(GLOBAL) | set(PAGE_PARAMS.get(page, ()))
     return {k: v for k, v in out.items() if k in allowed and v not in (None, "")}
 
 
 def sync(page: str) -> None:
     """End of a run: the URL shows exactly `page`'s parameters, and this session remembers writing them."""
-    wanted = page_link_params(page)
+    wanted = page_link_params(page, here=True)
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -236,6 +285,13 @@ def read_setup(params: Mapping[str, Any]) -> dict[str, Any] | CnnLabError:
         return decode_setup({k: params[k] for k in PARAMS if k in params})
     except SetupLinkError as exc:
         return exc
+
+
+def train_setup() -> dict[str, Any]:
+    """The Train form's hyperparameters as this session last had them (from its setup), else {} (the defaults)."""
+    setup = st.session_state.get(_PAGE, {}).get("train", {}).get("setup")
+    got = read_setup({"setup": setup}) if setup else {}
+    return got if isinstance(got, dict) else {}
 
 
 def share_url(query: Mapping[str, str], page: str = "train") -> str:

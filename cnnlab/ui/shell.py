@@ -105,7 +105,7 @@ html { font-size: 20px; }
 .stApp [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 .stApp [data-testid="stMetricValue"] { font-size: 2.4rem; }
 .stApp h1 { font-size: 2.6rem; }
-.stApp [data-testid="stMainBlockContainer"] { padding-left: 1.5rem; padding-right: 1.5rem; max-width: 100%; }
+.stApp [data-testid="stMainBlockContainer"] { padding: 2.5rem 1.5rem 4rem; max-width: 100%; }
 .stApp [data-testid="stMainBlockContainer"] * { min-width: 0; }
 .stApp [data-testid="stMainBlockContainer"] pre { white-space: pre-wrap; word-break: break-all; }
 </style>"""

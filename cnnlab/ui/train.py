@@ -139,6 +139,9 @@ def _apply_link(datasets: list[str], t: Callable[..., str]) -> bool:
 
 def share_box(config: dict[str, Any], t: Callable[..., str]) -> None:
     """ "Share this setup": a copyable link that opens Train with this architecture, dataset and every setting."""
+    from cnnlab.train.setup_link import FORM_FIELDS
+
+    defaults = {k: v for k, v in TrainConfig().to_dict().items() if k in FORM_FIELDS}
     with st.popover(t("share.title"), icon=":material/share:"):
         st.caption(t("share.help"))
-        st.code(links.share_url(links.setup_query(config)), language=None, wrap_lines=True)
+        st.code(links.share_url(links.setup_query({**defaults, **config})), language=None, wrap_lines=True)

@@ -111,3 +111,21 @@ def test_internal_links_carry_language_run_dataset_and_projector():
     for link in nav:
         query = {k: v[0] for k, v in parse_qs(link.proto.query_string).items()}
         assert query["lang"] == "zh" and query["run"] == "abc123" and query["projector"] == "1", link.proto
+
+
+def test_chinese_text_names_buttons_as_they_read():
+    """A sentence that tells the visitor to press a button quotes the button's own label (zh: 开始训练, not 训练)."""
+    import re
+
+    from cnnlab.i18n import CATALOGUE
+
+    buttons = {"Train": "train.start", "Resume": "train.resume", "Undo": "predict.undo", "Stop": "train.stop"}
+    checked = 0
+    for key, (english, chinese) in CATALOGUE.items():
+        for label, button in buttons.items():
+            told = re.search(rf"\b(press|click|Press|Click)( the)? {label}\b", english)
+            named = re.search(rf"\b{label} (continues|takes back|ends)", english)
+            if told or named:
+                checked += 1
+                assert f"“{CATALOGUE[button][1]}”" in chinese, (key, chinese)
+    assert checked >= 3
