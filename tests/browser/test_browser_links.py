@@ -33,6 +33,11 @@ def _sidebar_link(page, name: str):
     return page.locator("[data-testid='stSidebar'] [data-testid='stPageLink'] a").filter(has_text=name).first
 
 
+def _number(page, label: str):
+    """A number input or a select box, by its label (the value a visitor reads is the input's value)."""
+    return page.locator(f"input[aria-label^='{label}']").first
+
+
 def _wait_url(page, **params: str) -> None:
     """The app writes the view's parameters into the address bar at the end of each run."""
     page.wait_for_function(
@@ -52,7 +57,7 @@ def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(t
         for name in PAGES:
             link = _sidebar_link(page, NAV_ZH[name])
             href = link.get_attribute("href")
-            assert f"lang=zh" in href and f"run={run_id}" in href, href  # the link itself carries them
+            assert "lang=zh" in href and f"run={run_id}" in href, href  # the link itself carries them
             link.click()
             page.get_by_role("heading", name=TITLE_ZH[name]).first.wait_for()
             _wait_url(page, lang="zh", run=run_id)
@@ -64,19 +69,21 @@ def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(t
 
         # Train's form: a changed setting survives a reload
         _sidebar_link(page, NAV_ZH["train"]).click()
-        epochs = page.get_by_label("训练轮数", exact=False).first
+        page.get_by_text("新建训练").first.click()  # the form folds away while a run is in view
+        epochs = _number(page, "训练轮数")
+        before = _query(page).get("setup")
         epochs.fill("7")
         epochs.press("Enter")
-        page.wait_for_function("() => new URLSearchParams(location.search).has('setup')", timeout=90_000)
-        setup = _query(page)["setup"]
         page.wait_for_function(
-            "(old) => new URLSearchParams(location.search).get('setup') !== old", arg=setup, timeout=90_000
-        ) if page.get_by_label("训练轮数", exact=False).first.input_value() != "7" else None
-        wait_for_app(page)
+            "(old) => { const s = new URLSearchParams(location.search).get('setup'); return s && s !== old }",
+            arg=before,
+            timeout=90_000,
+        )
         page.reload()
         page.get_by_role("heading", name="训练").first.wait_for()
-        page.get_by_label("训练轮数", exact=False).first.wait_for()
-        assert page.get_by_label("训练轮数", exact=False).first.input_value() == "7"
+        page.get_by_text("新建训练").first.click()
+        assert _number(page, "训练轮数").input_value() == "7"
+        screenshot(page, "links-train-reloaded-zh")
 
         # Inspect: the open tab survives a reload and a language switch (tabs by id, not by label)
         _sidebar_link(page, NAV_ZH["inspect"]).click()
@@ -131,12 +138,12 @@ def test_a_shared_train_link_opens_the_same_settings_in_a_fresh_browser(home_wit
         arch.click()
         page.get_by_role("option", name="Small VGG").click()
         wait_for_app(page)
-        epochs = page.get_by_label("Epochs", exact=False).first
+        epochs = _number(page, "Epochs")
         epochs.fill("9")
         epochs.press("Enter")
         wait_for_app(page)
         page.get_by_role("tab", name="Advanced", exact=False).click()
-        seed = page.get_by_label("Seed", exact=False).first
+        seed = _number(page, "Random seed")
         seed.fill("4242")
         seed.press("Enter")
         wait_for_app(page)
@@ -154,10 +161,10 @@ def test_a_shared_train_link_opens_the_same_settings_in_a_fresh_browser(home_wit
             other.goto(shared)
             other.get_by_role("heading", name="Train").first.wait_for()
             other.get_by_text("Opened from a shared link").wait_for()
-            assert other.get_by_label("Epochs", exact=False).first.input_value() == "9"
-            other.locator("[data-testid='stSelectbox']").filter(has_text="Small VGG").first.wait_for()
+            assert _number(other, "Epochs").input_value() == "9"
+            assert _number(other, "Architecture").input_value() == "Small VGG"  # its display name
             other.get_by_role("tab", name="Advanced", exact=False).click()
-            assert other.get_by_label("Seed", exact=False).first.input_value() == "4242"
+            assert _number(other, "Random seed").input_value() == "4242"
             screenshot(other, "links-shared-train-fresh")
             # a damaged link: one sentence, and the page still works
             other.goto(shared[:-12])
