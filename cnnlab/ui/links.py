@@ -326,7 +326,11 @@ def tabs(page: str, key: str, ids: Sequence[str], labels: Sequence[str], **kwarg
     wanted = incoming("tab")
     if wanted not in ids:
         current = ss.get(key)
-        wanted = ids[list(labels).index(current)] if current in labels else ss.get(id_key)
+        if current in labels:
+            wanted = ids[list(labels).index(current)]
+        else:  # a label in the language before a switch (or none yet)
+            index = _same_label(current, labels)
+            wanted = ids[index] if index is not None else ss.get(id_key)
     if wanted in ids:
         ss[key] = labels[list(ids).index(wanted)]
     containers = st.tabs(list(labels), key=key, on_change="rerun", **kwargs)
@@ -334,3 +338,21 @@ def tabs(page: str, key: str, ids: Sequence[str], labels: Sequence[str], **kwarg
     ss[id_key] = ids[list(labels).index(chosen)] if chosen in labels else ids[0]
     keep(page, tab=None if ss[id_key] == ids[0] else ss[id_key])
     return containers
+
+
+_ICON = re.compile(r"^:material/[a-z0-9_]+:\s*")
+
+
+def _same_label(label: Any, labels: Sequence[str]) -> int | None:
+    """Which of `labels` is `label` in another language (by the catalogue; icons aside), if any."""
+    from cnnlab.i18n import CATALOGUE
+
+    if not isinstance(label, str):
+        return None
+    text, plain = _ICON.sub("", label), [_ICON.sub("", x) for x in labels]
+    for pair in CATALOGUE.values():
+        if text in pair:
+            for other in pair:
+                if other in plain:
+                    return plain.index(other)
+    return None
