@@ -3,7 +3,7 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from cnnlab.ui import links, router, shell, state
+from cnnlab.ui import linked, links, router, shell, state
 from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
@@ -54,12 +54,12 @@ else:
 if subject is None:
     st.stop()
 
-links.bind_inspect()  # ?layer= and ?input= from a reload or a link; the page's links carry them
+linked.bind_inspect()  # ?layer= and ?input= from a reload or a link; the page's links carry them
 with st.container(border=True):
     picked = pick_input(subject, t)
 
 names = ["fm", "filters", "cam", "step", "eval", "emb"]
-tabs = links.tabs("inspect", "insp_tab", names, [t(f"inspect.tab.{n}") for n in names])  # by id: ?tab=cam
+tabs = linked.tabs("inspect", "insp_tab", names, [t(f"inspect.tab.{n}") for n in names])  # by id: ?tab=cam
 needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab}
 no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab}
 for name, tab in zip(names, tabs, strict=True):

@@ -36,8 +36,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 _WRITTEN = "_links_written"  # what this session last put into the URL
 _INCOMING = "_links_incoming"  # this run's URL values that differ from it (a reload, a shared link)
 _PAGE = "_links_page"  # per page: {param: value} for its links
-_BOUND = "_links_bound"  # per page: {param: (session key, how to show its value)}
-_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
+_BOUND = "_links_bound"  # per page: {param: what it shows now (a function)}
+PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
 
 
 # ---------------------------------------------------------------- reading the URL
@@ -55,9 +55,9 @@ def adopt() -> None:
 
     if incoming.get("lang") in LANGUAGES:
         ss["lang"] = ss["_lang_picker"] = incoming["lang"]
-    if incoming.get("run") and _PLAIN.match(incoming["run"]):
+    if incoming.get("run") and PLAIN.match(incoming["run"]):
         ss["run_id"] = incoming["run"]
-    if incoming.get("dataset") and _PLAIN.match(incoming["dataset"]):
+    if incoming.get("dataset") and PLAIN.match(incoming["dataset"]):
         ss["dataset"] = incoming["dataset"]
     if "projector" in incoming:
         ss["projector"] = incoming["projector"] == "1"
@@ -160,49 +160,18 @@ def bind(page: str, param: str, key: str, parse: Callable[[str], Any] = str, sho
     """Call before the widget with session key `key`: an incoming ?param= sets it; its value then travels.
     (A value the widget cannot take is dropped by the widget's own checks, e.g. widgets.keep_option.)"""
     value = incoming(param)
-    if value is not None and _PLAIN.match(value):
+    if value is not None and PLAIN.match(value):
         try:
             st.session_state[key] = parse(value)
         except (ValueError, TypeError):
             pass
     ss = st.session_state
-    _bound(page)[param] = lambda: None if ss.get(key) is None else show(ss[key])
+    bound(page)[param] = lambda: None if ss.get(key) is None else show(ss[key])
 
 
-def _bound(page: str) -> dict[str, Callable[[], str | None]]:
+def bound(page: str) -> dict[str, Callable[[], str | None]]:
+    """`page`'s bound parameters: each a function giving its value now (None: not in the URL)."""
     return st.session_state.setdefault(_BOUND, {}).setdefault(page, {})
-
-
-# Inspect's input picker: ?input=class:3:5 (class, n-th example), index:12, random:417, mistake:88, drawn
-INSPECT_INPUT = {
-    "class": ("insp_cls", "insp_nth"),
-    "index": ("insp_idx",),
-    "random": ("insp_rand",),
-    "mistake": ("insp_mistake",),
-    "drawn": (),
-}
-
-
-def bind_inspect() -> None:
-    """Inspect's layer (the feature-map zoom) and input: from a reload or a link, and into the page's links."""
-    bind("inspect", "layer", "insp_fm_layer")
-    ss = st.session_state
-    value = incoming("input")
-    parts = value.split(":") if value and _PLAIN.match(value) else []
-    keys = INSPECT_INPUT.get(parts[0], None) if parts else None
-    if keys is not None and len(parts) == len(keys) + 1 and all(p.isdigit() for p in parts[1:]):
-        ss["insp_mode"] = parts[0]
-        for key, part in zip(keys, parts[1:], strict=True):
-            ss[key] = int(part)
-
-    def show() -> str | None:
-        mode = ss.get("insp_mode")
-        if mode not in INSPECT_INPUT:
-            return None
-        values = [ss.get(k) for k in INSPECT_INPUT[mode]]
-        return mode if any(v is None for v in values) else ":".join([mode, *(str(int(v)) for v in values)])
-
-    _bound("inspect")["input"] = show
 
 
 def page_link_params(page: str, *, here: bool = False) -> dict[str, str]:
@@ -313,46 +282,3 @@ def _base_url() -> str:
     if parts and parts[-1] in PAGES:
         parts = parts[:-1]
     return root + ("/" + "/".join(parts) if parts else "")
-
-
-# ---------------------------------------------------------------- tabs by a stable id
-
-
-def tabs(page: str, key: str, ids: Sequence[str], labels: Sequence[str], **kwargs: Any):
-    """st.tabs whose open tab is remembered by id, not by its (translated) label: a language switch keeps it,
-    `?tab=<id>` opens it, and links and reloads carry it."""
-    ss = st.session_state
-    id_key = f"{key}__id"
-    wanted = incoming("tab")
-    if wanted not in ids:
-        current = ss.get(key)
-        if current in labels:
-            wanted = ids[list(labels).index(current)]
-        else:  # a label in the language before a switch (or none yet)
-            index = _same_label(current, labels)
-            wanted = ids[index] if index is not None else ss.get(id_key)
-    if wanted in ids:
-        ss[key] = labels[list(ids).index(wanted)]
-    containers = st.tabs(list(labels), key=key, on_change="rerun", **kwargs)
-    chosen = ss.get(key)
-    ss[id_key] = ids[list(labels).index(chosen)] if chosen in labels else ids[0]
-    keep(page, tab=None if ss[id_key] == ids[0] else ss[id_key])
-    return containers
-
-
-_ICON = re.compile(r"^:material/[a-z0-9_]+:\s*")
-
-
-def _same_label(label: Any, labels: Sequence[str]) -> int | None:
-    """Which of `labels` is `label` in another language (by the catalogue; icons aside), if any."""
-    from cnnlab.i18n import CATALOGUE
-
-    if not isinstance(label, str):
-        return None
-    text, plain = _ICON.sub("", label), [_ICON.sub("", x) for x in labels]
-    for pair in CATALOGUE.values():
-        if text in pair:
-            for other in pair:
-                if other in plain:
-                    return plain.index(other)
-    return None
