@@ -129,3 +129,16 @@ def test_chinese_text_names_buttons_as_they_read():
                 checked += 1
                 assert f"“{CATALOGUE[button][1]}”" in chinese, (key, chinese)
     assert checked >= 3
+
+
+def test_inspect_opens_the_tab_layer_and_input_a_link_names(tiny_run):
+    query = {"run": tiny_run.run_id, "tab": "fm", "input": "index:7", "layer": "conv2d_3"}
+    at = _open("pages/inspect.py", query)
+    assert at.session_state["insp_tab"] == "Feature maps"
+    assert at.session_state["insp_mode"] == "index" and at.session_state["insp_idx"] == 7
+    assert at.session_state["insp_fm_layer"] == "conv2d_3"
+    assert at.query_params["input"] == "index:7" and at.query_params["layer"] == "conv2d_3"
+    # values the page cannot take are dropped by its own pickers, never an error
+    at = _open("pages/inspect.py", {"run": tiny_run.run_id, "tab": "nope", "input": "index:999999", "layer": "x/../y"})
+    assert not at.exception and at.session_state["insp_idx"] < 999999
+    assert at.query_params["input"] != "index:999999"
