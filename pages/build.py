@@ -70,7 +70,7 @@ for col, step, label in ((move[1], -1, "build.move_up"), (move[2], 1, "build.mov
 result = analyze(spec)
 problems: dict[int, str] = {}
 for issue in result.issues:
-    (st.error if issue.level == "error" else st.warning)(issue.message(shell.language()), icon="⚠️")
+    (st.error if issue.level == "error" else st.warning)(issue.message(shell.language()), icon=":material/warning:")
     problems.setdefault(issue.index, issue.message(shell.language()))
 
 build_views.analysis(result, problems, t)

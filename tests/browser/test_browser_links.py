@@ -175,6 +175,15 @@ def test_a_shared_train_link_opens_the_same_settings_in_a_fresh_browser(home_wit
             fresh.close()
 
 
+READY = {  # what each page shows once it has drawn its content
+    "home": "[data-testid='stMainBlockContainer'] table",
+    "data": ".js-plotly-plot",
+    "build": ".js-plotly-plot",
+    "train": ".js-plotly-plot",
+    "runs": "[data-testid='stDataFrame']",
+    "inspect": "[data-testid='stMainBlockContainer'] .js-plotly-plot",
+    "predict": "iframe, canvas",
+}
 NO_SIDEWAYS = """() => {
   const d = document.documentElement;
   const main = document.querySelector('[data-testid="stMain"]');
@@ -194,6 +203,7 @@ def test_projector_mode_at_1280_needs_no_sideways_scrolling(tiny_run, lang):
             page.goto(f"{url}/{name}?lang={lang}&run={run_id}&projector=1")
             _settled(page)
             page.locator("[data-testid='stMainBlockContainer'] h1").first.wait_for()
+            page.locator(READY[name]).first.wait_for()  # the page's own content, not just its title
             wait_for_app(page)
             toggle = page.locator("[data-testid='stSidebar'] [data-testid='stCheckbox'] input").first
             assert toggle.is_checked()  # ?projector=1 turned the toggle on
@@ -203,5 +213,8 @@ def test_projector_mode_at_1280_needs_no_sideways_scrolling(tiny_run, lang):
             for part, pair in widths.items():
                 if pair:
                     assert pair[0] <= pair[1], (name, part, pair)
-            screenshot(page, f"links-projector-{name}-{lang}")
             assert _query(page).get("projector") == "1"
+            page.set_viewport_size({"width": 1280, "height": 2400})  # the whole page in one picture, same width
+            wait_for_app(page)
+            screenshot(page, f"links-projector-{name}-{lang}")
+            page.set_viewport_size({"width": 1280, "height": 720})
