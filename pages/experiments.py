@@ -14,8 +14,7 @@ st.caption(t("exp.intro"))
 with st.expander(t("exp.new_arena"), expanded=not studies.list_studies(state.store())):
     started = exp.arena_form(t)
     if started:
-        st.query_params["study"] = started
-        st.session_state.pop("exp_study", None)
+        st.session_state["exp_study"] = started
         st.rerun()
 
 jobs.reconcile(state.store())

@@ -221,10 +221,7 @@ STRINGS = {
         "the number of runs training at once must be a whole number of at least 1, got {value}",
         "同时训练的运行数必须是不小于 1 的整数，实际为 {value}",
     ),
-    "engine.study.not_found": (
-        "no study matches {ref}; `python -m cnnlab studies` lists them",
-        "没有与 {ref} 匹配的实验；`python -m cnnlab studies` 会列出全部实验",
-    ),
+    "engine.study.not_found": ("no study matches {ref}", "没有与 {ref} 匹配的实验"),
     "engine.study.entries": (
         "an arena compares {low} to {high} architectures; {count} were given",
         "对比赛场需要 {low} 到 {high} 个网络结构；现在给了 {count} 个",

@@ -13,18 +13,12 @@ from cnnlab.data import datasets as data
 from cnnlab.runs import studies
 from cnnlab.train import studies as arena
 from cnnlab.train.config import ConfigError
-from cnnlab.ui import shell, state
+from cnnlab.ui import links, shell, state, widgets
 from cnnlab.ui.runs import status_word
 from cnnlab.ui.train import PRESETS_FOR_TRAINING
 
 T = Callable[..., str]
 PERCENT = ("test_accuracy", "drawn_accuracy")
-
-
-def arch_name(key: str, t: T) -> str:
-    """A preset's display name (its key when the catalogue has none)."""
-    name = t(f"arch.name.{key}")
-    return key if name == f"arch.name.{key}" else name
 
 
 def arena_form(t: T) -> str | None:
@@ -33,7 +27,7 @@ def arena_form(t: T) -> str | None:
     a, b, c = st.columns([3, 2, 1])
     archs = a.multiselect(
         t("exp.archs"), PRESETS_FOR_TRAINING, default=["lenet5", "simple_cnn", "mlp"], key="exp_archs",
-        max_selections=arena.MAX_ENTRIES, format_func=lambda k: arch_name(k, t),
+        max_selections=arena.MAX_ENTRIES, format_func=lambda k: shell.arch_name(k, t),
     )  # fmt: skip
     names = [i.name for i in data.list_datasets() if i.available]
     dataset = b.selectbox(t("exp.dataset"), names, key="exp_dataset",
@@ -50,15 +44,14 @@ def arena_form(t: T) -> str | None:
 
 
 def study_choice(all_studies: list[studies.Study], t: T) -> studies.Study | None:
-    """The study in view: `?study=` when it names one, else the newest; a select box switches."""
+    """The study in view: `?study=` when it names one, else the newest; a select box switches (the URL follows)."""
     if not all_studies:
         return None
     ids = [s.id for s in all_studies]
-    wanted = st.query_params.get("study")
-    index = ids.index(wanted) if wanted in ids else 0
+    links.bind("experiments", "study", "exp_study")  # ?study= opens it, and the URL follows the choice
+    widgets.keep_option("exp_study", ids)
     labels = {s.id: f"{s.name} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))}" for s in all_studies}
-    chosen = st.selectbox(t("exp.study"), ids, index=index, format_func=labels.get, key="exp_study")
-    st.query_params["study"] = chosen
+    chosen = st.selectbox(t("exp.study"), ids, format_func=labels.get, key="exp_study")
     return all_studies[ids.index(chosen)]
 
 
@@ -68,7 +61,7 @@ def _table(rows: list[dict[str, Any]], t: T):
     col = {k: t(f"exp.col.{k}") for k in ("label", "status", "params", "macs", "train_seconds", "latency_ms",
                                           "test_accuracy", "drawn_accuracy")}  # fmt: skip
     table = pd.DataFrame([
-        {col["label"]: arch_name(r["label"], t), col["status"]: status_word(r["status"], t),
+        {col["label"]: shell.arch_name(r["label"], t), col["status"]: status_word(r["status"], t),
          **{col[k]: r[k] for k in col if k not in ("label", "status")}}
         for r in rows
     ])  # fmt: skip
@@ -90,7 +83,7 @@ def study_view(study: studies.Study, t: T) -> None:
     table, config = _table(rows, t)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config, placeholder="—")
     labels = {"val_accuracy": t("exp.val_accuracy"), "epoch": t("train.epoch")}
-    series = {arch_name(r["label"], t): store.epoch_table(r["run_id"]) for r in rows}
+    series = {shell.arch_name(r["label"], t): store.epoch_table(r["run_id"]) for r in rows}
     left, right = st.columns(2)
     left.plotly_chart(charts.compare_curves(series, "val_accuracy", labels), key="exp_curves")
     finished = [r for r in rows if r["test_accuracy"] is not None and r["latency_ms"] is not None and r["macs"]]
@@ -99,7 +92,7 @@ def study_view(study: studies.Study, t: T) -> None:
         return
     names = {"front": t("exp.front"), "test_accuracy": t("exp.col.test_accuracy"),
              "latency_ms": t("exp.col.latency_ms"), "macs": t("exp.col.macs")}  # fmt: skip
-    shown = [{**r, "label": arch_name(r["label"], t)} for r in finished]
+    shown = [{**r, "label": shell.arch_name(r["label"], t)} for r in finished]
     cost = right.radio(t("exp.cost"), ["latency_ms", "macs"], format_func=lambda k: names[k], horizontal=True,
                        key="exp_cost")  # fmt: skip
     front = arena.pareto_front([(r[cost], r["test_accuracy"]) for r in finished])
