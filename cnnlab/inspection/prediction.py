@@ -52,3 +52,17 @@ def class_names_for(dataset: str, num_classes: int) -> list[str]:
     except KeyError:
         names = []
     return names if len(names) == num_classes else [str(i) for i in range(num_classes)]
+
+
+def best_for_drawings(runs: Sequence[Any]) -> Any | None:
+    """The run Predict uses when the visitor picked none: among digit models, the most accurate on drawn digits
+    (then on test digits, then the newest); None when there are no runs. Any model when none takes digits."""
+    if not runs:
+        return None
+    digits = [r for r in runs if is_digit_model((r.arch or {}).get("input_shape", ()))] or list(runs)
+
+    def score(run: Any) -> tuple[float, float, float]:
+        fm = run.final_metrics or {}
+        return (fm.get("drawn_accuracy") or -1.0, fm.get("test_accuracy") or -1.0, run.created or 0.0)
+
+    return max(digits, key=score)

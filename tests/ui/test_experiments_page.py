@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import open_app
-
 from cnnlab.runs import studies
 from cnnlab.runs.store import RunStore
+from conftest import open_app
 
 
 def test_an_empty_lab_offers_the_arena_form_and_says_there_are_no_studies(home_with_data) -> None:
