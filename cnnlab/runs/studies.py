@@ -105,6 +105,14 @@ def get_study(store: RunStore, ref: str) -> Study:
     return _study(store, exact[0])
 
 
+def study_of(store: RunStore, run_id: str) -> Study | None:
+    """The study a run belongs to, if any."""
+    rows = store.query(
+        "SELECT s.* FROM studies s JOIN study_runs sr ON sr.study_id = s.id WHERE sr.run_id = ?", (run_id,)
+    )
+    return _study(store, rows[0]) if rows else None
+
+
 def set_status(store: RunStore, study_id: str, status: str) -> None:
     with store.write() as c:
         c.execute("UPDATE studies SET status = ? WHERE id = ?", (status, study_id))

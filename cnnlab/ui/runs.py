@@ -10,8 +10,9 @@ from typing import Any
 import streamlit as st
 
 from cnnlab import export
+from cnnlab.runs import studies
 from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
-from cnnlab.ui import live, shell
+from cnnlab.ui import links, live, shell, state
 
 NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
 TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "drawn_acc", "created")
@@ -83,6 +84,9 @@ def details(run, t: Callable[..., str]) -> None:
         (t("runs.col.created"), created_text(run)),
     ]
     st.markdown(" · ".join(t("runs.fact", label=label, value=value) for label, value in facts))
+    study = studies.study_of(state.store(), run.id)
+    if study is not None:  # one entry of a study: its comparison is on Experiments
+        links.page_link(st, "experiments", t("runs.in_study", name=study.name), ":material/science:", study=study.id)
     if run.reason_error:
         st.caption(t("runs.ended_because", reason=shell.reason(run.reason_error)))
 

@@ -100,3 +100,15 @@ def test_resume_on_the_runs_page_updates_the_row_and_the_buttons_at_once(tiny_ru
     assert shown_cells(at)[1][1] == "Queued"
     labels = {b.label for b in at.button}
     assert "Resume" not in labels and "Stop" in labels
+
+
+def test_a_run_of_a_study_links_to_its_comparison(tiny_run):
+    from cnnlab.runs import studies
+    from cnnlab.runs.store import RunStore
+
+    with RunStore() as store:
+        study = studies.create_study(store, name="my arena", kind="arena", settings={})
+        studies.add_run(store, study, tiny_run.run_id, "lenet5")
+    at = open_app("pages/runs.py", page_state=ticked(0))
+    links = [e for e in at.get("page_link") if "my arena" in e.proto.label]
+    assert links and f"study={study}" in links[0].proto.page + "?" + str(links[0].proto.query_string), links[0].proto
