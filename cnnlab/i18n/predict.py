@@ -168,6 +168,23 @@ STRINGS = {
         "新建一个运行：从 {name} 出发，以较低的学习率训练 {epochs} 轮，数据为原训练集加上你的手写图。",
     ),
     "predict.finetune_name": ("{name} + my drawings", "{name} + 我的手写集"),
+    "predict.finetune_figures": (
+        "Test digits: {test_before} before, {test_after} after · drawn digits: {drawn_before} before, "
+        "{drawn_after} after.",
+        "测试数字：微调前 {test_before}，微调后 {test_after} · "
+        "手写画板数字：微调前 {drawn_before}，微调后 {drawn_after}。",
+    ),
+    "predict.finetune_cost": (
+        "Fine-tuning cost {points} points of test accuracy: the model may now misread digits it used to get right. "
+        "Check the drawings' labels, or discard it.",
+        "微调让测试准确率下降了 {points} 个百分点：模型可能会认错原来认得对的数字。"
+        "请检查手写图的标签，或者丢弃这个模型。",
+    ),
+    "predict.discard_finetuned": ("Discard the fine-tuned model", "丢弃微调后的模型"),
+    "predict.discard_help": (
+        "Deletes the fine-tuning run; your drawings and the original model stay.",
+        "删除这次微调运行；你的手写图和原来的模型都会保留。",
+    ),
     "predict.before_after": ("Your drawings before and after fine-tuning", "微调前后对你的手写图的预测"),
     "predict.before_after_caption": (
         "label {label}: {before} → {after}",

@@ -237,3 +237,12 @@ def test_photo_classifier_runs_from_the_keras_cache(cnnlab_home):
     assert top[0][2] >= top[1][2] >= top[2][2] and sum(p for *_, p in top) <= 1.0 + 1e-6
     with pytest.raises(ImageError, match="TIFF"):
         classifier.classify(hostile.tiff_bytes(), name="x.png")
+
+
+def test_fine_tuning_on_a_handful_of_drawings_costs_at_most_half_a_point_of_test_accuracy(finetuned):
+    """Replay of the run's own training data keeps what the model knew (three drawings, five epochs)."""
+    with RunStore() as store:
+        base, tuned = store.get_run(finetuned.base), store.get_run(finetuned.tuned)
+    before, after = base.final_metrics["test_accuracy"], tuned.final_metrics["test_accuracy"]
+    assert after >= before - 0.005, (before, after)
+    assert tuned.final_metrics["drawn_accuracy"] is not None and base.final_metrics["drawn_accuracy"] is not None

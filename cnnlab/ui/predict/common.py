@@ -160,3 +160,12 @@ def no_model(t: Callable[..., str]) -> None:
                 return
             st.session_state["predict_default_run"] = new
             st.rerun()
+
+
+def thumbs(images: list[np.ndarray], captions: list[str], per_row: int = 10, side: int = 56) -> None:
+    """A grid of small images, each with its caption (a row of st.columns keeps them apart)."""
+    for start in range(0, len(images), per_row):
+        cols = st.columns(per_row)
+        for col, image, caption in zip(cols, images[start : start + per_row], captions[start : start + per_row],
+                                       strict=False):  # fmt: skip
+            col.image(big(image, side), caption=caption)

@@ -27,7 +27,8 @@ from cnnlab.train import finetune
 from cnnlab.train.config import ConfigError
 from cnnlab.ui import shell, state
 from cnnlab.ui.predict.canvas import Drawing, draw_canvas
-from cnnlab.ui.predict.common import big, mosaic, square, watch
+from cnnlab.ui.predict.common import big, mosaic, square, thumbs, watch
+from cnnlab.ui.predict.finetuned import before_after, keep_or_discard
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
 
@@ -236,42 +237,6 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
     if children:
         tuned = watch(t, children[0])
         if tuned is not None and tuned.status == rs.FINISHED:
-            before_after(t, tuned, names)
-            if st.button(t("predict.use_finetuned"), icon=":material/swap_horiz:", key="predict_use_tuned"):
-                state.show_run(tuned.id)
-                st.rerun()
+            keep_or_discard(t, tuned, names)
     if finetune.finetune_drawings(run) is not None:
         before_after(t, run, names)
-
-
-def before_after(t: Callable[..., str], tuned: rs.Run, names: list[str]) -> None:
-    """Each saved drawing's prediction by the parent model and by the fine-tuned one."""
-    pair = finetune.finetune_drawings(tuned)
-    before, after = state.run_model(tuned.parent) if tuned.parent else None, state.run_model(tuned.id)
-    if pair is None or before is None or after is None:
-        return
-    x, y = pair[0][:40], pair[1][:40]
-    with before[3]:
-        pb = before[2].predict(x)
-    with after[3]:
-        pa = after[2].predict(x)
-    rows = finetune.before_after(pb, pa, y)
-    st.subheader(t("predict.before_after"))
-    st.caption(t("predict.before_after_summary", n=len(rows), before=sum(r.before == r.label for r in rows),
-                 after=sum(r.after == r.label for r in rows)))  # fmt: skip
-    captions = [
-        t("predict.before_after_caption", label=class_name(names, r.label),
-          before=class_name(names, r.before), after=class_name(names, r.after))
-        + (" ✅" if r.after == r.label else " ❌")
-        for r in rows
-    ]  # fmt: skip
-    thumbs(list(x), captions, per_row=6, side=64)
-
-
-def thumbs(images: list[np.ndarray], captions: list[str], per_row: int = 10, side: int = 56) -> None:
-    """A grid of small images, each with its caption (a row of st.columns keeps them apart)."""
-    for start in range(0, len(images), per_row):
-        cols = st.columns(per_row)
-        for col, image, caption in zip(cols, images[start : start + per_row], captions[start : start + per_row],
-                                       strict=False):  # fmt: skip
-            col.image(big(image, side), caption=caption)
