@@ -28,6 +28,7 @@ from cnnlab.train.config import ConfigError
 from cnnlab.ui import shell, state
 from cnnlab.ui.predict.canvas import Drawing, draw_canvas
 from cnnlab.ui.predict.common import big, mosaic, square, watch
+from cnnlab.ui.predict.whatif import whatif
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
 
@@ -129,6 +130,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
     show_what_it_saw(t, x, *seen)
     if teach:
         teach_this(t, run_id, x, names, k)
+    whatif(t, run_id, x, names, key)
 
 
 def what_it_saw(model, x: np.ndarray) -> tuple[np.ndarray | None, list, str]:

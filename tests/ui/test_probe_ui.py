@@ -1,0 +1,83 @@
+"""The probing views through AppTest (the real app.py router) on the tiny trained LeNet-5: Predict's "Why / what if"
+box (a slider move redraws the probabilities, FGSM finds and shows a flip) and Inspect's occlusion map, receptive
+fields, filter pictures, nearest training images and robustness sweep."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from drawing import digit_canvases
+from streamlit.testing.v1 import AppTest
+
+from cnnlab.i18n import t as tr
+from conftest import open_app
+from test_predict_page import canvas_value
+
+pytestmark = pytest.mark.timeout(400)
+
+
+def values(y) -> np.ndarray:
+    """A Plotly JSON array: a list, or numpy's {"bdata": base64, "dtype": ...}."""
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"])
+    return np.asarray(y, np.float64)
+
+
+def bars(at: AppTest, key: str) -> list[np.ndarray]:
+    """The y values of every trace of the chart drawn under `key`."""
+    for chart in at.get("plotly_chart"):
+        if chart.proto.id and key in chart.proto.id:
+            return [values(trace["y"]) for trace in json.loads(chart.proto.spec)["data"]]
+    raise AssertionError(f"no chart {key}")
+
+
+def open_predict(run_id: str, lang: str = "en") -> AppTest:
+    canvas = digit_canvases(1, seed=11)[0][0]
+    at = open_app("pages/predict.py", lang, run_id=run_id, page_state={"predict_canvas_0": canvas_value(canvas)})
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def test_a_robustness_slider_redraws_every_class_probability(tiny_run):
+    at = open_predict(tiny_run.run_id)
+    before, now = bars(at, "predict_wi_probs")
+    assert len(before) == len(now) == 10 and np.allclose(before, now)  # nothing pushed yet
+    at.slider(key="predict_wi_rotation").set_value(90).run()
+    assert not at.exception and not at.error
+    before2, turned = bars(at, "predict_wi_probs")
+    assert np.allclose(before, before2) and not np.allclose(turned, before, atol=1e-3)
+    assert any(c == "what the model sees now" for image in at.get("image") for c in image.captions)
+    at.slider(key="predict_wi_rotation").set_value(0).run()
+    assert np.allclose(bars(at, "predict_wi_probs")[1], before, atol=1e-5)  # back to the untouched image
+    at.toggle(key="predict_wi_patch").set_value(True).run()
+    at.slider(key="predict_wi_ps").set_value(14).run()
+    assert not np.allclose(bars(at, "predict_wi_probs")[1], before, atol=1e-3)  # half the digit hidden
+
+
+def test_fgsm_finds_the_smallest_flipping_epsilon_and_shows_the_perturbed_image(tiny_run):
+    at = open_predict(tiny_run.run_id)
+    at.button(key="predict_wi_find").click().run()
+    assert not at.exception and not at.error
+    found = [s.value for s in at.success if "flips it at ε" in s.value]
+    assert found, [s.value for s in at.success] + [i.value for i in at.info]
+    eps = at.slider(key="predict_wi_eps").value
+    assert 0 < eps <= 0.5
+    sentences = [m.value for m in at.markdown]
+    assert any("the model now says" in s for s in sentences), sentences
+    captions = [c for image in at.get("image") for c in image.captions]
+    assert any(c.startswith("perturbed: ") for c in captions) and "difference, amplified (red +, blue −)" in captions
+    at.slider(key="predict_wi_eps").set_value(0.0).run()
+    assert any("the model still says" in m.value for m in at.markdown)
+    at.selectbox(key="predict_wi_target").set_value(3).run()
+    at.radio(key="predict_wi_method").set_value("pgd").run()
+    at.button(key="predict_wi_find").click().run()
+    assert not at.exception and not at.error
+
+
+def test_the_what_if_box_speaks_chinese(tiny_run):
+    at = open_predict(tiny_run.run_id, "zh")
+    assert any(s.value == tr("probe.whatif", "zh") for s in at.subheader)
+    assert at.slider(key="predict_wi_rotation").label == "旋转"
