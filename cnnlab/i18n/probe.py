@@ -120,7 +120,8 @@ STRINGS = {
     "probe.flipped": (
         "With every pixel moved by at most ε = {eps:.3f} (about {levels:.0f} of 255 grey levels) the model now says "
         "**{now}** instead of **{was}**.",
-        "每个像素最多只改动 ε = {eps:.3f}（约 255 级灰度中的 {levels:.0f} 级），模型就从 **{was}** 改口成了 **{now}**。",
+        "每个像素最多只改动 ε = {eps:.3f}（约 255 级灰度中的 {levels:.0f} 级），"
+        "模型就从 **{was}** 改口成了 **{now}**。",
     ),
     "probe.held": (
         "At ε = {eps:.3f} the model still says **{was}**; move ε up or search for the smallest one that flips it.",

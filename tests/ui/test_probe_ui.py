@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from drawing import digit_canvases
 from streamlit.testing.v1 import AppTest
+from test_predict_page import canvas_value
 
 from cnnlab.i18n import t as tr
 from conftest import open_app
-from test_predict_page import canvas_value
 
 pytestmark = pytest.mark.timeout(400)
 
