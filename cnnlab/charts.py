@@ -541,3 +541,17 @@ def robustness_curves(curves: dict[str, tuple[Any, Any]], titles: dict[str, str]
         fig.update_yaxes(PERCENT_AXIS, row=1, col=j + 1, title_text=text["accuracy"] if j == 0 else None)
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15, x=0))
     return fig
+
+
+def unit_picker(values: Any, row: int, col: int, *, title: str = "", height: int = 300) -> go.Figure:
+    """One feature map with its unit (row, col) boxed, and an invisible marker on every cell so that a click (a
+    point selection) names the unit to look at."""
+    import numpy as np
+
+    z = np.asarray(values, dtype=np.float32)
+    fig = map_with_box(z, (row, row), (col, col), title=title, colorscale="Viridis", height=height)
+    yy, xx = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
+    fig.add_trace(go.Scatter(x=xx.ravel(), y=yy.ravel(), mode="markers", marker=dict(size=8, opacity=0.01),
+                             hovertemplate="(%{y}, %{x})<extra></extra>", showlegend=False))  # fmt: skip
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return fig

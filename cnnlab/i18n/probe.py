@@ -139,4 +139,125 @@ STRINGS = {
         "The uploaded image the box below pushes on.",
         "下方方框要推一推的那张上传图像。",
     ),
+    # ------------------------------------------------------------ Inspect: tabs
+    "inspect.tab.rf": ("Receptive fields", "感受野"),
+    "inspect.tab.want": ("What filters want", "卷积核想看什么"),
+    "inspect.tab.near": ("Nearest training images", "最近的训练图像"),
+    "inspect.tab.robust": ("Robustness sweep", "鲁棒性扫描"),
+    # ------------------------------------------------------------ Inspect: occlusion beside Grad-CAM
+    "probe.occl_help": (
+        "The fifth picture hides a 6×6 patch at every position in turn: red where hiding it costs this class the "
+        "most probability.",
+        "第五张图依次在每个位置遮住一个 6×6 的方块：越红的地方，遮住后这个类别损失的概率越多。",
+    ),
+    "probe.occl_caption": ("occlusion (worst patch −{drop:.0%})", "遮挡敏感度（最关键的方块 −{drop:.0%}）"),
+    # ------------------------------------------------------------ Inspect: receptive fields
+    "probe.rf_help": (
+        "Pick one unit of a layer (sliders, or click the map): the red box is every input pixel it can see by its "
+        "layers' geometry, the heat map how much each pixel really moves it for this image.",
+        "选一层中的一个单元（用滑块，或直接点击左边的图）：红框是按各层几何结构它能看到的全部输入像素，"
+        "热力图是对这张图像每个像素实际对它的影响有多大。",
+    ),
+    "probe.rf_none": ("This model has no layer with a spatial output.", "这个模型没有输出为空间特征图的层。"),
+    "probe.rf_layer_help": (
+        "Deeper layers see larger parts of the input.",
+        "越深的层能看到输入中越大的区域。",
+    ),
+    "probe.rf_row": ("Unit row", "单元所在行"),
+    "probe.rf_row_help": ("The unit's row in the layer's output.", "该单元在这一层输出中的行。"),
+    "probe.rf_col": ("Unit column", "单元所在列"),
+    "probe.rf_col_help": ("The unit's column in the layer's output.", "该单元在这一层输出中的列。"),
+    "probe.rf_channel_help": (
+        "The effective field of one channel at this position, or of all channels added up.",
+        "这个位置上某一个通道的有效感受野，或所有通道加起来的。",
+    ),
+    "probe.rf_all": ("all channels", "所有通道"),
+    "probe.rf_map": ("{name}: click a unit", "{name}：点击一个单元"),
+    "probe.rf_click": (
+        "The layer's output for this image (channel mean or the chosen channel); the red square is the unit.",
+        "这一层对这张图像的输出（通道平均或所选通道）；红色方块就是所选单元。",
+    ),
+    "probe.rf_theory": ("theoretical field: {h}×{w} pixels", "理论感受野：{h}×{w} 像素"),
+    "probe.rf_effective": ("effective field: |∂unit/∂pixel|", "有效感受野：|∂单元/∂像素|"),
+    "probe.rf_sentence": (
+        "Unit ({row}, {col}) of **{name}** can see input rows {top}–{bottom} and columns {left}–{right} (a "
+        "{fh}×{fw} field before the image's edge cuts it; neighbouring units are {jump:g} pixels apart). "
+        "{inside:.0%} of its effective field lies inside that box.",
+        "**{name}** 的单元 ({row}, {col}) 能看到输入的第 {top}–{bottom} 行、第 {left}–{right} 列（未被图像边缘截断时"
+        "为 {fh}×{fw}；相邻单元相距 {jump:g} 个像素）。它的有效感受野有 {inside:.0%} 落在这个框里。",
+    ),
+    # ------------------------------------------------------------ Inspect: what a filter wants to see
+    "probe.want_help": (
+        "Each picture starts as grey noise and is changed, step by step, to make one channel fire as strongly as "
+        "it can (jitter and blur keep it smooth); beside it, the nine test images that excite that channel most.",
+        "每张图都从灰色噪声开始，一步步修改，让某一个通道尽可能强地激活（抖动和模糊让它保持平滑）；"
+        "旁边是最能激活这个通道的九张测试图像。",
+    ),
+    "probe.want_none": ("This model has no convolution or dense layer.", "这个模型没有卷积层或全连接层。"),
+    "probe.want_layer_help": (
+        "Early layers want edges and strokes; deeper ones want larger parts of digits.",
+        "浅层想看边缘和笔画；深层想看数字中更大的部分。",
+    ),
+    "probe.want_first": ("Channels, page", "通道（页）"),
+    "probe.want_first_help": ("{n} channels are drawn at a time.", "每次绘制 {n} 个通道。"),
+    "probe.want_go": (
+        "Draw what channels {first}–{last} want to see",
+        "画出第 {first}–{last} 个通道想看的图像",
+    ),
+    "probe.want_wait": (
+        "A few seconds for LeNet-5; the result is kept for this model file.",
+        "LeNet-5 只需几秒钟；结果会为这个模型文件保留下来。",
+    ),
+    "probe.want_climbing": ("Climbing the gradient of each channel of {layer}…", "正在沿 {layer} 每个通道的梯度上升…"),
+    "probe.want_sentence": (
+        "Each picture raises its channel's mean activation in **{layer}** by {gain:.2f} (median) over the noise "
+        "it started from.",
+        "每张图让 **{layer}** 中对应通道的平均激活比起始噪声高出 {gain:.2f}（中位数）。",
+    ),
+    "probe.want_item": (
+        "channel {channel}: {act:.2f} (noise {noise:.2f})",
+        "通道 {channel}：{act:.2f}（噪声 {noise:.2f}）",
+    ),
+    "probe.want_top": ("top 9 test images", "激活最强的 9 张测试图像"),
+    # ------------------------------------------------------------ Inspect: nearest training images
+    "probe.near_help": (
+        "The training images closest to this input in the layer that feeds the classifier: the examples the model "
+        "thinks it is like.",
+        "在分类层之前那一层的特征空间里，离这个输入最近的训练图像：模型认为它和这些样本最像。",
+    ),
+    "probe.near_no_train": ("This dataset has no training images here.", "这个数据集在这里没有训练图像。"),
+    "probe.near_k": ("Neighbours", "近邻数量"),
+    "probe.near_k_help": ("How many of the nearest training images to show.", "显示多少张最近的训练图像。"),
+    "probe.near_building": ("Describing every training image…", "正在为每张训练图像计算特征…"),
+    "probe.near_sentence": (
+        "It reads this input like these: {same} of the {k} nearest training images (in {layer}) are **{name}**, "
+        "the class it predicts.",
+        "它把这个输入读得和下面这些差不多：在 {layer} 的空间里，"
+        "最近的 {k} 张训练图像中有 {same} 张是它预测的 **{name}**。",
+    ),
+    "probe.near_item": ("{name} · d={d:.2f} · #{index}", "{name} · 距离 {d:.2f} · #{index}"),
+    # ------------------------------------------------------------ Inspect: robustness sweep
+    "probe.sweep_help": (
+        "Transform every test image the same way and measure accuracy again, for each rotation angle, shift and "
+        "stroke thickness: where the curve falls, the model has not learned to cope.",
+        "把每张测试图像都做同样的变换，再测一次准确率；对每个旋转角度、平移量和笔画粗细都这样做："
+        "曲线下降的地方，就是模型还没学会应对的情况。",
+    ),
+    "probe.sweep_go": (
+        "Measure accuracy under rotation, shift and thickness ({n:,} test images)",
+        "测量旋转、平移和粗细变化下的准确率（{n:,} 张测试图像）",
+    ),
+    "probe.sweep_wait": (
+        "31 passes over the test split; the result is kept for this model file.",
+        "要在测试集上跑 31 遍；结果会为这个模型文件保留下来。",
+    ),
+    "probe.sweep_running": ("Transforming and predicting the test split…", "正在变换测试集并预测…"),
+    "probe.sweep_rotation": ("rotation (°)", "旋转（度）"),
+    "probe.sweep_shift": ("shift (pixels)", "平移（像素）"),
+    "probe.sweep_thickness": ("stroke thickness (steps)", "笔画粗细（步）"),
+    "probe.sweep_accuracy": ("test accuracy", "测试准确率"),
+    "probe.sweep_sentence": (
+        "Over {n:,} test images: {base:.1%} correct upright, {at45:.1%} when every image is turned by 45°.",
+        "在 {n:,} 张测试图像上：不旋转时正确率 {base:.1%}，每张都旋转 45° 时为 {at45:.1%}。",
+    ),
 }

@@ -81,3 +81,63 @@ def test_the_what_if_box_speaks_chinese(tiny_run):
     at = open_predict(tiny_run.run_id, "zh")
     assert any(s.value == tr("probe.whatif", "zh") for s in at.subheader)
     assert at.slider(key="predict_wi_rotation").label == "旋转"
+
+
+def open_inspect(tab: str, run_id: str, lang: str = "en", **state) -> AppTest:
+    at = open_app("pages/inspect.py", lang, timeout=240, run_id=run_id, insp_tab=tr(f"inspect.tab.{tab}", lang),
+                  **state)  # fmt: skip
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def captions(at: AppTest) -> list[str]:
+    return [c for image in at.get("image") for c in image.captions]
+
+
+def test_the_occlusion_map_sits_beside_grad_cam_and_saliency(tiny_run):
+    at = open_inspect("cam", tiny_run.run_id)
+    found = [c for c in captions(at) if c.startswith("occlusion (worst patch −")]
+    assert found and "saliency" in " ".join(captions(at)).lower()
+
+
+def test_a_picked_unit_shows_its_theoretical_and_effective_receptive_field(tiny_run):
+    at = open_inspect("rf", tiny_run.run_id)
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Unit ("))
+    assert "of its effective field lies inside that box" in sentence
+    assert any(c.startswith("theoretical field: ") for c in captions(at))
+    layer = at.selectbox(key="insp_rf_layer")
+    layer.set_value(layer.options[0]).run()  # the first convolution: a 5x5 field
+    at.slider(key="insp_rf_row").set_value(3).run()
+    assert not at.error and "theoretical field: 5×5 pixels" in captions(at)
+    assert any(m.value.startswith("Unit (3, ") and "100% of its effective field" in m.value for m in at.markdown)
+
+
+def test_nearest_training_images_are_listed_with_labels_and_distances(tiny_run):
+    at = open_inspect("near", tiny_run.run_id)
+    assert any("nearest training images" in m.value for m in at.markdown)
+    items = [c for c in captions(at) if " · d=" in c]
+    assert len(items) == 8
+    at.slider(key="insp_near_k").set_value(3).run()
+    assert len([c for c in captions(at) if " · d=" in c]) == 3
+
+
+def test_what_a_filter_wants_to_see_is_drawn_on_a_click_and_kept(tiny_run):
+    at = open_inspect("want", tiny_run.run_id)
+    assert not [c for c in captions(at) if c.startswith("channel ")]
+    at.button(key="insp_want_go").click().run()
+    assert not at.exception and not at.error
+    items = [c for c in captions(at) if c.startswith("channel ")]
+    assert len(items) == 6 and captions(at).count("top 9 test images") == 6  # LeNet-5's first layer: 6 filters
+    at.run()  # a rerun shows them again without the button
+    assert len([c for c in captions(at) if c.startswith("channel ")]) == 6
+
+
+def test_the_robustness_sweep_charts_accuracy_against_rotation_shift_and_thickness(tiny_run):
+    at = open_inspect("robust", tiny_run.run_id, lang="zh")
+    at.button(key="insp_sweep_go").click().run()
+    assert not at.exception and not at.error
+    chart = next(c for c in at.get("plotly_chart") if "insp_sweep_chart" in c.proto.id)
+    spec = json.loads(chart.proto.spec)
+    rotation = values(spec["data"][0]["y"])
+    assert len(spec["data"]) == 4 and rotation[5] > rotation[0]  # upright beats upside-down-ish (-90°)
+    assert any("不旋转时正确率" in m.value for m in at.markdown)

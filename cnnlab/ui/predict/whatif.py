@@ -120,8 +120,9 @@ def _push(t: T, model: Any, lock: Any, x: np.ndarray, before: np.ndarray, names:
                        range(len(before))], labels), key=f"{key}_wi_probs", width="stretch",
                        config={"displayModeBar": False})  # fmt: skip
         if k != k0:
-            st.warning(t("probe.changed", was=class_name(names, k0), now=class_name(names, k)),
-                       icon=":material/swap_horiz:")
+            st.warning(
+                t("probe.changed", was=class_name(names, k0), now=class_name(names, k)), icon=":material/swap_horiz:"
+            )
 
 
 # ---------------------------------------------------------------- fooling it
