@@ -507,8 +507,8 @@ def probability_shift(before: Any, after: Any, class_names: list[str], labels: d
     import numpy as np
 
     text = {"before": "before", "after": "after", "title": "", **(labels or {})}
-    a, b = np.asarray(before, np.float64).ravel(), np.asarray(after, np.float64).ravel()
-    names, top = [str(n) for n in class_names], int(b.argmax())
+    a, b = np.asarray(before, np.float64).ravel().tolist(), np.asarray(after, np.float64).ravel().tolist()
+    names, top = [str(n) for n in class_names], int(np.argmax(b))
     fig = go.Figure([
         go.Bar(x=names, y=a, name=text["before"], width=0.8, marker=dict(color="rgba(0,0,0,0)",
                line=dict(color="#8a94a6", width=1.5)), hovertemplate="%{x}: %{y:.1%}<extra></extra>"),
