@@ -235,6 +235,10 @@ STRINGS = {
         "它把这个输入读得和下面这些差不多：在 {layer} 的空间里，"
         "最近的 {k} 张训练图像中有 {same} 张是它预测的 **{name}**。",
     ),
+    "probe.near_true": (
+        "{same} of them are **{name}**, its real class.",
+        "其中 {same} 张是它真正的类别 **{name}**。",
+    ),
     "probe.near_item": ("{name} · d={d:.2f} · #{index}", "{name} · 距离 {d:.2f} · #{index}"),
     # ------------------------------------------------------------ Inspect: robustness sweep
     "probe.sweep_help": (

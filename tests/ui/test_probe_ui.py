@@ -127,9 +127,11 @@ def test_what_a_filter_wants_to_see_is_drawn_on_a_click_and_kept(tiny_run):
     at.button(key="insp_want_go").click().run()
     assert not at.exception and not at.error
     items = [c for c in captions(at) if c.startswith("channel ")]
-    assert len(items) == 6 and captions(at).count("top 9 test images") == 6  # LeNet-5's first layer: 6 filters
+    assert len(items) == 16 and captions(at).count("top 9 test images") == 16  # LeNet-5's last convolution
+    assert any("over the noise it started from" in m.value for m in at.markdown)
     at.run()  # a rerun shows them again without the button
-    assert len([c for c in captions(at) if c.startswith("channel ")]) == 6
+    assert len([c for c in captions(at) if c.startswith("channel ")]) == 16
+    assert "insp_want_go" not in [b.key for b in at.button]
 
 
 def test_the_robustness_sweep_charts_accuracy_against_rotation_shift_and_thickness(tiny_run):

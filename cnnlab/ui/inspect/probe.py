@@ -189,8 +189,11 @@ def near_tab(subj: Subject, picked: Picked, t: T) -> None:
         near = nearest(subj.model, picked.image, index, k=k)
     predicted = int(picked.probs.argmax())
     same = int((near.labels == predicted).sum())
-    st.markdown(t("probe.near_sentence", name=subj.classes[predicted], same=same, k=len(near.indices),
-                  layer=near.layer))  # fmt: skip
+    sentence = t("probe.near_sentence", name=subj.classes[predicted], same=same, k=len(near.indices), layer=near.layer)
+    if picked.true is not None and picked.true != predicted:
+        sentence += " " + t("probe.near_true", name=subj.classes[picked.true],
+                            same=int((near.labels == picked.true).sum()))  # fmt: skip
+    st.markdown(sentence)
     per_row = 10
     for start in range(0, len(near.indices), per_row):
         cols = st.columns(per_row)

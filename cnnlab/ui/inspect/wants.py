@@ -61,7 +61,8 @@ def want_tab(subj: Subject, t: T) -> None:
         st.info(t("probe.want_none"))
         return
     by_name = {i.name: i for i in infos}
-    widgets.keep_option("insp_want_layer", list(by_name), infos[0].name)
+    convs = [i.name for i in infos if i.type != "Dense"]  # the last convolution: the first's pictures are often flat
+    widgets.keep_option("insp_want_layer", list(by_name), convs[-1] if convs else infos[0].name)
     a, b = st.columns([3, 4])
     name = a.selectbox(t("inspect.layer"), list(by_name), key="insp_want_layer", help=t("probe.want_layer_help"),
                        format_func=lambda n: f"{n} ({by_name[n].type}, {by_name[n].output_shape[-1]})")  # fmt: skip
@@ -81,14 +82,20 @@ def want_tab(subj: Subject, t: T) -> None:
     for start in range(0, len(channels), per_row):
         cols = st.columns(per_row * 2, gap="small")
         for j, i in enumerate(range(start, min(start + per_row, len(channels)))):
-            cols[2 * j].image(widgets.picture(found["images"][i], 120),
+            cols[2 * j].image(framed(widgets.picture(found["images"][i], 120)),
                               caption=t("probe.want_item", channel=channels[i], act=float(found["activation"][i]),
                                         noise=float(found["noise"][i])))  # fmt: skip
-            cols[2 * j + 1].image(_top_grid(subj, found["top"][i]), caption=t("probe.want_top"))
+            cols[2 * j + 1].image(framed(_top_grid(subj, found["top"][i])), caption=t("probe.want_top"))
 
 
 def _settings(subj: Subject, layer: str, channels: list[int]) -> dict[str, Any]:
     return {"layer": layer, "channels": channels, "ascent": asdict(ASCENT), "test": len(subj.dataset.y_test)}
+
+
+def framed(picture: np.ndarray) -> np.ndarray:
+    """A uint8 picture with a thin grey frame, so an all-white or all-black one still reads as a picture."""
+    rgb = np.repeat(picture[..., None], 3, axis=2) if picture.ndim == 2 else picture
+    return np.pad(rgb, ((2, 2), (2, 2), (0, 0)), constant_values=138)
 
 
 def _top_grid(subj: Subject, indices: np.ndarray) -> np.ndarray:

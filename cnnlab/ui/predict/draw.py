@@ -81,6 +81,8 @@ def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> No
             st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
         show_steps(t, steps, {"drawn": steps.ink})
         explain(t, run_id, steps.centred, names, final=drawing.final)
+    if drawing.final:
+        whatif(t, run_id, steps.centred, names, "predict")  # the page's full width, below the canvas
 
 
 def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, np.ndarray], help_key: str = "") -> None:
@@ -130,7 +132,6 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
     show_what_it_saw(t, x, *seen)
     if teach:
         teach_this(t, run_id, x, names, k)
-    whatif(t, run_id, x, names, key)
 
 
 def what_it_saw(model, x: np.ndarray) -> tuple[np.ndarray | None, list, str]:
