@@ -1,5 +1,6 @@
 """Real browser: draw a digit on Predict, push on it with a robustness slider and watch every class's probability
-move in the chart; then open a probe view on Inspect (receptive fields) and see its pictures and sentence."""
+move in the chart; then open a probe view on Inspect (receptive fields), click a unit of the feature map and see
+its field described."""
 
 from __future__ import annotations
 
@@ -61,4 +62,7 @@ def test_a_robustness_slider_moves_the_probabilities_and_a_probe_view_opens(tiny
         page.get_by_role("tab", name="Receptive fields").click()
         page.get_by_text(re.compile(r"theoretical field: \d+×\d+ pixels")).wait_for()
         page.get_by_text(re.compile(r"of its effective field lies inside that box")).wait_for()
+        area = page.locator(".st-key-insp_rf_pick .nsewdrag").first.bounding_box()  # the feature map's plot area
+        page.mouse.click(area["x"] + area["width"] * 0.05, area["y"] + area["height"] * 0.05)  # its top-left unit
+        page.get_by_text(re.compile(r"^Unit \(0, 0\) of \w+ can see input rows 0–")).wait_for()
         screenshot(page, "probe-inspect-rf")
