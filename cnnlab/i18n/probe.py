@@ -218,7 +218,7 @@ STRINGS = {
         "channel {channel}: {act:.2f} (noise {noise:.2f})",
         "通道 {channel}：{act:.2f}（噪声 {noise:.2f}）",
     ),
-    "probe.want_top": ("top 9 test images", "激活最强的 9 张测试图像"),
+    "probe.want_top": ("top 9 test images", "最强的 9 张测试图"),
     # ------------------------------------------------------------ Inspect: nearest training images
     "probe.near_help": (
         "The training images closest to this input in the layer that feeds the classifier: the examples the model "

@@ -34,9 +34,10 @@ def bars(at: AppTest, key: str) -> list[np.ndarray]:
     raise AssertionError(f"no chart {key}")
 
 
-def open_predict(run_id: str, lang: str = "en") -> AppTest:
+def open_predict(run_id: str, lang: str = "en", tab: str = "push") -> AppTest:
     canvas = digit_canvases(1, seed=11)[0][0]
-    at = open_app("pages/predict.py", lang, run_id=run_id, page_state={"predict_canvas_0": canvas_value(canvas)})
+    drawn = {"predict_canvas_0": canvas_value(canvas), "predict_wi_tab": tr(f"probe.tab_{tab}", lang)}
+    at = open_app("pages/predict.py", lang, run_id=run_id, page_state=drawn)
     assert not at.error, [e.value for e in at.error]
     return at
 
@@ -57,8 +58,15 @@ def test_a_robustness_slider_redraws_every_class_probability(tiny_run):
     assert not np.allclose(bars(at, "predict_wi_probs")[1], before, atol=1e-3)  # half the digit hidden
 
 
-def test_fgsm_finds_the_smallest_flipping_epsilon_and_shows_the_perturbed_image(tiny_run):
+def test_only_the_open_part_of_the_box_computes(tiny_run):
     at = open_predict(tiny_run.run_id)
+    assert at.slider(key="predict_wi_rotation") and "predict_wi_eps" not in [s.key for s in at.slider]
+    at = open_predict(tiny_run.run_id, tab="fool")
+    assert at.slider(key="predict_wi_eps") and "predict_wi_rotation" not in [s.key for s in at.slider]
+
+
+def test_fgsm_finds_the_smallest_flipping_epsilon_and_shows_the_perturbed_image(tiny_run):
+    at = open_predict(tiny_run.run_id, tab="fool")
     at.button(key="predict_wi_find").click().run()
     assert not at.exception and not at.error
     found = [s.value for s in at.success if "flips it at ε" in s.value]

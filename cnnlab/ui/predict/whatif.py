@@ -59,11 +59,13 @@ def _draw(t: T, run_id: str, x: np.ndarray, names: list[str], key: str) -> None:
     x = x if x.ndim == 3 else x[..., None]
     with lock:
         before = pred.predict_one(x)
-    push, fool = st.tabs([f":material/tune: {t('probe.tab_push')}", f":material/bug_report: {t('probe.tab_fool')}"])
-    with push:
-        _push(t, model, lock, x, before, names, key)
-    with fool:
-        _fool(t, model, lock, x, before, names, key)
+    parts = ["push", "fool"]
+    widgets.keep_tab(f"{key}_wi_tab", [f"probe.tab_{n}" for n in parts], t)  # survives a language switch
+    tabs = st.tabs([t(f"probe.tab_{n}") for n in parts], key=f"{key}_wi_tab", on_change="rerun")
+    for tab, draw in zip(tabs, (_push, _fool), strict=True):
+        if tab.open is not False:  # only the open tab computes (a slider move never runs an attack)
+            with tab:
+                draw(t, model, lock, x, before, names, key)
 
 
 # ---------------------------------------------------------------- pushing on the input
