@@ -8,7 +8,7 @@ from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
 from cnnlab.ui.inspect.layers import cam_tab, feature_maps_tab, filters_tab
-from cnnlab.ui.inspect.probe import near_tab, rf_tab
+from cnnlab.ui.inspect.probe import near_tab, rf_tab, whatif_tab
 from cnnlab.ui.inspect.steps import step_tab
 from cnnlab.ui.inspect.wants import sweep_tab, want_tab
 
@@ -59,10 +59,11 @@ if subject is None:
 with st.container(border=True):
     picked = pick_input(subject, t)
 
-names = ["fm", "filters", "cam", "step", "eval", "emb", "rf", "want", "near", "robust"]
+names = ["fm", "filters", "cam", "step", "eval", "emb", "whatif", "rf", "want", "near", "robust"]
 widgets.keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
 tabs = st.tabs([t(f"inspect.tab.{n}") for n in names], key="insp_tab", on_change="rerun")
-needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab, "rf": rf_tab, "near": near_tab}
+needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab, "whatif": whatif_tab, "rf": rf_tab,
+               "near": near_tab}  # fmt: skip
 no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab, "want": want_tab,
             "robust": sweep_tab}  # fmt: skip
 for name, tab in zip(names, tabs, strict=True):

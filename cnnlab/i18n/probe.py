@@ -140,6 +140,7 @@ STRINGS = {
         "下方方框要推一推的那张上传图像。",
     ),
     # ------------------------------------------------------------ Inspect: tabs
+    "inspect.tab.whatif": ("What if", "如果……会怎样"),
     "inspect.tab.rf": ("Receptive fields", "感受野"),
     "inspect.tab.want": ("What filters want", "卷积核想看什么"),
     "inspect.tab.near": ("Nearest training images", "最近的训练图像"),

@@ -151,3 +151,24 @@ def test_the_robustness_sweep_charts_accuracy_against_rotation_shift_and_thickne
     rotation = values(spec["data"][0]["y"])
     assert len(spec["data"]) == 4 and rotation[5] > rotation[0]  # upright beats upside-down-ish (-90°)
     assert any("不旋转时正确率" in m.value for m in at.markdown)
+
+
+def test_the_what_if_box_pushes_on_any_test_image_on_inspect(tiny_run):
+    at = open_inspect("whatif", tiny_run.run_id)
+    before, now = bars(at, "insp_wi_probs")
+    assert np.allclose(before, now)
+    at.slider(key="insp_wi_shift_x").set_value(10).run()
+    assert not at.exception and not at.error
+    assert not np.allclose(bars(at, "insp_wi_probs")[1], before, atol=1e-3)  # the digit pushed off to the right
+
+
+def test_results_of_an_uploaded_model_are_kept_in_memory_once(tiny_run):
+    from cnnlab.ui.inspect.common import Subject
+    from cnnlab.ui.inspect.probe import known, once
+
+    subj = Subject("upload:abc:mnist-sample", "model.keras", None, None, None, None)  # no run: nothing on disk
+    calls = []
+    first = once(subj, "sweep", {"a": 1}, lambda key: calls.append(key) or {"x": np.ones(2)})
+    again = once(subj, "sweep", {"a": 1}, lambda key: calls.append(key) or {"x": np.zeros(2)})
+    assert calls == [None] and again is first and known(subj, "sweep", {"a": 1})
+    assert not known(subj, "sweep", {"a": 2})

@@ -143,7 +143,8 @@ def _snapshots(subj: Subject, t: T) -> None:
 
 
 def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
-    st.caption(t("inspect.cam_help") + " " + t("probe.occl_help"))
+    st.caption(t("inspect.cam_help"))
+    st.caption(t("probe.occl_help"))
     infos = layer_infos(subj.model)
     candidates = [i.name for i in infos
                   if i.spatial and i.type not in PASS_THROUGH | POOL_TYPES]  # fmt: skip

@@ -165,6 +165,17 @@ def rf_tab(subj: Subject, picked: Picked, t: T) -> None:
                   inside=inside))  # fmt: skip
 
 
+# ---------------------------------------------------------------- what if (the Predict page's box, on any input)
+
+
+def whatif_tab(subj: Subject, picked: Picked, t: T) -> None:
+    from cnnlab.ui.predict.whatif import whatif_for
+
+    st.caption(t("probe.whatif_help"))
+    whatif_for(t, lambda: (None, subj.model, subj.predictor, subj.lock), picked.image, subj.classes, "insp",
+               title=False)  # fmt: skip
+
+
 # ---------------------------------------------------------------- nearest training images
 
 

@@ -39,19 +39,26 @@ SLIDERS: dict[str, tuple[Any, ...]] = {
 
 
 def whatif(t: T, run_id: str, x: np.ndarray, names: list[str], key: str) -> None:
-    """The box, for model input `x` ((H, W, C) in [0, 1]); `key` keeps two tabs' boxes apart."""
+    """The box for a run's model and input `x` ((H, W, C) in [0, 1]); `key` keeps two tabs' boxes apart."""
+    whatif_for(t, lambda: state.run_model(run_id), x, names, key)
+
+
+def whatif_for(t: T, load: Callable[[], Any], x: np.ndarray, names: list[str], key: str, title: bool = True) -> None:
+    """The box for the model `load()` gives as (anything, model, predictor, lock), or None when there is none yet
+    (Inspect passes the model in view, uploaded files included)."""
     with st.container(border=True):
-        st.subheader(t("probe.whatif"), help=t("probe.whatif_help"))
-        _box(t, run_id, np.asarray(x, np.float32), names, key)
+        if title:
+            st.subheader(t("probe.whatif"), help=t("probe.whatif_help"))
+        _box(t, load, np.asarray(x, np.float32), names, key)
 
 
 @st.fragment
-def _box(t: T, run_id: str, x: np.ndarray, names: list[str], key: str) -> None:
-    shell.run_safely(lambda: _draw(t, run_id, x, names, key), t)
+def _box(t: T, load: Callable[[], Any], x: np.ndarray, names: list[str], key: str) -> None:
+    shell.run_safely(lambda: _draw(t, load, x, names, key), t)
 
 
-def _draw(t: T, run_id: str, x: np.ndarray, names: list[str], key: str) -> None:
-    loaded = state.run_model(run_id)
+def _draw(t: T, load: Callable[[], Any], x: np.ndarray, names: list[str], key: str) -> None:
+    loaded = load()
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
