@@ -502,7 +502,7 @@ def px_colours(n: int) -> list[str]:
 
 def probability_shift(before: Any, after: Any, class_names: list[str], labels: dict[str, str] | None = None,
                       height: int = 230) -> go.Figure:  # fmt: skip
-    """Every class's probability after a change (filled bars, the top class in blue) over its probability before
+    """Every class's probability after a change (filled blue bars, the top class darkest) over its probability before
     (grey outlines): a slider move or an attack shows as bars growing and shrinking against where they were."""
     import numpy as np
 
@@ -513,7 +513,7 @@ def probability_shift(before: Any, after: Any, class_names: list[str], labels: d
         go.Bar(x=names, y=a, name=text["before"], width=0.8, marker=dict(color="rgba(0,0,0,0)",
                line=dict(color="#8a94a6", width=1.5)), hovertemplate="%{x}: %{y:.1%}<extra></extra>"),
         go.Bar(x=names, y=b, name=text["after"], width=0.5, hovertemplate="%{x}: %{y:.1%}<extra></extra>",
-               marker_color=[PALETTE[0] if i == top else "#c9d3df" for i in range(len(b))]),
+               marker=dict(color=PALETTE[0], opacity=[1.0 if i == top else 0.45 for i in range(len(b))])),
     ])  # fmt: skip
     fig.update_layout(height=height, barmode="overlay", margin=dict(l=10, r=10, t=30 if text["title"] else 10, b=10),
                       yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=dict(type="category"),
