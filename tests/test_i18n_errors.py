@@ -98,6 +98,8 @@ def test_shared_modules_refuse_with_keys():
 # Sentences no test here drives the engine to produce (machine-dependent or defensive); each is still checked by
 # test_every_engine_sentence_exists_in_both_languages_with_the_same_placeholders.
 NOT_DRIVEN = {
+    # the model gate's own refusals, driven in tests/test_model_gate.py
+    "engine.model.not_regular", "engine.model.weights_damaged", "engine.model.the_file",
     "engine.image.no_pixels",
     "engine.image.memory",
     "engine.ingest.not_a_file",
@@ -122,10 +124,11 @@ NOT_DRIVEN = {
 }  # fmt: skip
 # Checked by key, with their own coverage test, in tests/runs/test_errors_runs.py (runs, training, inspection, export,
 # teaching, demo), in tests/test_untrusted.py (files read in a capped child), tests/inspection/test_errors_probe.py
-# (probing a model), tests/inspection/test_service.py (the model service), and above (the shared modules).
+# (probing a model), tests/inspection/test_service.py (the model service), tests/train/test_setup_link.py (shared
+# setup links), and above (the shared modules).
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    *RUNS_AREA,
+    "engine.link.", "engine.study.", *RUNS_AREA,
 )  # fmt: skip
 
 
