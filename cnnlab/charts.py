@@ -524,3 +524,60 @@ def px_colours(n: int) -> list[str]:
 
     base = list(px.colors.qualitative.D3) if n <= 10 else list(px.colors.qualitative.Alphabet)
     return [base[i % len(base)] for i in range(n)]
+
+
+def probability_shift(before: Any, after: Any, class_names: list[str], labels: dict[str, str] | None = None,
+                      height: int = 230) -> go.Figure:  # fmt: skip
+    """Every class's probability after a change (filled blue bars, the top class darkest) over its probability before
+    (grey outlines): a slider move or an attack shows as bars growing and shrinking against where they were."""
+    import numpy as np
+
+    text = {"before": "before", "after": "after", "title": "", **(labels or {})}
+    a, b = np.asarray(before, np.float64).ravel().tolist(), np.asarray(after, np.float64).ravel().tolist()
+    names, top = [str(n) for n in class_names], int(np.argmax(b))
+    fig = go.Figure([
+        go.Bar(x=names, y=a, name=text["before"], width=0.8, marker=dict(color="rgba(0,0,0,0)",
+               line=dict(color="#8a94a6", width=1.5)), hovertemplate="%{x}: %{y:.1%}<extra></extra>"),
+        go.Bar(x=names, y=b, name=text["after"], width=0.5, hovertemplate="%{x}: %{y:.1%}<extra></extra>",
+               marker=dict(color=PALETTE[0], opacity=[1.0 if i == top else 0.45 for i in range(len(b))])),
+    ])  # fmt: skip
+    fig.update_layout(height=height, barmode="overlay", margin=dict(l=10, r=10, t=30 if text["title"] else 10, b=10),
+                      yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=dict(type="category"),
+                      legend=dict(orientation="h", y=1.1, x=1, xanchor="right"),
+                      title={"text": text["title"], "font": {"size": 13}})  # fmt: skip
+    return fig
+
+
+def robustness_curves(curves: dict[str, tuple[Any, Any]], titles: dict[str, str], labels: dict[str, str] | None = None,
+                      height: int = 300) -> go.Figure:  # fmt: skip
+    """Test accuracy against each push on the input, one panel per axis: `curves[kind] = (values, accuracy)`,
+    `titles[kind]` the panel's axis title; kinds that share a title (shift x and y) share a panel."""
+    from plotly.subplots import make_subplots
+
+    text = {"accuracy": "accuracy", **(labels or {})}
+    panels = list(dict.fromkeys(titles[k] for k in curves))
+    fig = make_subplots(rows=1, cols=len(panels), horizontal_spacing=0.06)
+    for i, (kind, (values, accuracy)) in enumerate(curves.items()):
+        fig.add_trace(go.Scatter(x=list(map(float, values)), y=list(map(float, accuracy)), mode="lines+markers",
+                                 name=text.get(kind, kind), line=dict(color=PALETTE[i % len(PALETTE)]),
+                                 hovertemplate="%{x:g}: %{y:.1%}<extra></extra>"),
+                      row=1, col=panels.index(titles[kind]) + 1)  # fmt: skip
+    for j, title in enumerate(panels):
+        fig.update_xaxes(title_text=title, row=1, col=j + 1)
+        fig.update_yaxes(PERCENT_AXIS, row=1, col=j + 1, title_text=text["accuracy"] if j == 0 else None)
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h", y=1.15, x=0))
+    return fig
+
+
+def unit_picker(values: Any, row: int, col: int, *, title: str = "", height: int = 300) -> go.Figure:
+    """One feature map with its unit (row, col) boxed, and an invisible marker on every cell so that a click (a
+    point selection) names the unit to look at."""
+    import numpy as np
+
+    z = np.asarray(values, dtype=np.float32)
+    fig = map_with_box(z, (row, row), (col, col), title=title, colorscale="Viridis", height=height)
+    yy, xx = np.mgrid[0 : z.shape[0], 0 : z.shape[1]]
+    fig.add_trace(go.Scatter(x=xx.ravel(), y=yy.ravel(), mode="markers", marker=dict(size=8, opacity=0.01),
+                             hovertemplate="(%{y}, %{x})<extra></extra>", showlegend=False))  # fmt: skip
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    return fig

@@ -8,7 +8,9 @@ from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
 from cnnlab.ui.inspect.layers import cam_tab, feature_maps_tab, filters_tab
+from cnnlab.ui.inspect.probe import near_tab, rf_tab, whatif_tab
 from cnnlab.ui.inspect.steps import step_tab
+from cnnlab.ui.inspect.wants import sweep_tab, want_tab
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -58,10 +60,12 @@ linked.bind_inspect()  # ?layer= and ?input= from a reload or a link; the page's
 with st.container(border=True):
     picked = pick_input(subject, t)
 
-names = ["fm", "filters", "cam", "step", "eval", "emb"]
+names = ["fm", "filters", "cam", "step", "eval", "emb", "whatif", "rf", "want", "near", "robust"]
 tabs = linked.tabs("inspect", "insp_tab", names, [t(f"inspect.tab.{n}") for n in names])  # by id: ?tab=cam
-needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab}
-no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab}
+needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab, "whatif": whatif_tab, "rf": rf_tab,
+               "near": near_tab}  # fmt: skip
+no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab, "want": want_tab,
+            "robust": sweep_tab}  # fmt: skip
 for name, tab in zip(names, tabs, strict=True):
     if tab.open is False:
         continue

@@ -113,7 +113,8 @@ def test_while_a_stroke_goes_on_only_the_steps_and_probabilities_show(finetuned)
     at.session_state["predict_canvas_0"] = canvas_value(canvas, final=True)  # the pen is lifted
     at.run()
     assert any("Grad-CAM: where it looked" in m.value for m in at.markdown)
-    assert len(at.get("image")) == live_images + 1 + 2  # Grad-CAM and two convolutions' feature maps
+    # Grad-CAM, two convolutions' feature maps, and the "Why / what if" box's transformed input
+    assert len(at.get("image")) == live_images + 1 + 2 + 1
     assert "drawn_digit" in at.session_state
 
 

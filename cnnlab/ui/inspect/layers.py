@@ -21,6 +21,7 @@ from cnnlab.inspection.features import (
 from cnnlab.inspection.forward import PASS_THROUGH, POOL_TYPES, layer_infos
 from cnnlab.ui import state, widgets
 from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.probe import occlusion_cell
 
 # ---------------------------------------------------------------- tab: feature maps
 
@@ -143,6 +144,7 @@ def _snapshots(subj: Subject, t: T) -> None:
 
 def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
     st.caption(t("inspect.cam_help"))
+    st.caption(t("probe.occl_help"))
     infos = layer_infos(subj.model)
     candidates = [i.name for i in infos
                   if i.spatial and i.type not in PASS_THROUGH | POOL_TYPES]  # fmt: skip
@@ -163,10 +165,11 @@ def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
             cam = grad_cam(subj.model, picked.image, k, layer)
             sal = saliency(subj.model, picked.image, k)
         st.markdown(t("inspect.cam_row", name=subj.classes[k], p=float(picked.probs[k])))
-        cols = st.columns(4)
+        cols = st.columns(5)
         size = 200
         cols[0].image(widgets.picture(picked.image, size), caption=t("inspect.cam_input"))
         cols[1].image(enlarge(overlay(picked.image, cam), size), caption=t("inspect.cam_overlay"))
         cols[2].image(enlarge(colorize(sal), size), caption=t("inspect.sal_map"))
         cols[3].image(enlarge(overlay(picked.image, sal, 0.6), size),
                       caption=t("inspect.sal_overlay"))  # fmt: skip
+        occlusion_cell(cols[4], subj, picked, k, t, size)

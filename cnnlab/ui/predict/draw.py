@@ -29,6 +29,7 @@ from cnnlab.ui import shell, state
 from cnnlab.ui.predict.canvas import Drawing, draw_canvas
 from cnnlab.ui.predict.common import big, mosaic, square, thumbs, watch
 from cnnlab.ui.predict.finetuned import before_after, keep_or_discard
+from cnnlab.ui.predict.whatif import whatif
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
 
@@ -81,6 +82,8 @@ def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> No
             st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
         show_steps(t, steps, {"drawn": steps.ink})
         explain(t, run_id, steps.centred, names, final=drawing.final)
+    if drawing.final:
+        whatif(t, run_id, steps.centred, names, "predict")  # the page's full width, below the canvas
 
 
 def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, np.ndarray], help_key: str = "") -> None:

@@ -22,8 +22,9 @@ from cnnlab.inspection.photos import (
 )
 from cnnlab.inspection.prediction import image_for_model, top_k
 from cnnlab.train.drawings import TeachError
-from cnnlab.ui import shell, state
+from cnnlab.ui import shell, state, widgets
 from cnnlab.ui.predict.common import big, pct
+from cnnlab.ui.predict.whatif import whatif
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp"]
 
@@ -73,6 +74,10 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     with demo.PREDICTIONS, lock:
         probs = pred.predict(np.stack(inputs))
     gallery([(label, x, top_k(p, names)) for label, x, p in zip(labels, inputs, probs, strict=True)])
+    widgets.keep_option("predict_upload_probe", list(range(len(labels))))
+    chosen = st.selectbox(t("probe.which_upload"), range(len(labels)), format_func=labels.__getitem__,
+                          key="predict_upload_probe", help=t("probe.which_upload_help"))  # fmt: skip
+    whatif(t, run_id, inputs[min(chosen, len(inputs) - 1)], names, "predict_upload")
 
 
 def gallery(items: list[tuple[str, np.ndarray, list[tuple[int, str, float]]]], columns: int = 5) -> None:

@@ -15,6 +15,7 @@ from cnnlab.train.drawings import TeachError, is_digit_model
 from cnnlab.ui import shell, state
 from cnnlab.ui.predict.draw import explain, show_steps
 from cnnlab.ui.predict.upload import gallery, spend
+from cnnlab.ui.predict.whatif import whatif
 
 
 def webcam_section(t: Callable[..., str], run_id: str, names: list[str]) -> None:
@@ -58,6 +59,7 @@ def digit_photo(t: Callable[..., str], run_id: str, data: bytes, names: list[str
     steps = photo_steps(pixels)
     show_steps(t, steps, {"photo": pixels, "ink": steps.ink}, help_key="predict.webcam_steps_help")
     explain(t, run_id, steps.centred, names, key="predict_webcam", teach=False)
+    whatif(t, run_id, steps.centred, names, "predict_webcam")
 
 
 def other_photo(t: Callable[..., str], run_id: str, data: bytes, names: list[str]) -> None:
