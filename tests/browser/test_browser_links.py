@@ -182,7 +182,7 @@ READY = {  # what each page shows once it has drawn its content
     "train": ".js-plotly-plot",
     "runs": "[data-testid='stDataFrame']",
     "inspect": "[data-testid='stMainBlockContainer'] .js-plotly-plot",
-    "predict": "iframe, canvas",
+    "predict": "canvas.cnnlab-canvas",
 }
 NO_SIDEWAYS = """() => {
   const d = document.documentElement;
@@ -214,6 +214,9 @@ def test_projector_mode_at_1280_needs_no_sideways_scrolling(tiny_run, lang):
                 if pair:
                     assert pair[0] <= pair[1], (name, part, pair)
             assert _query(page).get("projector") == "1"
+            if name == "predict":  # the drawing canvas grows from 280 to 448 px
+                box = page.locator("canvas.cnnlab-canvas").first.bounding_box()
+                assert box and box["width"] >= 440, box
             page.set_viewport_size({"width": 1280, "height": 2400})  # the whole page in one picture, same width
             wait_for_app(page)
             screenshot(page, f"links-projector-{name}-{lang}")

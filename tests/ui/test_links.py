@@ -161,3 +161,15 @@ def test_builds_share_link_opens_train_with_the_edited_architecture():
     assert at.session_state["tr_arch"] == "build" and at.session_state["arch_spec"]["name"] == "my lenet"
     assert at.session_state["arch_spec"]["layers"][0]["params"]["filters"] == 9
     assert at.session_state["tr_epochs"] == TrainConfig().epochs  # every setting travels, defaults included
+
+
+def test_pages_link_and_switch_only_through_cnnlab_ui_links():
+    """st.page_link / st.switch_page would drop the view's parameters: every link goes through cnnlab.ui.links."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "app.py", *(root / "pages").glob("*.py"), *(root / "cnnlab" / "ui").rglob("*.py")]
+    direct = re.compile(r"\b(st|container|col|c)\.(page_link|switch_page)\(")
+    offenders = [str(f.relative_to(root)) for f in files if f.name != "links.py" and direct.search(f.read_text())]
+    assert offenders == []
