@@ -12,6 +12,7 @@ import pytest
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+expect = pytest.importorskip("playwright.sync_api").expect  # waits for what a visitor would see
 
 PAGES = ("home", "data", "build", "train", "runs", "inspect", "predict")
 NAV_ZH = {"home": "首页", "data": "数据", "build": "搭建", "train": "训练", "runs": "运行记录", "inspect": "透视",
@@ -82,7 +83,7 @@ def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(t
         page.reload()
         page.get_by_role("heading", name="训练").first.wait_for()
         page.get_by_text("新建训练").first.click()
-        assert _number(page, "训练轮数").input_value() == "7"
+        expect(_number(page, "训练轮数")).to_have_value("7")
         screenshot(page, "links-train-reloaded-zh")
 
         # Inspect: the open tab survives a reload and a language switch (tabs by id, not by label)
@@ -161,10 +162,10 @@ def test_a_shared_train_link_opens_the_same_settings_in_a_fresh_browser(home_wit
             other.goto(shared)
             other.get_by_role("heading", name="Train").first.wait_for()
             other.get_by_text("Opened from a shared link").wait_for()
-            assert _number(other, "Epochs").input_value() == "9"
-            assert _number(other, "Architecture").input_value() == "Small VGG"  # its display name
+            expect(_number(other, "Epochs")).to_have_value("9")  # (the form draws after the notice)
+            expect(_number(other, "Architecture")).to_have_value("Small VGG")  # by its display name
             other.get_by_role("tab", name="Advanced", exact=False).click()
-            assert _number(other, "Random seed").input_value() == "4242"
+            expect(_number(other, "Random seed")).to_have_value("4242")
             screenshot(other, "links-shared-train-fresh")
             # a damaged link: one sentence, and the page still works
             other.goto(shared[:-12])
