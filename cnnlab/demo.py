@@ -18,9 +18,9 @@ from cnnlab.errors import CnnLabError
 # training), and the engine calls that do it. Visitors need the presenter's password for each; README shows this
 # table and tests/ui/test_demo_audit.py checks that every such call in the pages sits behind `require(action)`.
 SHARED_STATE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "train": ("start_run", "restart", "start_finetune"),  # a new run (Train, Restart, Predict's quick model, teach it)
-    "stop": ("stop_run",),
-    "resume": ("resume_run",),
+    "train": ("start_run", "restart", "start_finetune", "start_arena"),  # new runs (Train, Predict, teach it, arena)
+    "stop": ("stop_run", "stop_study"),
+    "resume": ("resume_run", "resume_study"),
     "delete": ("delete_run",),
     "rename": ("rename_run",),
     "export": ("export_savedmodel", "export_tflite"),  # files written next to the run

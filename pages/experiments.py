@@ -8,7 +8,7 @@ from cnnlab.ui import router, shell, state
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
-st.title(t("exp.title"))
+st.title(t("experiments.title"))
 st.caption(t("exp.intro"))
 
 with st.expander(t("exp.new_arena"), expanded=not studies.list_studies(state.store())):

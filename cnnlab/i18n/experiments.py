@@ -2,7 +2,7 @@
 
 STRINGS: dict[str, tuple[str, str]] = {
     "nav.experiments": ("Experiments", "实验"),
-    "exp.title": ("Experiments", "实验"),
+    "experiments.title": ("Experiments", "实验"),
     "exp.intro": (
         "Studies of many runs, started together and compared fairly. An arena trains several architectures on "
         "the same data, split, seed, augmentation and recipe, one after another, and compares what they cost "
