@@ -29,7 +29,7 @@ GLOBAL = ("lang", "run", "dataset", "arch", "spec", "projector")
 PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "train": ("setup",),
     "inspect": ("tab", "layer", "input"),
-    "predict": ("tab", "input"),
+    "predict": ("tab",),  # a drawing or an upload is not something a link can carry
     "experiments": ("study",),
 }
 PAGES = ("home", "learn", "data", "build", "train", "runs", "experiments", "inspect", "predict")

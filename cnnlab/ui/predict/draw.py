@@ -61,7 +61,7 @@ def draw_section(t: Callable[..., str], run_id: str, names: list[str], side: int
 
 
 def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> None:
-    left, right = st.columns([side / CANVAS_SIDE, 2], gap="large")
+    left, right = st.columns([side / CANVAS_SIDE, 2 if side <= CANVAS_SIDE else 1.2], gap="large")  # 448 px fits
     with left:
         try:
             drawing = canvas_drawing(t, side)
