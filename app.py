@@ -7,7 +7,7 @@ import streamlit as st
 from cnnlab.i18n import translator
 from cnnlab.ui import links, shell
 
-st.set_page_config(page_title="CNN Lab", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="CNN Lab", page_icon=":material/psychology:", layout="wide")
 links.adopt()  # a reload or a shared link: its parameters first (language, run, dataset, architecture, ...)
 lang = shell.language()
 t = translator(lang)

@@ -63,7 +63,7 @@ def test_click_a_confusion_cell_opens_its_images(tiny_run):
         texts = page.locator(".st-key-insp_cell_gallery [data-testid='stCaptionContainer']").all_inner_texts()
         captions = [c for c in texts if "#" in c]
         assert len(captions) == min(count, 16), texts
-        assert all(f"{true} → {pred}" in c and c.startswith("❌") for c in captions), captions
+        assert all(f"{true} → {pred}" in c and c.startswith("cancel") for c in captions), captions
         assert all(c.strip().endswith("%") for c in captions)  # each image shows its predicted probability
         screenshot(page, "inspect-confusion-click")
 

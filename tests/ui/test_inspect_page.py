@@ -73,7 +73,7 @@ def test_every_tab_explains_the_trained_run(tiny_run):
         elif tab == "cam":
             assert "Why **" in body and len(at.get("image")) >= 1 + 4
         elif tab == "step":
-            assert "The layer really output" in body and "✅" in body  # the recomputed value matches Keras
+            assert "The layer really output" in body and ":material/check_circle:" in body  # recomputed = Keras
         elif tab == "eval":
             metrics = {m.label: m.value for m in at.metric}
             assert metrics["Test images"] == "1,000"
@@ -120,7 +120,7 @@ def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(tiny_run)
     header = next(m.value for m in at.markdown if "taken for" in m.value)
     n = int(header.split(": ")[1].split(" ")[0])
     gallery = keyed_block(at, "insp_cell_gallery")  # the cell's own gallery (the page shows others below it)
-    cell = [c.value for c in gallery.caption if c.value.startswith("❌ #")]
+    cell = [c.value for c in gallery.caption if c.value.startswith(":material/cancel: #")]
     assert all(f"{true} → {pred}" in c for c in cell)
     assert n > 0 and len(cell) == min(n, 16)
     indices = [int(c.split("#")[1].split(" ")[0]) for c in cell]
@@ -134,7 +134,7 @@ def test_confusion_cell_gallery_and_sending_an_image_to_the_other_tabs(tiny_run)
     # choosing a cell by hand works too: the diagonal shows the correctly classified images
     at.selectbox(key="insp_cm_pred").set_value(true).run()
     assert any("recognised correctly" in m.value for m in at.markdown)
-    assert any(c.value.startswith("✅ #") for c in at.caption)
+    assert any(c.value.startswith(":material/check_circle: #") for c in at.caption)
 
     # "Inspect" under a gallery image makes it the input of the other tabs
     at.selectbox(key="insp_cm_pred").set_value(pred).run()

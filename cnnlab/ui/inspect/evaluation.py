@@ -45,7 +45,7 @@ def gallery(subj: Subject, ev: evaluation_.Evaluation, indices: Sequence[int], t
         true, pred = int(ev.y_true[i]), int(ev.y_pred[i])
         with cols[n % columns]:
             st.image(widgets.picture(subj.dataset.x_test[i], 96))
-            mark = "✅" if true == pred else "❌"
+            mark = ":material/check_circle:" if true == pred else ":material/cancel:"
             st.caption(t("inspect.gallery_item", mark=mark, index=i, true=subj.classes[true], pred=subj.classes[pred],
                          p=float(ev.probabilities[i, pred])))  # fmt: skip
             st.button(t("inspect.use_image"), key=f"{key}_{i}", on_click=use_index, args=(i,),

@@ -14,6 +14,8 @@ from cnnlab.ui.inspect.common import Picked, Subject, T
 
 # ---------------------------------------------------------------- tab: step-through
 
+OK, OFF = ":material/check_circle:", ":material/warning:"  # icons that render without an emoji font
+
 
 def step_tab(subj: Subject, picked: Picked, t: T) -> None:
     infos = layer_infos(subj.model)
@@ -99,7 +101,7 @@ def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
     numbers = dict(part=_shown(partial[channel]), total=_shown(s.total), bias=_shown(s.bias),
                    pre=_shown(s.pre_activation), value=_shown(s.value), actual=_shown(s.actual))  # fmt: skip
     st.markdown(t("inspect.conv_sum" if cin > 1 else "inspect.conv_sum_one", terms=s.products.size, act=s.activation,
-                  row=row, col=col, mark="✅" if ok else "⚠️", **numbers))  # fmt: skip
+                  row=row, col=col, mark=OK if ok else OFF, **numbers))  # fmt: skip
     if cin > 1:
         colours = [charts.PALETTE[3] if v < 0 else charts.PALETTE[0] for v in partial]
         fig = go.Figure(go.Bar(x=[str(c) for c in (s.input_channels or range(cin))], y=partial, marker_color=colours))
@@ -124,4 +126,4 @@ def _pool_step(subj: Subject, picked: Picked, pools: list, t: T) -> None:
     ok = abs(s.value - s.actual) <= 1e-3 * max(1.0, abs(s.actual))
     key = "inspect.pool_max" if s.kind == "max" else "inspect.pool_avg"
     st.markdown(t(key, count=s.count, size=f"{s.pool_size[0]}×{s.pool_size[1]}", value=_shown(s.value), row=row,
-                  col=col, actual=_shown(s.actual), mark="✅" if ok else "⚠️"))  # fmt: skip
+                  col=col, actual=_shown(s.actual), mark=OK if ok else OFF))  # fmt: skip
