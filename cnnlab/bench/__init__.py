@@ -20,6 +20,8 @@ With no section every one below runs, in one go, and a summary table ends the ou
   probe      a trained LeNet-5 pushed on: a slider update (transform + every class's probability; goal <= 100 ms),
              the smallest flipping FGSM epsilon, one layer's activation maximisation (goal <= 5 s), nearest
              training images, and a robustness sweep over the test split.
+  untrusted  what parsing a visitor's file in a capped child adds: a photo decoded, a .keras screened and re-written,
+             each against the same work in the server's own process.
   settings   engine throughput in fresh processes under process-level settings (oneDNN, thread pools,
              steps_per_execution) that cannot change inside one process.
 
@@ -45,6 +47,8 @@ from cnnlab.bench.firstpoint import bench_firstpoint, print_firstpoint
 from cnnlab.bench.latency import bench_latency, print_latency
 from cnnlab.bench.probe import bench_probe, print_probe, summary_rows
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
+from cnnlab.bench.untrusted import bench_untrusted, print_untrusted
+from cnnlab.bench.untrusted import summary_rows as untrusted_rows
 
 # ---------------------------------------------------------------- cold start
 
@@ -60,8 +64,10 @@ SECTIONS = {
     "coldstart": (bench_coldstart, print_coldstart),
     "settings": (bench_settings, lambda res: None),
     "probe": (bench_probe, print_probe),
+    "untrusted": (bench_untrusted, print_untrusted),
 }
-ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe")  # `settings` answers another question
+# `settings` answers another question
+ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe", "untrusted")
 
 
 def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -100,6 +106,8 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("TensorFlow loaded by Home, Data, Build", loaded, "no"))
     if "probe" in results:
         rows += summary_rows(results["probe"])
+    if "untrusted" in results:
+        rows += untrusted_rows(results["untrusted"])
     return rows
 
 
