@@ -12,6 +12,8 @@ from cnnlab.ui import runs as run_parts
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("runs.title"))
+if flash := st.session_state.pop("runs_flash", None):  # what the last action did, said once
+    st.success(flash, icon=":material/check:")
 store = state.store()
 runs = jobs.poll(store)
 if not runs:
@@ -83,11 +85,13 @@ if not run.active:
                 st.stop()
             st.session_state.pop("run_id", None)
             st.query_params.pop("run", None)
+            st.session_state["runs_flash"] = t("runs.deleted", name=run.name)
             st.rerun()
 with st.form("rename", border=False):
     new_name = st.text_input(t("runs.rename"), value=run.name, max_chars=80)
     if st.form_submit_button(t("runs.rename_button")) and shell.require("rename", t) and new_name.strip():
         store.rename_run(run.id, new_name.strip())
+        st.session_state["runs_flash"] = t("runs.renamed", name=new_name.strip())
         st.rerun()
 
 run_parts.run_downloads(run, store, t)

@@ -21,6 +21,7 @@ from cnnlab import charts
 from cnnlab.runs import jobs
 from cnnlab.runs import store as rs
 from cnnlab.train.config import ConfigError
+from cnnlab.train.drawings import is_digit_model
 from cnnlab.train.launch import start_run
 from cnnlab.ui import shell, state
 
@@ -222,4 +223,5 @@ def outcome(run: rs.Run, t: T) -> None:
         m[4].metric(t("train.drawn_accuracy"), _percent(fm["drawn_accuracy"]), help=t("train.drawn_help"))
     links = st.columns(2)
     state.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
-    state.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)
+    if is_digit_model(run.arch.get("input_shape", ())):  # drawing a digit only means something to a digit model
+        state.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)

@@ -61,11 +61,25 @@ def sidebar(t: Callable[..., str]):
 def sidebar_status(slot, t: Callable[..., str]) -> None:
     """What is selected right now, after the page may have changed it."""
     none = t("sidebar.none")
-    spec = st.session_state.get("arch_spec")
+    arch, dataset, run_text = st.session_state.get("arch_spec") or "lenet5", st.session_state.get("dataset"), none
+    if run_id := st.session_state.get("run_id"):
+        run = _shown_run(run_id)
+        if run is not None:  # a run in view: the sidebar speaks of it, not of what Build or Data last showed
+            arch, dataset, run_text = run.arch or arch, run.dataset, f"{run.name} (`{run.id[-4:]}`)"
     with slot.container():
-        st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
-        st.caption(f"**{t('sidebar.architecture')}:** {arch_name(spec or 'lenet5', t)}")
-        st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
+        st.caption(f"**{t('sidebar.dataset')}:** {dataset or 'mnist-sample'}")
+        st.caption(f"**{t('sidebar.architecture')}:** {arch_name(arch, t)}")
+        st.caption(f"**{t('sidebar.run')}:** {run_text}")
+
+
+def _shown_run(run_id: str):
+    from cnnlab.runs.store import RunNotFound
+    from cnnlab.ui import state
+
+    try:
+        return state.store().get_run(run_id)
+    except (RunNotFound, CnnLabError):
+        return None
 
 
 def arch_name(arch: object, t: Callable[..., str]) -> str:

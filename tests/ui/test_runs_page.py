@@ -112,3 +112,13 @@ def test_a_run_of_a_study_links_to_its_comparison(tiny_run):
     at = open_app("pages/runs.py", page_state=ticked(0))
     links = [e for e in at.get("page_link") if "my arena" in e.proto.label]
     assert links and f"study={study}" in links[0].proto.page + "?" + str(links[0].proto.query_string), links[0].proto
+
+
+def test_rename_says_it_was_done_and_the_sidebar_speaks_of_the_shown_run(tiny_run):
+    at = open_app("pages/runs.py", page_state=ticked(0))
+    at.text_input[-1].set_value("my first model")
+    next(b for b in at.button if b.label == "Rename").click().run()
+    assert any("Renamed to “my first model”" in s.value for s in at.success), [s.value for s in at.success]
+    train = open_app("pages/train.py", run_id=tiny_run.run_id, arch_spec={"name": "simple_cnn"}, dataset="other")
+    sidebar = " ".join(c.value for c in train.sidebar.caption)  # the run in view, not what Build or Data last showed
+    assert "my first model" in sidebar and "LeNet-5" in sidebar and "mnist-sample" in sidebar, sidebar

@@ -114,7 +114,7 @@ def embeddings_tab(subj: Subject, t: T) -> None:
         st.info(t("inspect.emb_few"))
         return
     a, b = st.columns([1, 2])
-    method = a.radio(t("inspect.emb_method"), ["pca", "tsne"], key="insp_emb_method", horizontal=True,
+    method = a.radio(t("inspect.emb_method"), ["tsne", "pca"], key="insp_emb_method", horizontal=True,
                      format_func=lambda m: t(f"inspect.emb.{m}"))  # fmt: skip
     low = min(100, top)
     n = top if low == top else int(b.slider(t("inspect.emb_points"), low, top, value=min(2000, top), key="insp_emb_n"))
