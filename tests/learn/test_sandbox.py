@@ -45,7 +45,9 @@ def test_convolve_equals_keras_conv2d(h, w, k, padding, stride):
             assert np.allclose(cell.products, cell.patch * weights)
 
 
-@pytest.mark.parametrize(("size", "stride", "kind"), [(2, 2, "max"), (3, 2, "max"), (2, 2, "average"), (3, 1, "average")])
+@pytest.mark.parametrize(
+    ("size", "stride", "kind"), [(2, 2, "max"), (3, 2, "max"), (2, 2, "average"), (3, 1, "average")]
+)
 def test_pool_equals_keras_pooling(size, stride, kind):
     import keras
 
@@ -65,7 +67,11 @@ def test_cell_marks_the_padding_and_where_the_kernel_sat():
 
 
 def test_parameter_counts_equal_the_build_page_analysis():
-    for shape, k, padding, stride in [((28, 28, 1), 3, "valid", 1), ((28, 28, 1), 5, "same", 2), ((9, 9, 1), 3, "same", 1)]:
+    for shape, k, padding, stride in [
+        ((28, 28, 1), 3, "valid", 1),
+        ((28, 28, 1), 5, "same", 2),
+        ((9, 9, 1), 3, "same", 1),
+    ]:
         counts = sandbox.parameter_counts(shape, k, padding, stride)
         assert counts["conv"] == k * k * 1 + 1  # one filter: k*k weights + 1 bias, whatever the image size
         out = counts["output_shape"]
