@@ -54,21 +54,22 @@ def finished(ctx: Context, arch: str | None = None, dataset: str | None = None, 
     return None
 
 
-def passed(check: dict[str, dict[str, Any]], ctx: Context) -> bool:
-    """Whether every condition of a step's check holds (an empty check never ticks by itself)."""
+def passed(check: dict[str, dict[str, Any]], ctx: Context, lesson: str = "") -> bool:
+    """Whether every condition of a step's check holds (an empty check never ticks by itself); questions are
+    named within their `lesson`."""
     if not check:
         return False
-    return all(_one(name, args, ctx) for name, args in check.items())
+    return all(_one(name, args, ctx, lesson) for name, args in check.items())
 
 
-def _one(name: str, args: dict[str, Any], ctx: Context) -> bool:
+def _one(name: str, args: dict[str, Any], ctx: Context, lesson: str) -> bool:
     p = ctx.progress
     if name == "sandbox":
         return any(_matches(seen, args) for seen in [ctx.sandbox, *p.get("sandbox", [])])
     if name == "page_visited":
         return str(args.get("page")) in p.get("visited", [])
     if name == "answered":
-        return str(args.get("question")) in p.get("answered", {})
+        return f"{lesson}/{args.get('question')}" in p.get("answered", {})
     if name == "run_finished":
         return finished(ctx, args.get("arch"), args.get("dataset"), args.get("epochs")) is not None
     if name == "spec_has_layer":

@@ -44,7 +44,7 @@ NAME = re.compile(r"^(\d+)-([a-z0-9_-]+)\.([a-z]{2})\.md$")
 
 # the declared vocabulary: check / answer name -> the arguments it accepts
 CHECKS: dict[str, frozenset[str]] = {
-    "sandbox": frozenset({"kernel", "padding", "stride", "input", "pool", "size"}),
+    "sandbox": frozenset({"kernel", "padding", "stride", "input", "pool", "size", "cell"}),
     "page_visited": frozenset({"page"}),
     "spec_has_layer": frozenset({"type", "count"}),
     "run_finished": frozenset({"arch", "dataset", "epochs"}),
