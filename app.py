@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.i18n import translator
-from cnnlab.ui import shell
+from cnnlab.ui import learn, shell
 
 st.set_page_config(page_title="CNN Lab", page_icon="🧠", layout="wide")
 lang = shell.language()
@@ -13,6 +13,7 @@ t = translator(lang)
 
 PAGES = [  # (file, catalogue key, icon); a page appears once its file exists
     ("home.py", "nav.home", ":material/home:"),
+    ("learn.py", "nav.learn", ":material/school:"),
     ("data.py", "nav.data", ":material/dataset:"),
     ("build.py", "nav.build", ":material/construction:"),
     ("train.py", "nav.train", ":material/model_training:"),
@@ -28,6 +29,7 @@ navigation = st.navigation(
         if (here / file).is_file()
     ]
 )
+learn.note_visit(navigation.url_path or "home")  # lessons tick "visit the Build page" steps from this
 status = shell.sidebar(t)
 shell.sidebar_status(status, t)
 shell.run_safely(navigation.run, t, after=lambda: shell.sidebar_status(status, t))

@@ -1,0 +1,180 @@
+"""The Learn page's helpers: the learner, the lesson list, steps with their "Do it" buttons and ticks, questions
+with answers computed from the learner's model, and the record of visited pages (app.py calls `note_visit`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+T = Callable[..., str]
+NAME_KEY = "learn_name"
+TAB_KEYS = {"inspect": "insp_tab"}  # the session key of a page's tabs (a step may open one of them)
+
+
+def learner() -> str:
+    """The learner's name (progress is kept under it in the data home)."""
+    from cnnlab.learn.progress import safe_name
+
+    return safe_name(st.session_state.get(NAME_KEY, ""))
+
+
+def note_visit(page: str) -> None:
+    """Remember that this learner opened `page` (checks like `page_visited: {page: build}`); one write per page
+    and session."""
+    seen = st.session_state.setdefault("_learn_seen", set())
+    name = learner()
+    if (name, page) in seen:
+        return
+    from cnnlab.learn import progress
+
+    progress.visited(name, page)
+    seen.add((name, page))
+
+
+def load_lessons(lang: str):
+    """(lessons in `lang`, errors of malformed files); read on every run, so a new lesson file appears at once."""
+    from cnnlab.learn.lessons import load_all
+
+    return load_all(lang)
+
+
+def context(sandbox_settings: dict[str, Any], data: dict[str, Any]):
+    """What the checks look at: finished runs, the Build page's spec, the sandbox, the progress file."""
+    from cnnlab.learn.checks import Context
+    from cnnlab.ui import state
+
+    return Context(runs=state.store().list_runs(), spec=st.session_state.get("arch_spec"), sandbox=sandbox_settings,
+                   progress=data)  # fmt: skip
+
+
+def remember_sandbox(settings: dict[str, Any]) -> dict[str, Any] | None:
+    """Write the sandbox's settings to the progress file when they changed (checks read them later too)."""
+    from cnnlab.learn import progress
+
+    plain = {k: v for k, v in settings.items() if k != "shape"}
+    if st.session_state.get("_learn_tried") == (learner(), plain):
+        return None
+    st.session_state["_learn_tried"] = (learner(), plain)
+    return progress.tried(learner(), plain)
+
+
+# ---------------------------------------------------------------- Do it
+
+
+def _latest_run(arch: str | None) -> str | None:
+    from cnnlab.learn.checks import Context, finished
+    from cnnlab.ui import state
+
+    run = finished(Context(runs=state.store().list_runs()), arch=arch)
+    return run.id if run is not None else None
+
+
+def do_it(page: str, params: dict[str, Any], t: T) -> None:
+    """Set the state a step asks for and open its page, with the same query parameters as the rest of the app."""
+    from cnnlab.ui import links
+    from cnnlab.ui import sandbox as sandbox_ui
+
+    ss = st.session_state
+    if page == "learn":
+        sandbox_ui.apply(params)
+        st.rerun()
+    query: dict[str, str] = {}
+    if params.get("dataset"):
+        ss["dataset"] = query["dataset"] = str(params["dataset"])
+    if params.get("arch"):
+        _arch(str(params["arch"]))
+    run = str(params.get("run") or "")
+    if run.startswith("latest"):
+        run = _latest_run(run.partition("_")[2] or None) or ""
+    if run:
+        ss["run_id"] = query["run"] = run
+        ss.pop("insp_run", None)
+    if params.get("tab") and page in TAB_KEYS:
+        query["tab"] = str(params["tab"])
+        ss[TAB_KEYS[page]] = t(f"{page}.tab.{params['tab']}")
+    links.switch_page(page, **query)
+
+
+def _arch(name: str) -> None:
+    """The Build page and Train start from preset `name` (adapted to the dataset by those pages)."""
+    from cnnlab.arch.presets import preset
+    from cnnlab.arch.spec import SpecError
+
+    ss = st.session_state
+    try:
+        ss["arch_spec"] = preset(name).to_dict()
+    except SpecError:
+        return
+    for key in ("build_base", "build_preset"):
+        ss.pop(key, None)
+
+
+# ---------------------------------------------------------------- steps and questions
+
+
+def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
+    """Each step: its tick, text and "Do it" button; a step whose check now holds is ticked for good. Returns how
+    many steps are done."""
+    from cnnlab.learn import checks, progress
+
+    done_count = 0
+    for number, step in enumerate(lesson.steps, start=1):
+        done = progress.is_done(data, lesson.id, step.id)
+        if not done and checks.passed(step.check, ctx, lesson.id):
+            data = progress.tick(learner(), lesson.id, step.id)
+            done = True
+        done_count += done
+        with st.container(border=True):
+            mark = t("learn.done") if done else t("learn.todo")
+            st.markdown(f"{'✅' if done else '⬜'} **{t('learn.step', n=number)}** · {mark}")
+            st.markdown(step.text)
+            cols = st.columns([2, 2, 3])
+            kind = "secondary" if done else "primary"
+            label = (step.do or {}).get("label") or t("learn.do_it")
+            icon = ":material/play_arrow:"
+            if step.do and cols[0].button(label, key=f"do_{lesson.id}_{step.id}", icon=icon, type=kind):
+                do_it(step.do["page"], step.do["params"], t)
+            if not step.check and not done and cols[1].button(t("learn.mark_done"), key=f"mark_{lesson.id}_{step.id}"):
+                progress.tick(learner(), lesson.id, step.id)
+                st.rerun()
+    return done_count
+
+
+def questions(lesson, ctx, data: dict[str, Any], lang: str, t: T) -> None:
+    """Each question: an answer box; after an answer, right or not, the computed answer and why."""
+    from cnnlab.errors import CnnLabError
+    from cnnlab.learn import checks, progress
+
+    if not lesson.questions:
+        return
+    st.subheader(t("learn.questions"))
+    for q in lesson.questions:
+        qid = f"{lesson.id}/{q.id}"
+        with st.container(border=True):
+            st.markdown(f"**{q.text}**")
+            with st.form(f"q_{lesson.id}_{q.id}", border=False, enter_to_submit=True):
+                c = st.columns([3, 1], vertical_alignment="bottom")
+                given = c[0].text_input(t("learn.your_answer"), key=f"qa_{lesson.id}_{q.id}")
+                sent = c[1].form_submit_button(t("learn.check_answer"), width="stretch")
+            if sent and given.strip():
+                data = progress.answered(learner(), qid, given.strip())
+                st.session_state[f"qs_{qid}"] = given.strip()
+                st.rerun()
+            shown = st.session_state.get(f"qs_{qid}") or data.get("answered", {}).get(qid)
+            if not shown:
+                continue
+            try:
+                values = checks.answer(q.answer, ctx)
+            except CnnLabError as exc:
+                st.info(exc.message(lang))
+                continue
+            if checks.same(shown, values["answer"]):
+                st.success(t("learn.right", answer=values["shown"]))
+            else:
+                st.warning(t("learn.not_quite", given=shown, answer=values["shown"]))
+            try:
+                st.markdown(q.why.format(**values))
+            except (KeyError, ValueError, IndexError):
+                st.markdown(q.why)
