@@ -119,16 +119,18 @@ def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
     many steps are done."""
     from cnnlab.learn import checks, progress
 
-    done_count = 0
+    done_count, current = 0, None
     for number, step in enumerate(lesson.steps, start=1):
         done = progress.is_done(data, lesson.id, step.id)
         if not done and checks.passed(step.check, ctx, lesson.id):
             data = progress.tick(learner(), lesson.id, step.id)
             done = True
         done_count += done
-        with st.container(border=True):
-            mark = t("learn.done") if done else t("learn.todo")
-            st.markdown(f"{'✅' if done else '⬜'} **{t('learn.step', n=number)}** · {mark}")
+        if not done and current is None:
+            current = step.id  # the first step still to do is the open one
+        icon = ":green[:material/check_circle:]" if done else ":material/radio_button_unchecked:"
+        title = f"{icon} {t('learn.step', n=number)} · {t('learn.done') if done else t('learn.todo')}"
+        with st.expander(title, expanded=step.id == current):
             st.markdown(step.text)
             cols = st.columns([2, 2, 3])
             kind = "secondary" if done else "primary"

@@ -17,7 +17,7 @@ T = Callable[..., str]
 INPUTS = ("digit", "pattern")
 POOLS = ("none", "max", "average")
 CUSTOM = "custom"
-DEFAULTS: dict[str, Any] = {"sb_input": "digit", "sb_kernel": "vertical_edges", "sb_padding": "valid",
+DEFAULTS: dict[str, Any] = {"sb_input": "pattern", "sb_kernel": "identity", "sb_padding": "valid",
                             "sb_stride": 1, "sb_pool": "none", "sb_digit": 0}  # fmt: skip
 PARAM_KEYS = {"input": "sb_input", "kernel": "sb_kernel", "padding": "sb_padding", "stride": "sb_stride",
               "pool": "sb_pool", "digit": "sb_digit"}  # fmt: skip
@@ -116,7 +116,7 @@ def _controls(t: T) -> None:
     c[3].number_input(t("learn.sb.stride"), 1, 4, key="sb_stride", help=t("learn.sb.stride_help"))
     c[4].selectbox(t("learn.sb.pool"), POOLS, key="sb_pool", format_func=lambda v: t(f"learn.sb.pool.{v}"),
                    help=t("learn.sb.pool_help"))  # fmt: skip
-    d = st.columns([1, 2])
+    d = st.columns([3, 2])
     if ss["sb_input"] == "digit" and _digits() is not None:
         d[0].number_input(t("learn.sb.digit"), 0, 99, key="sb_digit", help=t("learn.sb.digit_help"))
     elif ss["sb_input"] == "digit":
@@ -161,15 +161,15 @@ def view(t: T) -> None:
     cols[1].plotly_chart(charts.value_grid(k, title=t("learn.sb.kernel_map", k=n), height=220),
                          width="stretch", key="sb_k_chart")  # fmt: skip
     out_title = t("learn.sb.output_map", shape="×".join(map(str, out.shape)))
-    cols[2].plotly_chart(charts.map_with_box(out, (row, row), (col, col), title=out_title, colorscale="RdBu_r"),
-                         width="stretch", key="sb_out_chart")  # fmt: skip
+    fig = charts.map_with_box(out, (row, row), (col, col), title=out_title, colorscale="RdBu_r")
+    cols[2].plotly_chart(fig.update_traces(zmid=0), width="stretch", key="sb_out_chart")
     if ss["sb_pool"] != "none":
         try:
             pooled = sb.pool(out, 2, 2, ss["sb_pool"])
             title = t("learn.sb.pooled_map", shape="×".join(map(str, pooled.shape)))
             box = (row // 2, row // 2), (col // 2, col // 2)
             fig = charts.map_with_box(pooled, *box, title=title, colorscale="RdBu_r")
-            cols[3].plotly_chart(fig, width="stretch", key="sb_pool_chart")
+            cols[3].plotly_chart(fig.update_traces(zmid=0), width="stretch", key="sb_pool_chart")
         except CnnLabError as exc:
             cols[3].warning(exc.message(ss.get("lang", "en")))
     _arithmetic(cell, out.shape, t)
