@@ -1,0 +1,99 @@
+"""The Learn page through the real router (AppTest): Do it sets the sandbox and ticks the step, answers are checked
+against the learner's own settings and run, Do it opens other pages, and lesson files are read as data."""
+
+from __future__ import annotations
+
+from conftest import open_app
+
+from cnnlab.learn import progress
+
+
+def _texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [e.label for e in at.expander] + [s.value for s in at.success]
+    return "\n".join([*parts, *(w.value for w in at.warning), *(i.value for i in at.info)])
+
+
+def _answer(at, lesson: str, question: str, value: str):
+    at.text_input(key=f"qa_{lesson}_{question}").input(value)
+    form = next(b for b in at.button if b.label in ("Check", "核对") and b.form_id == f"q_{lesson}_{question}")
+    form.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_lesson_one_do_it_sets_the_sandbox_and_ticks_the_step():
+    at = open_app("pages/learn.py")
+    assert at.title[0].value == "Learn"
+    assert "0 of 6 steps done" in at.get("progress")[0].proto.text
+    at.button(key="do_convolution_edges").click().run()
+    assert not at.exception, at.exception
+    assert (at.session_state["sb_input"], at.session_state["sb_kernel"]) == ("digit", "vertical_edges")
+    assert "1 of 6 steps done" in at.get("progress")[0].proto.text
+    assert progress.is_done(progress.load("me"), "convolution", "edges")
+    at.button(key="do_convolution_stride").click().run()
+    assert at.session_state["sb_stride"] == 2
+    assert "Output map 13×13" in " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
+    _answer(at, "convolution", "output_size", "13 x 13")
+    assert "Right: 13×13." in _texts(at)
+    _answer(at, "convolution", "conv_params", "9")
+    text = _texts(at)
+    assert "Not quite: you said 9, the answer is 10." in text and "3×3 weights + 1 bias = **10**" in text
+    assert progress.is_done(progress.load("me"), "convolution", "sharing")
+
+
+def test_the_sandbox_shows_the_cell_arithmetic_and_the_parameter_counts():
+    at = open_app("pages/learn.py", lang="zh")
+    assert at.title[0].value == "学习"
+    at.button(key="do_convolution_padding").click().run()
+    assert at.session_state["sb_padding"] == "same"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Conv2D，一个卷积核"] == "10"
+    assert metrics["输出同样 81 个值的全连接层"] == f"{81 * 81 + 81:,}"
+    at.number_input(key="sb_row").set_value(0).run()
+    assert at.session_state["sb_cell_picked"] is True
+    assert "输出单元 (0, 3)" in _texts(at)
+    assert "learn." not in _texts(at)  # no untranslated key on the page
+
+
+def test_do_it_opens_build_and_the_visit_ticks_the_step():
+    at = open_app("pages/learn.py", learn_lesson="pooling")
+    at.button(key="do_pooling_pool").click().run()
+    assert at.session_state["sb_pool"] == "max"
+    at.button(key="do_pooling_build").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Build a network"
+    assert at.session_state["arch_spec"]["name"] == "lenet5"
+    at.switch_page("pages/learn.py").run()
+    assert "build" in progress.load("me")["visited"]
+    assert progress.is_done(progress.load("me"), "pooling", "build")
+    _answer(at, "pooling", "receptive_field", "16x16")
+    assert "Right: 16×16." in _texts(at)
+
+
+def test_lesson_three_answers_from_the_learners_own_run(tiny_run):
+    at = open_app("pages/learn.py", learn_lesson="lenet5")
+    assert progress.is_done(progress.load("me"), "lenet5", "train")  # the tiny run is a finished LeNet-5 run
+    _answer(at, "lenet5", "conv1_params", "156")
+    text = _texts(at)
+    assert "Right: 156." in text and "5×5×1×6 + 6 = 156" in text and "tiny lenet" in text
+    at.button(key="do_lenet5_look").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["run_id"] == tiny_run.run_id
+    assert at.session_state["insp_tab"] == "Filters"
+
+
+def test_a_teachers_lesson_file_appears_and_a_broken_one_says_where(cnnlab_home):
+    folder = cnnlab_home / "lessons"
+    folder.mkdir()
+    (folder / "09-extra.en.md").write_text(
+        "---\nid: extra\ntitle: An extra lesson\nsteps:\n  - id: one\n    text: Read this.\n---\nHello.\n",
+        encoding="utf-8",
+    )
+    (folder / "10-broken.en.md").write_text(
+        "---\nid: broken\ntitle: Broken\nsteps:\n  - id: [\n---\n", encoding="utf-8"
+    )
+    at = open_app("pages/learn.py", learn_lesson="extra")
+    assert "An extra lesson" in [h.value for h in at.header]
+    assert any("10-broken.en.md, line" in w.value for w in at.warning)
+    at.button(key="mark_extra_one").click().run()
+    assert progress.is_done(progress.load("me"), "extra", "one")
