@@ -14,6 +14,7 @@ ss = st.session_state
 st.title(t("learn.title"))
 st.caption(t("learn.tagline"))
 
+learn.restore()  # the lesson, the name and the sandbox as they were before a visit to another page
 lessons, errors = learn.load_lessons(lang)
 for error in errors:  # a malformed lesson file says where it is wrong; the others still load
     st.warning(error.message(lang), icon=":material/error:")
@@ -59,6 +60,7 @@ if uses_sandbox:
         sandbox_ui.view(t)
 learn.questions(lesson, ctx, progress.load(learn.learner()), lang, t)
 
+learn.remember()
 st.divider()
 if st.button(t("learn.start_over"), icon=":material/restart_alt:", help=t("learn.start_over_help")):
     progress.untick(learn.learner(), lesson.id)

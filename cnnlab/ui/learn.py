@@ -11,13 +11,33 @@ import streamlit as st
 T = Callable[..., str]
 NAME_KEY = "learn_name"
 TAB_KEYS = {"inspect": "insp_tab"}  # the session key of a page's tabs (a step may open one of them)
+# widget values that must outlive a visit to another page (Streamlit drops the state of widgets a run did not draw)
+KEPT = ("learn_lesson", NAME_KEY, "sb_input", "sb_kernel", "sb_padding", "sb_stride", "sb_pool", "sb_digit",
+        "sb_custom", "sb_row", "sb_col")  # fmt: skip
+
+
+def restore() -> None:
+    """Start of the Learn page: widget values kept from the last visit come back."""
+    ss = st.session_state
+    for key in KEPT:
+        if key not in ss and f"_kept_{key}" in ss:
+            ss[key] = ss[f"_kept_{key}"]
+
+
+def remember() -> None:
+    """Keep the Learn page's widget values for the next visit (before leaving, and at the end of each run)."""
+    ss = st.session_state
+    for key in KEPT:
+        if key in ss:
+            ss[f"_kept_{key}"] = ss[key]
 
 
 def learner() -> str:
     """The learner's name (progress is kept under it in the data home)."""
     from cnnlab.learn.progress import safe_name
 
-    return safe_name(st.session_state.get(NAME_KEY, ""))
+    ss = st.session_state
+    return safe_name(ss[NAME_KEY] if NAME_KEY in ss else ss.get(f"_kept_{NAME_KEY}", ""))
 
 
 def note_visit(page: str) -> None:
@@ -77,6 +97,7 @@ def do_it(page: str, params: dict[str, Any], t: T) -> None:
     from cnnlab.ui import sandbox as sandbox_ui
 
     ss = st.session_state
+    remember()
     if page == "learn":
         sandbox_ui.apply(params)
         st.rerun()

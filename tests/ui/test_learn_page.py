@@ -3,9 +3,8 @@ against the learner's own settings and run, Do it opens other pages, and lesson 
 
 from __future__ import annotations
 
-from conftest import open_app
-
 from cnnlab.learn import progress
+from conftest import open_app
 
 
 def _texts(at) -> str:
@@ -64,6 +63,7 @@ def test_do_it_opens_build_and_the_visit_ticks_the_step():
     assert at.title[0].value == "Build a network"
     assert at.session_state["arch_spec"]["name"] == "lenet5"
     at.switch_page("pages/learn.py").run()
+    assert at.session_state["learn_lesson"] == "pooling" and at.session_state["sb_pool"] == "max"  # kept
     assert "build" in progress.load("me")["visited"]
     assert progress.is_done(progress.load("me"), "pooling", "build")
     _answer(at, "pooling", "receptive_field", "16x16")
