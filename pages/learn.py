@@ -23,16 +23,13 @@ if not lessons:
     st.stop()
 
 by_id = {lesson.id: lesson for lesson in lessons}
-if ss.get("learn_lesson") not in by_id:
-    ss["learn_lesson"] = lessons[0].id
-data = progress.load(learn.learner())
+if ss.get("learn_lesson") not in by_id:  # first visit, or a language switch changed the labels
+    kept = ss.get("_kept_learn_lesson")
+    ss["learn_lesson"] = kept if kept in by_id else lessons[0].id
 
 
-def lesson_label(lesson_id: str) -> str:
-    lesson = by_id[lesson_id]
-    done = sum(progress.is_done(data, lesson.id, s.id) for s in lesson.steps)
-    number = list(by_id).index(lesson_id) + 1
-    return t("learn.lesson_label", n=number, title=lesson.title, done=done, total=len(lesson.steps))
+def lesson_label(lesson_id: str) -> str:  # no progress in it: Streamlit keeps a choice by its label
+    return t("learn.lesson_label", n=list(by_id).index(lesson_id) + 1, title=by_id[lesson_id].title)
 
 
 top = st.columns([3, 1])

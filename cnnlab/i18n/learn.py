@@ -11,7 +11,7 @@ STRINGS = {
     ),
     "learn.none": ("No lessons were found.", "没有找到课程。"),
     "learn.lesson": ("Lesson", "课程"),
-    "learn.lesson_label": ("{n}. {title} — {done}/{total} done", "{n}. {title} —— 已完成 {done}/{total}"),
+    "learn.lesson_label": ("{n}. {title}", "{n}. {title}"),
     "learn.name": ("Your name", "你的名字"),
     "learn.name_help": (
         "Your progress is kept under this name in the data home, so it survives a restart; leave it empty to use “me”.",
