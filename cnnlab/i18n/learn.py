@@ -31,6 +31,12 @@ STRINGS = {
         "Not quite: you said {given}, the answer is {answer}.",
         "不完全对：你的答案是 {given}，正确答案是 {answer}。",
     ),
+    "learn.script_caption": (
+        "The matching lines of {which} (exported training script, {style} style; the Runs page downloads it):",
+        "{which}中对应的几行（导出的训练脚本，{style}风格；可在“运行记录”页面下载）：",
+    ),
+    "learn.script_run": ("the script of your run “{run}”", "你的训练“{run}”的脚本"),
+    "learn.script_default": ("the default recipe's script (no finished run yet)", "默认配方的脚本（还没有完成的训练）"),
     "learn.start_over": ("Start this lesson over", "重新开始本课"),
     "learn.start_over_help": (
         "Clears the ticks of this lesson's steps (your runs and answers stay).",

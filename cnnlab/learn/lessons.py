@@ -40,6 +40,7 @@ from cnnlab.errors import CnnLabError, Phrase
 BUILTIN = Path(__file__).resolve().parent / "lessons"
 LANGS = ("en", "zh")
 PAGES = ("learn", "home", "data", "build", "train", "runs", "inspect", "predict")
+SCRIPT_STYLES = ("sequential", "functional", "subclass")  # cnnlab.train.codegen.STYLES (tested equal)
 NAME = re.compile(r"^(\d+)-([a-z0-9_-]+)\.([a-z]{2})\.md$")
 
 # the declared vocabulary: check / answer name -> the arguments it accepts
@@ -71,6 +72,7 @@ class Step:
     text: str
     check: dict[str, dict[str, Any]] = field(default_factory=dict)  # {name: args}; empty = ticked by hand
     do: dict[str, Any] | None = None  # {"page": ..., "label": ..., "params": {...}}
+    script: dict[str, Any] | None = None  # {"find": [terms], "style": ...}: lines of the learner's exported script
 
 
 @dataclass
@@ -179,6 +181,17 @@ def _do(path: Path, s: _Lined) -> dict[str, Any] | None:
     return {"page": page, "label": str(do.get("label") or ""), "params": {str(k): v for k, v in params.items()}}
 
 
+def _script(path: Path, s: _Lined) -> dict[str, Any] | None:
+    if "script" not in s:
+        return None
+    script = _need(path, s, "script", dict, s.line)
+    find = _need(path, script, "find", list, script.line)
+    style = str(script.get("style") or "functional")
+    if not find or not all(isinstance(f, str) and f for f in find) or style not in SCRIPT_STYLES:
+        raise _error(path, script.line, Phrase("engine.learn.wrong_kind", key="script"))
+    return {"find": list(find), "style": style}
+
+
 def parse(path: Path) -> Lesson:
     """One lesson file, or a LessonError naming the line that is wrong."""
     match = NAME.match(path.name)
@@ -205,7 +218,7 @@ def parse(path: Path) -> Lesson:
     for s in _need(path, meta, "steps", list, meta.line):
         check = _vocab(path, s, "check", CHECKS, meta.line) if isinstance(s, dict) and "check" in s else {}
         steps.append(Step(_need(path, s, "id", str, meta.line), _need(path, s, "text", str, meta.line), check,
-                          _do(path, s)))  # fmt: skip
+                          _do(path, s), _script(path, s)))  # fmt: skip
     for q in meta.get("questions") or []:
         questions.append(Question(_need(path, q, "id", str, meta.line), _need(path, q, "text", str, meta.line),
                                   _vocab(path, q, "answer", ANSWERS, meta.line), str(q.get("why") or "")))  # fmt: skip

@@ -153,6 +153,8 @@ def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
         title = f"{icon} {t('learn.step', n=number)} · {t('learn.done') if done else t('learn.todo')}"
         with st.expander(title, expanded=step.id == current):
             st.markdown(step.text)
+            if step.script:
+                _script(step.script, ctx, t)
             cols = st.columns([2, 2, 3])
             kind = "secondary" if done else "primary"
             label = (step.do or {}).get("label") or t("learn.do_it")
@@ -163,6 +165,23 @@ def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
                 progress.tick(learner(), lesson.id, step.id)
                 st.rerun()
     return done_count
+
+
+def _script(script: dict[str, Any], ctx, t: T) -> None:
+    """The lines of the learner's newest run's exported training script (the default recipe before any run)."""
+    from cnnlab.errors import CnnLabError
+    from cnnlab.learn import script as script_lines
+    from cnnlab.learn.checks import finished
+
+    run = finished(ctx)
+    try:
+        rows = script_lines.excerpt(run.config if run else None, script["find"], script["style"])
+    except CnnLabError:
+        return
+    if rows:
+        which = t("learn.script_run", run=run.name) if run else t("learn.script_default")
+        st.caption(t("learn.script_caption", which=which, style=t(f"build.style.{script['style']}")))
+        st.code(script_lines.as_text(rows), language="python", wrap_lines=False)
 
 
 def questions(lesson, ctx, data: dict[str, Any], lang: str, t: T) -> None:

@@ -97,3 +97,23 @@ def test_a_teachers_lesson_file_appears_and_a_broken_one_says_where(cnnlab_home)
     assert any("10-broken.en.md, line" in w.value for w in at.warning)
     at.button(key="mark_extra_one").click().run()
     assert progress.is_done(progress.load("me"), "extra", "one")
+
+
+def test_lesson_six_shows_the_exported_scripts_lines_and_opens_each_place(tiny_run):
+    at = open_app("pages/learn.py", lang="zh", learn_lesson="tf-workflow")
+    codes = "\n".join(c.value for c in at.code)
+    assert "tf.data.Dataset" in codes and "model.compile(" in codes and "model.save(" in codes
+    assert any("tiny lenet" in c.value for c in at.caption)  # the learner's own run's script
+    at.button(key="do_tf-workflow_data").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value != "学习"  # the Data page opened
+    at.switch_page("pages/learn.py").run()
+    assert progress.is_done(progress.load("me"), "tf-workflow", "data")
+    assert progress.is_done(progress.load("me"), "tf-workflow", "fit")  # the tiny run is a finished run
+    at.button(key="mark_tf-workflow_devices").click().run()
+    assert progress.is_done(progress.load("me"), "tf-workflow", "devices")
+    _answer(at, "tf-workflow", "head_params", "850")
+    assert "答对了：850。" in _texts(at) and "84×10 + 10 = 850" in _texts(at)
+    at.button(key="do_tf-workflow_save").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["run_id"] == tiny_run.run_id
