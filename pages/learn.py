@@ -49,12 +49,14 @@ settings = sandbox_ui.settings() if uses_sandbox else {}
 if uses_sandbox:
     data = learn.remember_sandbox(settings) or data
 ctx = learn.context(settings, data)
+ctx.compare = lesson.compare
 done = learn.steps(lesson, ctx, data, t)
 bar.progress(done / max(len(lesson.steps), 1), text=t("learn.progress", done=done, total=len(lesson.steps)))
 
 if uses_sandbox:
     with st.container(border=True):
         sandbox_ui.view(t)
+learn.measured(lesson, ctx, t)
 learn.questions(lesson, ctx, progress.load(learn.learner()), lang, t)
 
 learn.remember()

@@ -37,6 +37,20 @@ STRINGS = {
     ),
     "learn.script_run": ("the script of your run “{run}”", "你的训练“{run}”的脚本"),
     "learn.script_default": ("the default recipe's script (no finished run yet)", "默认配方的脚本（还没有完成的训练）"),
+    "learn.measured": ("What your runs measured on this machine", "你的训练在这台机器上测得的结果"),
+    "learn.m.label": ("Setting", "设置"),
+    "learn.m.run": ("Your run", "你的训练"),
+    "learn.m.test": ("Test accuracy", "测试准确率"),
+    "learn.m.val": ("Best validation accuracy", "最佳验证准确率"),
+    "learn.m.epochs": ("Epochs", "轮数"),
+    "learn.m.seconds": ("Training seconds", "训练秒数"),
+    "learn.m.not_yet": ("not run yet", "尚未训练"),
+    "learn.m.caption": (
+        "Each row is your newest finished run with that setting; the curves are their validation accuracy per epoch. "
+        "Short runs on a small sample are noisy: run one again with another seed (Train → Advanced) to see how much.",
+        "每一行是你在该设置下最新完成的一次训练；曲线是它们每轮的验证准确率。小样本上的短训练波动较大："
+        "换一个随机种子（“训练”→“高级”）再训练一次，就能看出波动有多大。",
+    ),
     "learn.start_over": ("Start this lesson over", "重新开始本课"),
     "learn.start_over_help": (
         "Clears the ticks of this lesson's steps (your runs and answers stay).",

@@ -18,7 +18,7 @@ from cnnlab.arch.atoms import fmt_shape
 from cnnlab.arch.presets import preset
 from cnnlab.arch.spec import ArchSpec, as_pair, resolved_params
 from cnnlab.errors import CnnLabError
-from cnnlab.learn import sandbox
+from cnnlab.learn import compare, sandbox
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Context:
     spec: dict[str, Any] | None = None  # the Build page's spec
     sandbox: dict[str, Any] = field(default_factory=dict)  # current sandbox settings (kernel, padding, stride, ...)
     progress: dict[str, Any] = field(default_factory=dict)  # the progress file's contents
+    compare: list[dict[str, Any]] = field(default_factory=list)  # the lesson's runs to measure side by side
 
 
 class NoModel(CnnLabError, LookupError):
@@ -39,14 +40,11 @@ def _matches(settings: dict[str, Any], want: dict[str, Any]) -> bool:
     return all(str(settings.get(k)) == str(v) for k, v in want.items())
 
 
-def finished(ctx: Context, arch: str | None = None, dataset: str | None = None, epochs: Any = None) -> Any:
-    """The newest finished run with these settings, or None."""
+def finished(ctx: Context, arch: str | None = None, dataset: str | None = None, epochs: Any = None,
+             augmentation: Any = None) -> Any:  # fmt: skip
+    """The newest finished run with these settings (augmentation "on" / "off"), or None."""
     for run in ctx.runs:
-        if run.status != "finished":
-            continue
-        if arch is not None and run.arch.get("name") != arch:
-            continue
-        if dataset is not None and run.dataset != dataset:
+        if not compare.matches(run, arch, dataset, None if augmentation is None else str(augmentation)):
             continue
         if epochs is not None and int(run.epochs_done) < int(epochs):
             continue
@@ -71,7 +69,10 @@ def _one(name: str, args: dict[str, Any], ctx: Context, lesson: str) -> bool:
     if name == "answered":
         return f"{lesson}/{args.get('question')}" in p.get("answered", {})
     if name == "run_finished":
-        return finished(ctx, args.get("arch"), args.get("dataset"), args.get("epochs")) is not None
+        return (
+            finished(ctx, args.get("arch"), args.get("dataset"), args.get("epochs"), args.get("augmentation"))
+            is not None
+        )
     if name == "spec_has_layer":
         layers = (ctx.spec or {}).get("layers") or []
         count = sum(1 for layer in layers if layer.get("type") == args.get("type"))
@@ -120,6 +121,8 @@ def answer(spec: dict[str, dict[str, Any]], ctx: Context) -> dict[str, Any]:
         if name == "sandbox_output_size":
             return {**values, "answer": values["out"], "shown": values["out"]}
         return {**values, "answer": value, "shown": f"{value:,}"}
+    if name == "best_measured":
+        return _best_measured(ctx)
     spec_, run = _model(ctx, args.get("model"))
     if name == "most_confused":
         return _most_confused(run, args, spec_)
@@ -166,6 +169,16 @@ def _most_confused(run: Any, args: dict[str, Any], spec: ArchSpec) -> dict[str, 
     j = int(row.argmax())
     return {"answer": names[j], "shown": names[j], "label": label, "count": int(row[j]), "total": total,
             "run": run.name, "model": spec.name}  # fmt: skip
+
+
+def _best_measured(ctx: Context) -> dict[str, Any]:
+    rows = [r for r in compare.measured(ctx.runs, ctx.compare) if r["test_accuracy"] is not None]
+    if not rows:
+        raise NoModel("engine.learn.no_model", arch=", ".join(r.get("arch", "") for r in ctx.compare))
+    best = max(rows, key=lambda r: r["test_accuracy"])
+    table = ", ".join(f"{r['label']} {r['test_accuracy']:.1%}" for r in rows)
+    return {"answer": best["label"], "shown": best["label"], "accuracy": f"{best['test_accuracy']:.1%}",
+            "table": table, "run": best["name"]}  # fmt: skip
 
 
 def same(given: Any, expected: Any) -> bool:

@@ -48,7 +48,7 @@ CHECKS: dict[str, frozenset[str]] = {
     "sandbox": frozenset({"kernel", "padding", "stride", "input", "pool", "size", "cell"}),
     "page_visited": frozenset({"page"}),
     "spec_has_layer": frozenset({"type", "count"}),
-    "run_finished": frozenset({"arch", "dataset", "epochs"}),
+    "run_finished": frozenset({"arch", "dataset", "epochs", "augmentation"}),
     "answered": frozenset({"question"}),
 }
 ANSWERS: dict[str, frozenset[str]] = {
@@ -59,7 +59,9 @@ ANSWERS: dict[str, frozenset[str]] = {
     "layer_output": frozenset({"layer", "model"}),
     "receptive_field": frozenset({"layer", "model"}),
     "most_confused": frozenset({"label", "model"}),
+    "best_measured": frozenset(),
 }
+COMPARE_KEYS = frozenset({"label", "arch", "dataset", "augmentation"})
 
 
 class LessonError(CnnLabError, ValueError):
@@ -94,6 +96,7 @@ class Lesson:
     steps: list[Step]
     questions: list[Question]
     path: Path
+    compare: list[dict[str, Any]] = field(default_factory=list)  # runs to measure side by side (lesson 4)
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -222,6 +225,12 @@ def parse(path: Path) -> Lesson:
     for q in meta.get("questions") or []:
         questions.append(Question(_need(path, q, "id", str, meta.line), _need(path, q, "text", str, meta.line),
                                   _vocab(path, q, "answer", ANSWERS, meta.line), str(q.get("why") or "")))  # fmt: skip
+    compare = []
+    for row in meta.get("compare") or []:
+        if not isinstance(row, dict) or set(row) - COMPARE_KEYS or not str(row.get("label") or "").strip():
+            raise _error(path, getattr(row, "line", meta.lines.get("compare", 2)), Phrase("engine.learn.wrong_kind",
+                                                                                        key="compare"))  # fmt: skip
+        compare.append({k: str(v) for k, v in row.items()})
     lesson_id = _need(path, meta, "id", str, meta.line)
     if lesson_id != match.group(2):
         raise _error(path, meta.lines.get("id", 2), Phrase("engine.learn.id_mismatch", value=lesson_id))
@@ -230,6 +239,7 @@ def parse(path: Path) -> Lesson:
     return Lesson(
         id=lesson_id, lang=match.group(3), order=int(match.group(1)), title=_need(path, meta, "title", str, 2),
         summary=str(meta.get("summary") or ""), intro=body, steps=steps, questions=questions, path=path,
+        compare=compare,
     )  # fmt: skip
 
 

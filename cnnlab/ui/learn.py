@@ -105,7 +105,9 @@ def do_it(page: str, params: dict[str, Any], t: T) -> None:
     if params.get("dataset"):
         ss["dataset"] = query["dataset"] = str(params["dataset"])
     if params.get("arch"):
-        _arch(str(params["arch"]))
+        _arch(str(params["arch"]), params.get("activation"), params.get("dropout"))
+    if page == "train":
+        _train_form(params)
     run = str(params.get("run") or "")
     if run.startswith("latest"):
         run = _latest_run(run.partition("_")[2] or None) or ""
@@ -118,18 +120,59 @@ def do_it(page: str, params: dict[str, Any], t: T) -> None:
     links.switch_page(page, **query)
 
 
-def _arch(name: str) -> None:
-    """The Build page and Train start from preset `name` (adapted to the dataset by those pages)."""
-    from cnnlab.arch.presets import preset
+def _arch(name: str, activation: Any = None, dropout: Any = None) -> None:
+    """The Build page and Train start from preset `name` (adapted to the dataset by those pages), or from its
+    variant with another activation or with dropout (lesson 4)."""
     from cnnlab.arch.spec import SpecError
+    from cnnlab.learn.compare import variant
 
     ss = st.session_state
     try:
-        ss["arch_spec"] = preset(name).to_dict()
-    except SpecError:
+        ss["arch_spec"] = variant(name, str(activation) if activation else None,
+                                  float(dropout) if dropout else None).to_dict()  # fmt: skip
+    except (SpecError, ValueError):
         return
     for key in ("build_base", "build_preset"):
         ss.pop(key, None)
+
+
+def _train_form(params: dict[str, Any]) -> None:
+    """Train's form pre-filled: epochs, and augmentation on (the default recipe's) or off."""
+    from cnnlab.train.config import TrainConfig
+
+    ss = st.session_state
+    if params.get("epochs"):
+        ss["tr_epochs"] = int(params["epochs"])
+    if "augmentation" in params:
+        on = str(params["augmentation"]) in ("on", "True", "true", "1")
+        aug = TrainConfig().augmentation
+        for key in ("translation", "rotation", "zoom"):
+            ss[f"tr_aug_{key}"] = float(aug[key]) if on else 0.0
+        ss["tr_aug_flip"] = bool(aug["flip"]) if on else False
+
+
+def measured(lesson, ctx, t: T) -> None:
+    """Lesson 4: the learner's runs of the compared settings side by side, as this machine measured them."""
+    from cnnlab import charts
+    from cnnlab.learn.compare import measured as measure
+    from cnnlab.ui import state
+
+    if not lesson.compare:
+        return
+    st.subheader(t("learn.measured"))
+    rows = measure(ctx.runs, lesson.compare)
+    pct = lambda v: f"{v:.1%}" if v is not None else "—"  # noqa: E731
+    header = [t(f"learn.m.{k}") for k in ("label", "run", "test", "val", "epochs", "seconds")]
+    lines = [header, ["---"] * len(header)]
+    for r in rows:
+        lines.append([r["label"], (r["name"] or t("learn.m.not_yet")).replace("|", "\\|"), pct(r["test_accuracy"]),
+                      pct(r["best_val_accuracy"]), str(r["epochs"] or "—"), str(r["seconds"] or "—")])  # fmt: skip
+    st.markdown("\n".join("| " + " | ".join(line) + " |" for line in lines))
+    series = {r["label"]: state.store().epoch_table(r["run"].id) for r in rows if r["run"] is not None}
+    if len(series) >= 2:
+        labels = {"epoch": t("train.epoch"), "val_accuracy": t("runs.metric.val_accuracy")}
+        st.plotly_chart(charts.compare_curves(series, "val_accuracy", labels), key="learn_compare", width="stretch")
+    st.caption(t("learn.m.caption"))
 
 
 # ---------------------------------------------------------------- steps and questions

@@ -3,6 +3,8 @@ against the learner's own settings and run, Do it opens other pages, and lesson 
 
 from __future__ import annotations
 
+import pytest
+
 from cnnlab.learn import progress
 from conftest import open_app
 
@@ -117,3 +119,46 @@ def test_lesson_six_shows_the_exported_scripts_lines_and_opens_each_place(tiny_r
     at.button(key="do_tf-workflow_save").click().run()
     assert not at.exception, at.exception
     assert at.session_state["run_id"] == tiny_run.run_id
+
+
+def test_lesson_four_sets_up_each_variant_on_train():
+    at = open_app("pages/learn.py", learn_lesson="alexnet-ideas")
+    assert "| ReLU | not run yet | — |" in _texts(at)  # nothing measured yet, nothing claimed
+    at.button(key="do_alexnet-ideas_relu").click().run()
+    at.switch_page("pages/learn.py").run()
+    at.button(key="do_alexnet-ideas_sigmoid").click().run()
+    assert not at.exception, at.exception
+    spec = at.session_state["arch_spec"]
+    assert spec["name"] == "lenet5_sigmoid"
+    assert {layer["params"].get("activation") for layer in spec["layers"]} - {None} == {"sigmoid"}
+    assert at.session_state["tr_epochs"] == 5 and at.session_state["tr_aug_translation"] == 0.0
+    assert at.selectbox[1].value.startswith("lenet5_sigmoid")  # Train builds the variant
+    at.switch_page("pages/learn.py").run()
+    at.button(key="do_alexnet-ideas_augmentation").click().run()
+    assert at.session_state["arch_spec"]["name"] == "lenet5" and at.session_state["tr_aug_translation"] == 0.1
+
+
+@pytest.mark.slow
+def test_lesson_four_reports_what_real_short_runs_measured(tiny_run):
+    from cnnlab.learn.compare import variant
+    from cnnlab.runs.store import RunStore
+    from conftest import train_run
+
+    config = {"dataset": "mnist-sample", "epochs": 2, "max_train_samples": 1024,
+              "augmentation": {"translation": 0.0, "rotation": 0.0, "zoom": 0.0, "flip": False}}  # fmt: skip
+    sigmoid = train_run({**config, "arch": variant("lenet5", activation="sigmoid").to_dict()}, "short sigmoid")
+    relu = train_run({**config, "arch": "lenet5"}, "short relu")
+    with RunStore() as store:
+        figures = {name: store.get_run(i).final_metrics["test_accuracy"] for name, i in
+                   (("ReLU", relu), ("sigmoid", sigmoid), ("ReLU + augmentation", tiny_run.run_id))}  # fmt: skip
+    at = open_app("pages/learn.py", learn_lesson="alexnet-ideas")
+    text = _texts(at)
+    for label, accuracy in figures.items():  # the table shows what each run measured, nothing written in
+        assert f"| {label} |" in text and f"{accuracy:.1%}" in text
+    assert "| ReLU + dropout | not run yet |" in text
+    assert len(at.get("plotly_chart")) == 1  # the validation curves overlaid
+    for step in ("relu", "sigmoid", "augmentation"):
+        assert progress.is_done(progress.load("me"), "alexnet-ideas", step)
+    best = max(figures, key=figures.get)
+    _answer(at, "alexnet-ideas", "best", best)
+    assert f"Right: {best}." in _texts(at)
