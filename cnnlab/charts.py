@@ -58,7 +58,9 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
     return "?" if not shape else "×".join(str(d) for d in shape)
 
 
-def architecture_diagram(analysis: Analysis, *, labels: dict[str, str] | None = None) -> go.Figure:
+def architecture_diagram(
+    analysis: Analysis, *, labels: dict[str, str] | None = None, scale: float = 1.0
+) -> go.Figure:
     """Blocks per layer: height = feature-map side, width ~ log2(channels); flat layers as thin bars."""
     text = {**DEFAULT_LABELS, **(labels or {})}
     entries: list[tuple[str, str, str, tuple[int, ...] | None, Row | None]] = []
@@ -134,6 +136,28 @@ def architecture_diagram(analysis: Analysis, *, labels: dict[str, str] | None = 
         legend={"orientation": "h", "y": -0.02},
         plot_bgcolor="rgba(0,0,0,0)",
     )
+    return scaled(fig, scale)
+
+
+def scaled(fig: go.Figure, scale: float = 1.0) -> go.Figure:
+    """Projector mode: every text, line and marker `scale` times larger, the figure taller by the same factor, so
+    the back row of a classroom reads it (1 leaves the figure as it is)."""
+    if scale == 1:
+        return fig
+    base = fig.layout.font.size or 12
+    fig.update_layout(font_size=round(base * scale, 1), hoverlabel_font_size=round(13 * scale, 1))
+    if fig.layout.height:
+        fig.update_layout(height=round(fig.layout.height * min(scale, 1.3)))
+    if fig.layout.title and fig.layout.title.text:
+        fig.layout.title.font.size = round((fig.layout.title.font.size or base * 1.2) * scale, 1)
+    for note in fig.layout.annotations or ():
+        note.font.size = round((note.font.size or base) * scale, 1)
+    for trace in fig.data:
+        if trace.type == "scatter":
+            trace.line.width = (trace.line.width or 2) * scale
+            trace.marker.size = (trace.marker.size or 6) * scale
+        elif trace.type == "heatmap" and trace.textfont and trace.textfont.size:
+            trace.textfont.size = trace.textfont.size * scale
     return fig
 
 
@@ -166,7 +190,7 @@ def _mode(n: int) -> str:
 
 def batch_curves(
     steps: list[float], loss: list[float], accuracy: list[float], labels: dict[str, str], height: int = 300,
-    *, steps_hint: float | None = None,
+    *, steps_hint: float | None = None, scale: float = 1.0,
 ) -> go.Figure:  # fmt: skip
     """Per-batch running loss (left axis) and accuracy in % (right axis, 0-100 %) against the global step.
 
@@ -192,7 +216,7 @@ def batch_curves(
         yaxis2=dict(title=labels.get("accuracy", "accuracy"), overlaying="y", side="right", showgrid=False,
                     **PERCENT_AXIS),
     )  # fmt: skip
-    return _layout(fig, height)
+    return scaled(_layout(fig, height), scale)
 
 
 def with_latest_epoch(table: list[dict[str, Any]], latest: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -212,7 +236,8 @@ def _epoch_axis(last: int, title: str) -> dict[str, Any]:
 
 
 def epoch_curves(
-    table: list[dict[str, Any]], labels: dict[str, str], height: int = 300, *, epochs: int | None = None
+    table: list[dict[str, Any]], labels: dict[str, str], height: int = 300, *, epochs: int | None = None,
+    scale: float = 1.0,
 ) -> go.Figure:
     """Loss and accuracy (in %) per epoch, training (solid) against validation (dashed), side by side.
 
@@ -245,11 +270,12 @@ def epoch_curves(
     fig.update_yaxes(**PERCENT_AXIS, row=1, col=2)
     _layout(fig, height)
     fig.update_layout(legend=dict(orientation="h", y=-0.3, x=0), margin=dict(b=40))
-    return fig
+    return scaled(fig, scale)
 
 
 def compare_curves(
-    series: dict[str, list[dict[str, Any]]], metric: str, labels: dict[str, str], height: int = 340
+    series: dict[str, list[dict[str, Any]]], metric: str, labels: dict[str, str], height: int = 340,
+    scale: float = 1.0,
 ) -> go.Figure:
     """One metric per epoch for several runs overlaid (colour = run); accuracies in % (0-100 %)."""
     fig = go.Figure()
@@ -263,7 +289,7 @@ def compare_curves(
     last = max((row["epoch"] for table in series.values() for row in table), default=1)
     yaxis = dict(title=labels.get(metric, metric), **(PERCENT_AXIS if percent else dict(rangemode="tozero")))
     fig.update_layout(xaxis=_epoch_axis(last, labels.get("epoch", "epoch")), yaxis=yaxis)
-    return _layout(fig, height)
+    return scaled(_layout(fig, height), scale)
 
 
 # ---------------------------------------------------------------- inspection (the Inspect page)
@@ -372,7 +398,7 @@ def map_with_box(values: Any, rows: tuple[int, int], cols: tuple[int, int], *, t
 
 
 def prediction_bars(probabilities: Any, class_names: list[str], *, true: int | None = None,
-                    height: int = 220, title: str = "") -> go.Figure:  # fmt: skip
+                    height: int = 220, title: str = "", scale: float = 1.0) -> go.Figure:  # fmt: skip
     """Class probabilities as bars: the predicted class in blue, the true class (if known and different) in red."""
     import numpy as np
 
@@ -384,7 +410,7 @@ def prediction_bars(probabilities: Any, class_names: list[str], *, true: int | N
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30 if title else 10, b=10), bargap=0.15,
                       yaxis=dict(range=[0, 1], tickformat=".0%"), xaxis=dict(type="category"),
                       title={"text": title, "font": {"size": 13}})  # fmt: skip
-    return fig
+    return scaled(fig, scale)
 
 
 def confusion_heatmap(confusion: Any, class_names: list[str], labels: dict[str, str] | None = None,

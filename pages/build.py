@@ -10,7 +10,8 @@ from cnnlab.arch.presets import adapt_to_dataset, preset
 from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info, list_datasets
 from cnnlab.train.codegen import STYLES, generate_script, script_filename
 from cnnlab.ui import build as build_views
-from cnnlab.ui import router, shell
+from cnnlab.ui import links, router, shell
+from cnnlab.ui import train as train_form
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -69,7 +70,7 @@ for col, step, label in ((move[1], -1, "build.move_up"), (move[2], 1, "build.mov
 result = analyze(spec)
 problems: dict[int, str] = {}
 for issue in result.issues:
-    (st.error if issue.level == "error" else st.warning)(issue.message(shell.language()), icon="⚠️")
+    (st.error if issue.level == "error" else st.warning)(issue.message(shell.language()), icon=":material/warning:")
     problems.setdefault(issue.index, issue.message(shell.language()))
 
 build_views.analysis(result, problems, t)
@@ -86,4 +87,5 @@ for col, (label, data, file_name, mime) in zip(st.columns(4), files, strict=True
     col.download_button(label, data, file_name, mime, on_click="ignore")
 view = st.radio(t("build.code_style"), STYLES, format_func=lambda s: t(f"build.style.{s}"), horizontal=True)
 st.code(scripts[view], language="python", line_numbers=True)
-st.success(t("build.carry", name=spec.name))
+st.success(t("build.carry", name=shell.arch_name(spec.to_dict(), t)))
+train_form.share_box({**links.train_setup(), "dataset": dataset, "arch": spec.to_dict()}, t)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import paths
 from cnnlab.data.datasets import list_datasets
-from cnnlab.ui import router, shell
+from cnnlab.ui import links, router, shell
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -15,7 +15,7 @@ st.subheader(t("home.steps_title"))
 cols = st.columns(4)
 for col, key in zip(cols, ("home.step1", "home.step2", "home.step3", "home.step4"), strict=True):
     col.info(t(key))
-st.page_link("pages/data.py", label=t("home.start"), icon=":material/arrow_forward:")
+links.page_link(st, "data", t("home.start"), ":material/arrow_forward:")
 
 st.subheader(t("home.datasets"))
 infos = list_datasets()

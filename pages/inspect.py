@@ -3,7 +3,7 @@ evaluation with a clickable confusion matrix, and embeddings — for a run or an
 
 import streamlit as st
 
-from cnnlab.ui import router, shell, state, widgets
+from cnnlab.ui import linked, links, router, shell, state
 from cnnlab.ui.inspect.common import safely
 from cnnlab.ui.inspect.evaluation import embeddings_tab, evaluation_tab
 from cnnlab.ui.inspect.inputs import pick_input, run_subject, upload_subject
@@ -27,7 +27,7 @@ labels = {r.id: t("inspect.run_item", name=r.name, id=r.id, acc=_accuracy(r)) fo
 sources = (["run"] if runs else []) + ["upload"]
 if not runs:
     st.info(t("inspect.no_runs"))
-    st.page_link("pages/train.py", label=t("inspect.go_train"), icon=":material/model_training:")
+    links.page_link(st, "train", t("inspect.go_train"), ":material/model_training:")
 
 subject = None
 if len(sources) > 1:
@@ -54,12 +54,12 @@ else:
 if subject is None:
     st.stop()
 
+linked.bind_inspect()  # ?layer= and ?input= from a reload or a link; the page's links carry them
 with st.container(border=True):
     picked = pick_input(subject, t)
 
 names = ["fm", "filters", "cam", "step", "eval", "emb"]
-widgets.keep_tab("insp_tab", [f"inspect.tab.{n}" for n in names], t)  # the open tab survives a language switch
-tabs = st.tabs([t(f"inspect.tab.{n}") for n in names], key="insp_tab", on_change="rerun")
+tabs = linked.tabs("inspect", "insp_tab", names, [t(f"inspect.tab.{n}") for n in names])  # by id: ?tab=cam
 needs_input = {"fm": feature_maps_tab, "cam": cam_tab, "step": step_tab}
 no_input = {"filters": filters_tab, "eval": evaluation_tab, "emb": embeddings_tab}
 for name, tab in zip(names, tabs, strict=True):

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab.inspection.prediction import class_names_for
 from cnnlab.train.drawings import is_digit_model
-from cnnlab.ui import router, shell, state
+from cnnlab.ui import linked, router, shell, state
 from cnnlab.ui.predict.common import no_model, pick_run, usable_runs
 from cnnlab.ui.predict.draw import draw_section, my_drawings
 from cnnlab.ui.predict.upload import photo_section, upload_section
@@ -27,13 +27,14 @@ if loaded is None:
 _, model, predictor, _ = loaded
 names = class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
 
-draw_tab, webcam_tab, upload_tab, photo_tab = st.tabs(
+draw_tab, webcam_tab, upload_tab, photo_tab = linked.tabs(  # by id (?tab=upload): a language switch keeps it
+    "predict", "predict_tab", ["draw", "webcam", "upload", "photos"],
     [f":material/draw: {t('predict.tab_draw')}", f":material/videocam: {t('predict.tab_webcam')}",
-     f":material/upload: {t('predict.tab_upload')}", f":material/photo_camera: {t('predict.tab_photos')}"]
+     f":material/upload: {t('predict.tab_upload')}", f":material/photo_camera: {t('predict.tab_photos')}"],
 )  # fmt: skip
 with draw_tab:
     if is_digit_model(predictor.input_shape):
-        draw_section(t, run.id, names)
+        draw_section(t, run.id, names, side=shell.canvas_size())
         my_drawings(t, run, names)
     else:
         shape = "×".join(map(str, predictor.input_shape))

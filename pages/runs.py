@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.runs import jobs
-from cnnlab.ui import live, router, shell, state
+from cnnlab.ui import links, live, router, shell, state
 from cnnlab.ui import runs as run_parts
 
 router.guard()  # first: a page started without app.py's router reruns through it
@@ -16,7 +16,7 @@ store = state.store()
 runs = jobs.poll(store)
 if not runs:
     st.info(t("runs.empty"))
-    st.page_link("pages/train.py", label=t("runs.go_train"), icon=":material/model_training:")
+    links.page_link(st, "train", t("runs.go_train"), ":material/model_training:")
     st.stop()
 
 f1, f2 = st.columns([3, 2])
@@ -37,7 +37,8 @@ labels = {k: t(f"train.{k}") for k in ("loss", "accuracy", "train", "validation"
 
 if len(picked) == 1:
     st.subheader(t("runs.curves", name=picked[0].name))
-    figure = charts.epoch_curves(store.epoch_table(picked[0].id), labels, epochs=picked[0].epochs)
+    figure = charts.epoch_curves(store.epoch_table(picked[0].id), labels, epochs=picked[0].epochs,
+                                 scale=shell.chart_scale())  # fmt: skip
     st.plotly_chart(figure, key="curves", width="stretch")
 elif len(picked) >= 2:
     st.subheader(t("runs.compare"))
@@ -45,7 +46,8 @@ elif len(picked) >= 2:
                       format_func=lambda m: t(f"runs.metric.{m}"))  # fmt: skip
     series = {f"{r.name} ({r.id[-4:]})": store.epoch_table(r.id) for r in picked}
     labels = {"epoch": t("train.epoch"), metric: t(f"runs.metric.{metric}")}
-    st.plotly_chart(charts.compare_curves(series, metric, labels), key="compare", width="stretch")
+    st.plotly_chart(charts.compare_curves(series, metric, labels, scale=shell.chart_scale()), key="compare",
+                    width="stretch")  # fmt: skip
     st.subheader(t("runs.diff"))
     settings = {f"{r.name} ({r.id[-4:]})": {**r.config, "arch": r.arch.get("name")} for r in picked}
     keys = sorted({k for cfg in settings.values() for k in cfg})
@@ -68,8 +70,8 @@ if notice:
 a, b, c, d = st.columns(4)
 if a.button(t("runs.open"), icon=":material/open_in_new:", width="stretch"):
     state.show_run(run.id)
-    st.switch_page("pages/train.py")
-live.actions(run, store, t, [b, c], key="runs", then=lambda: st.switch_page("pages/train.py"))
+    links.switch_page("train")
+live.actions(run, store, t, [b, c], key="runs", then=lambda: links.switch_page("train"))
 if not run.active:
     with d.popover(t("runs.delete"), icon=":material/delete:", width="stretch"):
         st.markdown(t("runs.delete_confirm", name=run.name))

@@ -15,7 +15,10 @@ st.title(t("train.title"))
 
 with st.expander(t("train.new"), expanded=not state.current_run_id()):
     config, run_name = train_form.settings(t)
-    if st.button(t("train.start"), type="primary", icon=":material/play_arrow:", help=t("train.start_help")):
+    go, share = st.columns([1, 1], vertical_alignment="center")
+    with share:
+        train_form.share_box(config, t)
+    if go.button(t("train.start"), type="primary", icon=":material/play_arrow:", help=t("train.start_help")):
         if shell.require("train", t):
             try:
                 run_id = start_run(config, name=run_name, store=state.store())

@@ -82,13 +82,6 @@ STRINGS = {
         "训练页将使用 **{name}**。",
     ),
     # preset names and option values
-    "build.val.mlp": ("MLP (no convolutions)", "多层感知机（无卷积）"),
-    "build.val.simple_cnn": ("Simple CNN", "简单卷积网络"),
-    "build.val.lenet5": ("LeNet-5", "LeNet-5"),
-    "build.val.alexnet": ("AlexNet", "AlexNet"),
-    "build.val.vgg_small": ("Small VGG", "小型 VGG"),
-    "build.val.resnet_small": ("Small ResNet", "小型 ResNet"),
-    "build.val.transfer": ("Transfer learning", "迁移学习"),
     "build.val.modern": ("modern (relu, max-pool)", "现代版（relu，最大池化）"),
     "build.val.classic": ("classic (tanh, avg-pool)", "经典版（tanh，平均池化）"),
     "build.val.auto": ("auto", "自动"),

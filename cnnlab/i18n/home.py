@@ -17,7 +17,7 @@ STRINGS = {
     ),
     "home.step3": (
         "**Train** — press Train and watch loss and accuracy move live.",
-        "**训练** — 点击“训练”，实时观察损失和准确率的变化。",
+        "**训练** — 点击“开始训练”，实时观察损失和准确率的变化。",
     ),
     "home.step4": (
         "**Inspect & Predict** — see what each layer saw, then draw a digit.",

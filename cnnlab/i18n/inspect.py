@@ -109,10 +109,13 @@ STRINGS = {
     ),
     "inspect.upload_label_short": ("Uploaded: {name}", "已上传：{name}"),
     "inspect.verdict": ("Predicted **{pred}** ({p:.0%})", "预测为 **{pred}**（{p:.0%}）"),
-    "inspect.verdict_right": ("✅ Predicted **{pred}** ({p:.0%}) — correct", "✅ 预测为 **{pred}**（{p:.0%}）——正确"),
+    "inspect.verdict_right": (
+        ":green[:material/check_circle:] Predicted **{pred}** ({p:.0%}) — correct",
+        ":green[:material/check_circle:] 预测为 **{pred}**（{p:.0%}）——正确",
+    ),
     "inspect.verdict_wrong": (
-        "❌ Predicted **{pred}** ({p:.0%}), but it is **{true}**",
-        "❌ 预测为 **{pred}**（{p:.0%}），实际是 **{true}**",
+        ":red[:material/cancel:] Predicted **{pred}** ({p:.0%}), but it is **{true}**",
+        ":red[:material/cancel:] 预测为 **{pred}**（{p:.0%}），实际是 **{true}**",
     ),
     "inspect.pick_first": ("Choose an input image above first.", "请先在上方选择一张输入图像。"),
     # tabs

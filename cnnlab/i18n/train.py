@@ -6,7 +6,6 @@ STRINGS = {
     "train.new": ("New training run", "新建训练"),
     "train.dataset": ("Dataset", "数据集"),
     "train.arch": ("Architecture", "网络结构"),
-    "train.arch_from_build": ("{name} (from the Build page)", "{name}（来自“搭建”页）"),
     "train.run_name": ("Run name (optional)", "运行名称（可选）"),
     "train.basics": ("Basics", "基本设置"),
     "train.schedule_box": ("Learning-rate schedule", "学习率调度"),

@@ -14,8 +14,12 @@ from cnnlab.train.config import ConfigError, TrainConfig, prepare
 
 
 def default_name(cfg: TrainConfig) -> str:
+    """"LeNet-5 on mnist-sample": the architecture by its display name (the catalogue's), as the pages show it."""
+    from cnnlab.i18n import CATALOGUE, t
+
     arch = cfg.arch.get("name", "model") if isinstance(cfg.arch, dict) else str(cfg.arch or "lenet5")
-    return f"{arch} on {cfg.dataset}"
+    display = t(f"arch.name.{arch}") if f"arch.name.{arch}" in CATALOGUE else arch
+    return t("arch.default_run_name", arch=display, dataset=cfg.dataset)
 
 
 def start_run(

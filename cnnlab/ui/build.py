@@ -18,7 +18,9 @@ T = Callable[..., str]
 
 
 def word(value, t: T) -> str:
-    """A preset name or option value in the UI language."""
+    """A preset's display name or an option value in the UI language."""
+    if f"arch.name.{value}" in CATALOGUE:
+        return t(f"arch.name.{value}")
     return t(f"build.val.{value}") if f"build.val.{value}" in CATALOGUE else str(value)
 
 
@@ -127,4 +129,5 @@ def analysis(result, problems: dict[int, str], t: T) -> None:
         column_config={heads["params"]: number, heads["macs"]: number, heads["problem"]: cfg.TextColumn(width="large")},
     )
     labels = {k: t(f"build.chart.{k}") for k in DEFAULT_LABELS}
-    st.plotly_chart(architecture_diagram(result, labels=labels), width="stretch", key="build_diagram")
+    diagram = architecture_diagram(result, labels=labels, scale=shell.chart_scale())
+    st.plotly_chart(diagram, width="stretch", key="build_diagram")

@@ -107,7 +107,7 @@ def do_it(page: str, params: dict[str, Any], t: T) -> None:
     if params.get("arch"):
         _arch(str(params["arch"]), params.get("activation"), params.get("dropout"))
     if page == "train":
-        _train_form(params)
+        query.update(_train_setup(params))
     run = str(params.get("run") or "")
     if run.startswith("latest"):
         run = _latest_run(run.partition("_")[2] or None) or ""
@@ -136,19 +136,20 @@ def _arch(name: str, activation: Any = None, dropout: Any = None) -> None:
         ss.pop(key, None)
 
 
-def _train_form(params: dict[str, Any]) -> None:
-    """Train's form pre-filled: epochs, and augmentation on (the default recipe's) or off."""
+def _train_setup(params: dict[str, Any]) -> dict[str, str]:
+    """The query parameters of a Train setup (cnnlab.ui.links): the default recipe with this step's dataset,
+    architecture, epochs and augmentation ("on": the recipe's, "off": none)."""
     from cnnlab.train.config import TrainConfig
+    from cnnlab.ui import links
 
-    ss = st.session_state
+    config = TrainConfig().to_dict()
+    config["dataset"] = st.session_state.get("dataset") or config["dataset"]
+    config["arch"] = st.session_state.get("arch_spec") or config["arch"]
     if params.get("epochs"):
-        ss["tr_epochs"] = int(params["epochs"])
-    if "augmentation" in params:
-        on = str(params["augmentation"]) in ("on", "True", "true", "1")
-        aug = TrainConfig().augmentation
-        for key in ("translation", "rotation", "zoom"):
-            ss[f"tr_aug_{key}"] = float(aug[key]) if on else 0.0
-        ss["tr_aug_flip"] = bool(aug["flip"]) if on else False
+        config["epochs"] = int(params["epochs"])
+    if str(params.get("augmentation")) in ("off", "False", "false", "0"):
+        config["augmentation"] = {k: (False if isinstance(v, bool) else 0.0) for k, v in config["augmentation"].items()}
+    return links.setup_query(config)
 
 
 def measured(lesson, ctx, t: T) -> None:

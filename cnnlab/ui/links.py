@@ -36,8 +36,8 @@ _ROOT = Path(__file__).resolve().parents[2]
 _WRITTEN = "_links_written"  # what this session last put into the URL
 _INCOMING = "_links_incoming"  # this run's URL values that differ from it (a reload, a shared link)
 _PAGE = "_links_page"  # per page: {param: value} for its links
-_BOUND = "_links_bound"  # per page: {param: (session key, how to show its value)}
-_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
+_BOUND = "_links_bound"  # per page: {param: what it shows now (a function)}
+PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,99}$")
 
 
 # ---------------------------------------------------------------- reading the URL
@@ -50,9 +50,14 @@ def adopt() -> None:
     url = {k: st.query_params.get(k) for k in st.query_params}
     incoming = {k: v for k, v in url.items() if isinstance(v, str) and written.get(k) != v}
     ss[_INCOMING] = incoming
-    if incoming.get("run") and _PLAIN.match(incoming["run"]):
+    ss["_links_shown"] = set()
+    from cnnlab.i18n import LANGUAGES
+
+    if incoming.get("lang") in LANGUAGES:
+        ss["lang"] = ss["_lang_picker"] = incoming["lang"]
+    if incoming.get("run") and PLAIN.match(incoming["run"]):
         ss["run_id"] = incoming["run"]
-    if incoming.get("dataset") and _PLAIN.match(incoming["dataset"]):
+    if incoming.get("dataset") and PLAIN.match(incoming["dataset"]):
         ss["dataset"] = incoming["dataset"]
     if "projector" in incoming:
         ss["projector"] = incoming["projector"] == "1"
@@ -93,6 +98,14 @@ def show_problem(lang: str) -> None:
     """A parameter that could not be read: one translated sentence (st.warning); the page works as usual."""
     error = st.session_state.pop("_links_problem", None)
     if error is not None:
+        warn(error, lang)
+
+
+def warn(error: CnnLabError, lang: str) -> None:
+    """A link's problem as one warning, once per run however many readers of the link met it."""
+    shown = st.session_state.setdefault("_links_shown", set())
+    if error.message("en") not in shown:
+        shown.add(error.message("en"))
         st.warning(error.message(lang), icon=":material/link_off:")
 
 
@@ -144,31 +157,49 @@ def keep(page: str, **params: str | None) -> None:
 
 
 def bind(page: str, param: str, key: str, parse: Callable[[str], Any] = str, show: Callable[[Any], str] = str) -> None:
-    """Call before the widget with session key `key`: an incoming ?param= sets it; its value then travels."""
+    """Call before the widget with session key `key`: an incoming ?param= sets it; its value then travels.
+    (A value the widget cannot take is dropped by the widget's own checks, e.g. widgets.keep_option.)"""
     value = incoming(param)
-    if value is not None:
+    if value is not None and PLAIN.match(value):
         try:
             st.session_state[key] = parse(value)
         except (ValueError, TypeError):
             pass
-    st.session_state.setdefault(_BOUND, {}).setdefault(page, {})[param] = (key, show)
+    ss = st.session_state
+    bound(page)[param] = lambda: None if ss.get(key) is None else show(ss[key])
 
 
-def page_link_params(page: str) -> dict[str, str]:
-    """What a link to (or a reload of) `page` carries: the global parameters and that page's own."""
+def bound(page: str) -> dict[str, Callable[[], str | None]]:
+    """`page`'s bound parameters: each a function giving its value now (None: not in the URL)."""
+    return st.session_state.setdefault(_BOUND, {}).setdefault(page, {})
+
+
+def page_link_params(page: str, *, here: bool = False) -> dict[str, str]:
+    """What a link to `page` carries: the global parameters and that page's own. `here`: for the page in view
+    (its URL, what a reload shows), where a page's own architecture choice (Train's form) wins over the global one;
+    a link from elsewhere keeps the architecture in view (say, the one just edited on Build)."""
     out = global_params()
     ss = st.session_state
-    out.update(ss.get(_PAGE, {}).get(page, {}))
-    for param, (key, show) in ss.get(_BOUND, {}).get(page, {}).items():
-        if ss.get(key) is not None:
-            out[param] = show(ss[key])
+    own = dict(ss.get(_PAGE, {}).get(page, {}))
+    if not here:
+        own.pop("arch", None)
+        own.pop("spec", None)
+    elif "arch" in own:
+        out.pop("spec", None)
+    elif "spec" in own:
+        out.pop("arch", None)
+    out.update(own)
+    for param, value in ss.get(_BOUND, {}).get(page, {}).items():
+        shown = value()
+        if shown is not None:
+            out[param] = shown
     allowed = set(GLOBAL) | set(PAGE_PARAMS.get(page, ()))
     return {k: v for k, v in out.items() if k in allowed and v not in (None, "")}
 
 
 def sync(page: str) -> None:
     """End of a run: the URL shows exactly `page`'s parameters, and this session remembers writing them."""
-    wanted = page_link_params(page)
+    wanted = page_link_params(page, here=True)
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
@@ -225,6 +256,13 @@ def read_setup(params: Mapping[str, Any]) -> dict[str, Any] | CnnLabError:
         return exc
 
 
+def train_setup() -> dict[str, Any]:
+    """The Train form's hyperparameters as this session last had them (from its setup), else {} (the defaults)."""
+    setup = st.session_state.get(_PAGE, {}).get("train", {}).get("setup")
+    got = read_setup({"setup": setup}) if setup else {}
+    return got if isinstance(got, dict) else {}
+
+
 def share_url(query: Mapping[str, str], page: str = "train") -> str:
     """An absolute link to `page` with `query`, from the address this visitor opened the app at."""
     from urllib.parse import urlencode
@@ -244,24 +282,3 @@ def _base_url() -> str:
     if parts and parts[-1] in PAGES:
         parts = parts[:-1]
     return root + ("/" + "/".join(parts) if parts else "")
-
-
-# ---------------------------------------------------------------- tabs by a stable id
-
-
-def tabs(page: str, key: str, ids: Sequence[str], labels: Sequence[str], **kwargs: Any):
-    """st.tabs whose open tab is remembered by id, not by its (translated) label: a language switch keeps it,
-    `?tab=<id>` opens it, and links and reloads carry it."""
-    ss = st.session_state
-    id_key = f"{key}__id"
-    wanted = incoming("tab")
-    if wanted not in ids:
-        current = ss.get(key)
-        wanted = ids[list(labels).index(current)] if current in labels else ss.get(id_key)
-    if wanted in ids:
-        ss[key] = labels[list(ids).index(wanted)]
-    containers = st.tabs(list(labels), key=key, on_change="rerun", **kwargs)
-    chosen = ss.get(key)
-    ss[id_key] = ids[list(labels).index(chosen)] if chosen in labels else ids[0]
-    keep(page, tab=None if ss[id_key] == ids[0] else ss[id_key])
-    return containers

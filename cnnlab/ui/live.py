@@ -191,7 +191,7 @@ def curves(run: rs.Run, store: rs.RunStore, t: T) -> None:
     with left:
         st.caption(t("train.chart_batches"))
         x, loss, acc = batch_points(run, store)
-        fig = charts.batch_curves(x, loss, acc, labels, steps_hint=p.get("steps_per_epoch"))
+        fig = charts.batch_curves(x, loss, acc, labels, steps_hint=p.get("steps_per_epoch"), scale=shell.chart_scale())
         st.plotly_chart(fig, key=f"batches_{run.id}", width="stretch")
         if not x and run.active:  # after the chart, so the chart keeps its place
             st.caption(t("train.waiting_points"))
@@ -200,7 +200,7 @@ def curves(run: rs.Run, store: rs.RunStore, t: T) -> None:
         table = store.epoch_table(run.id)
         if run.active:
             table = charts.with_latest_epoch(table, p.get("epoch_values"))
-        fig = charts.epoch_curves(table, labels, epochs=run.epochs)
+        fig = charts.epoch_curves(table, labels, epochs=run.epochs, scale=shell.chart_scale())
         st.plotly_chart(fig, key=f"epochs_{run.id}", width="stretch")
 
 

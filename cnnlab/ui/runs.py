@@ -46,7 +46,7 @@ def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
         {
             col["name"]: r.name,
             col["status"]: status_word(r.status, t),
-            col["arch"]: r.arch.get("name"),
+            col["arch"]: shell.arch_name(r.arch, t) if r.arch else NONE,
             col["dataset"]: r.dataset,
             col["epochs"]: f"{r.epochs_done}/{r.epochs}",
             col["best_val"]: r.final_metrics.get("best_val_accuracy"),

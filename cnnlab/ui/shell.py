@@ -51,6 +51,7 @@ def sidebar(t: Callable[..., str]):
             key="_lang_picker",
             on_change=_set_language,
         )
+        st.toggle(t("sidebar.projector"), key="projector", help=t("sidebar.projector_help"))
         slot = st.empty()
         if demo.enabled():
             _demo_box(t)
@@ -63,8 +64,57 @@ def sidebar_status(slot, t: Callable[..., str]) -> None:
     spec = st.session_state.get("arch_spec")
     with slot.container():
         st.caption(f"**{t('sidebar.dataset')}:** {st.session_state.get('dataset', 'mnist-sample')}")
-        st.caption(f"**{t('sidebar.architecture')}:** {spec['name'] if spec else 'lenet5'}")
+        st.caption(f"**{t('sidebar.architecture')}:** {arch_name(spec or 'lenet5', t)}")
         st.caption(f"**{t('sidebar.run')}:** {st.session_state.get('run_id') or none}")
+
+
+def arch_name(arch: object, t: Callable[..., str]) -> str:
+    """The one display name of an architecture: a preset's catalogue name ("LeNet-5", "Small VGG"), an edited
+    preset as "LeNet-5 (edited)", a spec from Build or a file by the name it was given."""
+    from cnnlab.i18n import CATALOGUE
+
+    if isinstance(arch, str) or arch is None:
+        key = f"arch.name.{arch or 'lenet5'}"
+        return t(key) if key in CATALOGUE else str(arch)
+    if not isinstance(arch, dict):
+        return "—"
+    name = str(arch.get("name") or "—")
+    if f"arch.name.{name}" not in CATALOGUE:
+        return name
+    from cnnlab.ui.links import arch_params
+
+    return t(f"arch.name.{name}") if "arch" in arch_params(arch) else t("arch.edited", name=t(f"arch.name.{name}"))
+
+
+PROJECTOR_SCALE = 1.4  # charts' text and lines in projector mode
+
+
+def chart_scale() -> float:
+    """How much larger charts draw: PROJECTOR_SCALE in projector mode, else 1."""
+    return PROJECTOR_SCALE if st.session_state.get("projector") else 1.0
+
+
+def canvas_size(normal: int = 280) -> int:
+    """The drawing canvas's side in pixels: 448 in projector mode."""
+    return 448 if st.session_state.get("projector") else normal
+
+
+_PROJECTOR_CSS = """<style>
+html { font-size: 20px; }
+.stApp [data-testid="stMarkdownContainer"] p, .stApp [data-testid="stMarkdownContainer"] li { font-size: 1.1rem; }
+.stApp [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
+.stApp [data-testid="stMetricValue"] { font-size: 2.4rem; }
+.stApp h1 { font-size: 2.6rem; }
+.stApp [data-testid="stMainBlockContainer"] { padding: 2.5rem 1.5rem 4rem; max-width: 100%; }
+.stApp [data-testid="stMainBlockContainer"] * { min-width: 0; }
+.stApp [data-testid="stMainBlockContainer"] pre { white-space: pre-wrap; word-break: break-all; }
+</style>"""
+
+
+def projector_css() -> None:
+    """Projector mode: larger text everywhere (rem-based, so the whole UI grows) and nothing wider than the page."""
+    if st.session_state.get("projector"):
+        st.html(_PROJECTOR_CSS)
 
 
 def _demo_box(t: Callable[..., str]) -> None:
@@ -125,19 +175,24 @@ def redact(message: str) -> str:
 def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[[], None] | None = None) -> None:
     """Run a page; an unexpected error is logged on the server and shown as one sentence, never a traceback.
 
-    `after` runs even when the page calls st.stop() (Streamlit's stop/rerun are BaseExceptions).
+    `after` runs even when the page calls st.stop() (Streamlit's stop/rerun are BaseExceptions), but not when it
+    reruns or switches page: that run's output (and query-parameter writes) are dropped, the next run draws it.
     """
-    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
+    rerun = False
     try:
         page()
     except StopException:
         pass  # st.stop() ends the page, not the app: `after` still draws
+    except RerunException:
+        rerun = True
+        raise
     except Exception as exc:
         log.exception("page failed")
         st.error(t("error.generic", reason=f"{type(exc).__name__}: {redact(str(exc))[:200]}"))
     finally:
-        if after is not None:
+        if after is not None and not rerun:
             after()
 
 

@@ -4,7 +4,6 @@ links between pages, and trained models cached per checkpoint file version."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import streamlit as st
 
@@ -27,8 +26,8 @@ def store():
 
 
 def current_run_id() -> str | None:
-    """The run in view: ?run= in the URL first (so reloads and second tabs agree), then the session."""
-    run_id = st.query_params.get("run") or st.session_state.get("run_id")
+    """The run in view: the session's (links.adopt puts a new ?run= from a reload or a link there), else the URL's."""
+    run_id = st.session_state.get("run_id") or st.query_params.get("run")  # links.adopt took a new ?run= in
     if run_id:
         st.session_state["run_id"] = run_id
     return run_id
@@ -41,9 +40,10 @@ def show_run(run_id: str) -> None:
 
 
 def page_link(container, page: str, label: str, icon: str, **query: str) -> None:
-    """A link to another page with query parameters, shown only once that page exists."""
-    if (Path(__file__).resolve().parents[2] / "pages" / f"{page}.py").is_file():
-        container.page_link(f"pages/{page}.py", label=label, icon=icon, query_params=query)
+    """A link to another page with the view's query parameters (cnnlab.ui.links), shown once that page exists."""
+    from cnnlab.ui import links
+
+    links.page_link(container, page, label, icon, **query)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)

@@ -8,9 +8,12 @@ from typing import Any
 import streamlit as st
 
 from cnnlab.data import datasets as data
+from cnnlab.errors import CnnLabError
 from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig
+from cnnlab.ui import links, shell, widgets
 
 PRESETS_FOR_TRAINING = ["lenet5", "simple_cnn", "mlp", "vgg_small", "resnet_small", "alexnet"]
+FROM_BUILD = "build"  # the Train form's architecture choice for the spec edited on Build
 
 
 def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
@@ -20,19 +23,7 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
     def field(widget, key: str, *args, **kwargs):
         return widget(t(f"train.{key}"), *args, help=t(f"train.help.{key}"), key=f"tr_{key}", **kwargs)
 
-    infos = [i for i in data.list_datasets() if i.available]
-    names = [i.name for i in infos]
-    current = st.session_state.get("dataset", data.DEFAULT_DATASET)
-    c1, c2, c3 = st.columns(3)
-    dataset = c1.selectbox(t("train.dataset"), names, index=names.index(current) if current in names else 0)
-    info = infos[names.index(dataset)]
-    spec = st.session_state.get("arch_spec")
-    fits = (
-        bool(spec) and tuple(spec["input_shape"]) == info.image_shape and spec["num_classes"] == len(info.class_names)
-    )
-    choices = ([t("train.arch_from_build", name=spec["name"])] if fits else []) + PRESETS_FOR_TRAINING
-    arch = c2.selectbox(t("train.arch"), choices)
-    run_name = c3.text_input(t("train.run_name"), max_chars=80)
+    dataset, arch, run_name = _dataset_and_arch(t)
 
     b = st.columns(4)
     epochs = field(b[0].number_input, "epochs", 1, 500, d.epochs)
@@ -72,7 +63,7 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         mixed = field(a[5].checkbox, "mixed_precision", d.mixed_precision)
 
     config = dict(
-        dataset=dataset, arch=spec if fits and arch == choices[0] else arch, epochs=int(epochs),
+        dataset=dataset, arch=arch, epochs=int(epochs),
         batch_size=int(batch_size), optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
         warmup_epochs=int(warmup), step_epochs=int(step_epochs), decay_factor=float(decay),
         weight_decay=float(weight_decay), label_smoothing=float(smoothing), val_fraction=float(val_fraction),
@@ -81,4 +72,76 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         steps_per_execution=int(spe), momentum=float(momentum), nesterov=nesterov,
         metrics=metrics or ["accuracy"], mixed_precision=mixed,
     )  # fmt: skip
-    return config, run_name
+    query = links.setup_query(config)
+    links.keep("train", **{k: query.get(k) for k in ("setup", "arch", "spec")})
+    default_name = t("arch.default_run_name", arch=shell.arch_name(config["arch"], t), dataset=dataset)
+    return config, run_name.strip() or default_name
+
+
+def _dataset_and_arch(t: Callable[..., str]) -> tuple[str, dict[str, Any] | str, str]:
+    """The dataset and architecture pickers (architectures by display name) and the run name."""
+    infos = [i for i in data.list_datasets() if i.available]
+    names = [i.name for i in infos]
+    from_link = _apply_link(names, t)
+    current = st.session_state.get("dataset", data.DEFAULT_DATASET)
+    widgets.keep_option("tr_dataset", names)
+    c1, c2, c3 = st.columns(3)
+    dataset = c1.selectbox(
+        t("train.dataset"), names, index=names.index(current) if current in names else 0, key="tr_dataset"
+    )
+    st.session_state["dataset"] = dataset  # the form's dataset is the one in view (sidebar, links, reloads)
+    info = infos[names.index(dataset)]
+    spec = st.session_state.get("arch_spec")
+    fits = (
+        bool(spec) and tuple(spec["input_shape"]) == info.image_shape and spec["num_classes"] == len(info.class_names)
+    )
+    custom = fits and "spec" in links.arch_params(spec)  # edited on Build (or a file): offered under its own name
+    choices = ([FROM_BUILD] if custom else []) + PRESETS_FOR_TRAINING
+    widgets.keep_option("tr_arch", choices)
+    preferred = FROM_BUILD if custom else (spec or {}).get("name", "lenet5")
+    arch = c2.selectbox(
+        t("train.arch"), choices, index=choices.index(preferred) if preferred in choices else 0, key="tr_arch",
+        format_func=lambda a: shell.arch_name(spec if a == FROM_BUILD else a, t),
+    )  # fmt: skip
+    run_name = c3.text_input(t("train.run_name"), max_chars=80)
+    if from_link:
+        st.info(t("share.loaded"), icon=":material/link:")
+    return dataset, spec if arch == FROM_BUILD else arch, run_name
+
+
+def _apply_link(datasets: list[str], t: Callable[..., str]) -> bool:
+    """A shared setup or a reload (?setup=, ?arch= or ?spec=, ?dataset=): its values go into the form's widgets.
+    A link that cannot be read is one warning; the form then keeps what it had."""
+    given = {k: v for k in ("dataset", "arch", "spec", "setup") if (v := links.incoming(k))}
+    if not given.keys() & {"arch", "spec", "setup"}:
+        return False
+    got = links.read_setup(given)
+    if isinstance(got, CnnLabError):
+        links.warn(got, shell.language())
+        return False
+    ss = st.session_state
+    for key, value in got.items():
+        if key == "dataset":
+            if value in datasets:
+                ss["tr_dataset"] = ss["dataset"] = value
+        elif key == "arch":
+            if isinstance(value, dict):
+                ss["arch_spec"], ss["tr_arch"] = value, FROM_BUILD
+            elif value in PRESETS_FOR_TRAINING:
+                ss["tr_arch"] = value
+        elif key == "augmentation":
+            for name, v in value.items():
+                ss[f"tr_aug_{name}"] = v
+        else:
+            ss[f"tr_{key}"] = value
+    return "setup" in given
+
+
+def share_box(config: dict[str, Any], t: Callable[..., str]) -> None:
+    """ "Share this setup": a copyable link that opens Train with this architecture, dataset and every setting."""
+    from cnnlab.train.setup_link import FORM_FIELDS
+
+    defaults = {k: v for k, v in TrainConfig().to_dict().items() if k in FORM_FIELDS}
+    with st.popover(t("share.title"), icon=":material/share:"):
+        st.caption(t("share.help"))
+        st.code(links.share_url(links.setup_query({**defaults, **config})), language=None, wrap_lines=True)

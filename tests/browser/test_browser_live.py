@@ -71,6 +71,6 @@ def test_train_stop_resume_finish_on_the_train_page_without_duplicated_charts(ho
         assert widths[0] <= widths[1], widths
         box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
         page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # the first row's tick box
-        page.get_by_text("Curves of lenet5 on mnist-sample").wait_for()
+        page.get_by_text("Curves of LeNet-5 on mnist-sample").wait_for()
         page.wait_for_function(f"() => {SHOWN} === 1 && {VISIBLE}[0].data.length === 4")
         screenshot(page, "live-runs")

@@ -131,8 +131,9 @@ def test_lesson_four_sets_up_each_variant_on_train():
     spec = at.session_state["arch_spec"]
     assert spec["name"] == "lenet5_sigmoid"
     assert {layer["params"].get("activation") for layer in spec["layers"]} - {None} == {"sigmoid"}
-    assert at.session_state["tr_epochs"] == 5 and at.session_state["tr_aug_translation"] == 0.0
-    assert at.selectbox[1].value.startswith("lenet5_sigmoid")  # Train builds the variant
+    assert at.session_state["tr_epochs"] == 5 and at.session_state["tr_aug_translation"] == 0.0  # the setup link
+    arch = at.selectbox(key="tr_arch")
+    assert arch.value == "build" and arch.options[0] == "lenet5_sigmoid"  # Train builds the variant
     at.switch_page("pages/learn.py").run()
     at.button(key="do_alexnet-ideas_augmentation").click().run()
     assert at.session_state["arch_spec"]["name"] == "lenet5" and at.session_state["tr_aug_translation"] == 0.1
