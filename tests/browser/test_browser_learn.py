@@ -58,6 +58,7 @@ def _answer(page, w: dict, index: int, value: str) -> None:
 
 def _number(page, label: str, value: int) -> None:
     box = page.get_by_role("spinbutton", name=label, exact=True)
+    box.wait_for(timeout=150_000)  # the first digit loads the dataset: slow on a busy machine
     box.fill(str(value))
     box.press("Enter")
 
