@@ -29,7 +29,7 @@ if ss.get("learn_lesson") not in by_id:  # first visit, or a language switch cha
 
 
 def lesson_label(lesson_id: str) -> str:  # no progress in it: Streamlit keeps a choice by its label
-    return t("learn.lesson_label", n=list(by_id).index(lesson_id) + 1, title=by_id[lesson_id].title)
+    return t("learn.lesson_label", n=by_id[lesson_id].order, title=by_id[lesson_id].title)
 
 
 top = st.columns([3, 1])

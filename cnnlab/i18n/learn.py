@@ -32,11 +32,14 @@ STRINGS = {
         "不完全对：你的答案是 {given}，正确答案是 {answer}。",
     ),
     "learn.script_caption": (
-        "The matching lines of {which} (exported training script, {style} style; the Runs page downloads it):",
-        "{which}中对应的几行（导出的训练脚本，{style}风格；可在“运行记录”页面下载）：",
+        "The matching lines of {which}: the exported training script, {style} style (the Runs page downloads it).",
+        "{which}中对应的几行：导出的训练脚本，{style}风格（可在“运行记录”页面下载）。",
     ),
     "learn.script_run": ("the script of your run “{run}”", "你的训练“{run}”的脚本"),
-    "learn.script_default": ("the default recipe's script (no finished run yet)", "默认配方的脚本（还没有完成的训练）"),
+    "learn.script_default": (
+        "the default recipe's script, as you have no finished run yet",
+        "默认配方的脚本（你还没有完成的训练）",
+    ),
     "learn.measured": ("What your runs measured on this machine", "你的训练在这台机器上测得的结果"),
     "learn.m.label": ("Setting", "设置"),
     "learn.m.run": ("Your run", "你的训练"),
@@ -53,8 +56,8 @@ STRINGS = {
     ),
     "learn.start_over": ("Start this lesson over", "重新开始本课"),
     "learn.start_over_help": (
-        "Clears the ticks of this lesson's steps (your runs and answers stay).",
-        "清除本课各步骤的勾选（你的训练和答案会保留）。",
+        "Clears this lesson's ticks and answers, and the remembered sandbox settings and page visits (your runs stay).",
+        "清除本课的勾选和答案，以及记下的沙盒设置和页面访问（你的训练会保留）。",
     ),
     # ------------------------------------------------------------ the convolution sandbox
     "learn.sb.title": ("Convolution sandbox", "卷积沙盒"),

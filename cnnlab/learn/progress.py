@@ -58,10 +58,13 @@ def tick(name: str, lesson: str, step: str) -> dict[str, Any]:
 
 
 def untick(name: str, lesson: str) -> dict[str, Any]:
-    """Start a lesson over."""
+    """Start a lesson over: its ticks and answers go, and so do the remembered sandbox settings and page visits
+    (else the checks would tick the steps again at once); runs stay."""
 
     def change(d: dict[str, Any]) -> None:
-        d["done"] = {k: v for k, v in d.get("done", {}).items() if not k.startswith(f"{lesson}/")}
+        for part in ("done", "answered"):
+            d[part] = {k: v for k, v in d.get(part, {}).items() if not k.startswith(f"{lesson}/")}
+        d["sandbox"], d["visited"] = [], []
 
     return update(name, change)
 

@@ -105,7 +105,10 @@ class Cell:
         terms = [
             (p, w) for p, w in zip(self.patch.ravel().tolist(), self.weights.ravel().tolist(), strict=True) if p and w
         ]
-        shown = " + ".join(f"{p:.{decimals}g}×{w:.{decimals}g}" for p, w in terms[:limit]) or "0"
+        def num(v: float) -> str:
+            return f"({v:.{decimals}g})" if v < 0 else f"{v:.{decimals}g}"
+
+        shown = " + ".join(f"{num(p)}×{num(w)}" for p, w in terms[:limit]) or "0"
         more = f" + … ({len(terms) - limit} more)" if len(terms) > limit else ""
         return f"{shown}{more} = {self.total:.{decimals + 2}g}"
 

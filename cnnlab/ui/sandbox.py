@@ -45,6 +45,9 @@ def apply(params: dict[str, Any]) -> None:
             continue
         ss[key] = int(value) if key in ("sb_stride", "sb_digit") else value
     ss.pop("sb_custom", None)
+    if "input" in params:  # another image: the chosen cell starts at the centre of its output again
+        for key in ("sb_row", "sb_col", "_kept_sb_row", "_kept_sb_col"):
+            ss.pop(key, None)
 
 
 def settings() -> dict[str, Any]:
@@ -178,7 +181,7 @@ def view(t: T) -> None:
 
 def _arithmetic(cell: sb.Cell, shape: tuple[int, ...], t: T) -> None:
     st.markdown(f"**{t('learn.sb.cell_title')}**")
-    c = st.columns([1, 1, 2, 2, 3])
+    c = st.columns([1.3, 1.3, 2, 2, 3])
     c[0].number_input(t("learn.sb.row"), 0, shape[0] - 1, key="sb_row", on_change=_picked)
     c[1].number_input(t("learn.sb.col"), 0, shape[1] - 1, key="sb_col", on_change=_picked)
     pad = np.where(cell.padded, "pad", charts.number_text(cell.patch))

@@ -102,6 +102,9 @@ def test_progress_is_kept_per_learner_and_survives_concurrent_writers(cnnlab_hom
     done = progress.load("ann")["done"]
     assert {f"pooling/s{i}" for i in range(12)} <= set(done) and "convolution/edges" in done
     progress.untick("ann", "pooling")
-    assert set(progress.load("ann")["done"]) == {"convolution/edges"}
+    after = progress.load("ann")
+    assert set(after["done"]) == {"convolution/edges"} and after["sandbox"] == after["visited"] == []
+    progress.untick("ann", "convolution")
+    assert progress.load("ann")["answered"] == {}
     progress.path("ann").write_text("{broken", encoding="utf-8")
     assert progress.load("ann") == {}  # a damaged file starts over instead of breaking the page
