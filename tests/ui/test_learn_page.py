@@ -163,3 +163,22 @@ def test_lesson_four_reports_what_real_short_runs_measured(tiny_run):
     best = max(figures, key=figures.get)
     _answer(at, "alexnet-ideas", "best", best)
     assert f"Right: {best}." in _texts(at)
+
+
+def test_learn_renders_without_tensorflow():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = (
+        "import sys; from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=120); at.run()\n"
+        "at.switch_page('pages/learn.py'); at.run(); assert not at.exception, at.exception\n"
+        "at.button(key='do_convolution_edges').click().run(); assert not at.exception, at.exception\n"
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False False"
