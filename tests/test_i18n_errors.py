@@ -126,7 +126,7 @@ NOT_DRIVEN = {
 # setup links), and above (the shared modules).
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    "engine.link.", *RUNS_AREA,
+    "engine.link.", "engine.learn.", *RUNS_AREA,
 )  # fmt: skip
 
 

@@ -31,12 +31,12 @@ STRINGS = {
     "engine.learn.wrong_kind": ("{key} has the wrong kind of value here", "此处 {key} 的值类型不对"),
     "engine.learn.unknown_word": ("{key}: unknown {value}; known: {choices}", "{key}：未知的 {value}；可用：{choices}"),
     "engine.learn.bad_name": (
-        "the file name must look like 01-lesson-id.en.md (order, id, language)",
-        "文件名必须形如 01-lesson-id.en.md（顺序、编号、语言）",
+        "the file name must look like {example} (order, id, language)",
+        "文件名必须形如 {example}（顺序、编号、语言）",
     ),
     "engine.learn.id_mismatch": (
-        "{value} does not match the file name (order-id.language.md)",
-        "{value} 与文件名（顺序-编号.语言.md）不一致",
+        "{value} does not match the file name {file}",
+        "{value} 与文件名 {file} 不一致",
     ),
     "engine.learn.no_model": (
         "there is no finished {arch} run to ask about yet: do the training step first",

@@ -199,7 +199,7 @@ def parse(path: Path) -> Lesson:
     """One lesson file, or a LessonError naming the line that is wrong."""
     match = NAME.match(path.name)
     if not match:
-        raise _error(path, 1, Phrase("engine.learn.bad_name"))
+        raise _error(path, 1, Phrase("engine.learn.bad_name", example="01-lesson-id.en.md"))
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -233,9 +233,11 @@ def parse(path: Path) -> Lesson:
         compare.append({k: str(v) for k, v in row.items()})
     lesson_id = _need(path, meta, "id", str, meta.line)
     if lesson_id != match.group(2):
-        raise _error(path, meta.lines.get("id", 2), Phrase("engine.learn.id_mismatch", value=lesson_id))
+        mismatch = Phrase("engine.learn.id_mismatch", value=lesson_id, file=path.name)
+        raise _error(path, meta.lines.get("id", 2), mismatch)
     if match.group(3) != meta.get("lang", match.group(3)):
-        raise _error(path, meta.lines.get("lang", 2), Phrase("engine.learn.id_mismatch", value=meta.get("lang")))
+        mismatch = Phrase("engine.learn.id_mismatch", value=meta.get("lang"), file=path.name)
+        raise _error(path, meta.lines.get("lang", 2), mismatch)
     return Lesson(
         id=lesson_id, lang=match.group(3), order=int(match.group(1)), title=_need(path, meta, "title", str, 2),
         summary=str(meta.get("summary") or ""), intro=body, steps=steps, questions=questions, path=path,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cnnlab.errors import CnnLabError
 from cnnlab.learn import lessons as ls
 from cnnlab.learn.lessons import BUILTIN, LANGS, LessonError, load_all, parse
 
@@ -117,3 +118,40 @@ def test_parse_refuses_a_file_it_cannot_read(tmp_path):
     path.write_bytes(b"---\n\xff\xfe\n---\n")
     with pytest.raises(LessonError):
         parse(path)
+
+
+def test_every_learn_sentence_is_produced_and_reads_in_both_languages(tmp_path):
+    import numpy as np
+    from errors_check import assert_translated, error_keys
+
+    from cnnlab.i18n.engine_learn import STRINGS
+    from cnnlab.learn import checks, sandbox
+
+    files = {
+        "01-a.en.md": "no header\n",
+        "02-b.en.md": "---\nid: b\ntitle: B\n",
+        "03-c.en.md": "---\nid: c\ntitle: C\n---\n",
+        "04-d.en.md": "---\nid: other\ntitle: D\nsteps: []\n---\n",
+        "e.en.md": "---\nid: e\ntitle: E\nsteps: []\n---\n",
+        "06-f.en.md": "---\nid: f\ntitle: F\nsteps: 3\n---\n",
+        "07-g.en.md": "---\nid: g\ntitle: G\nsteps:\n  - id: s\n    text: t\n    check: {nope: {}}\n---\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    _, errors = load_all(dirs=[tmp_path])
+    attempts = [
+        lambda: sandbox.kernel("nope"),
+        lambda: sandbox.convolve(np.zeros((3, 3, 3)), np.ones((3, 3))),
+        lambda: sandbox.convolve(np.zeros((5, 5)), np.ones((3, 3)), "full"),
+        lambda: sandbox.convolve(np.zeros((5, 5)), np.ones((3, 3)), stride=9),
+        lambda: sandbox.convolve(np.zeros((2, 2)), np.ones((3, 3))),
+        lambda: checks.answer({"layer_params": {"layer": 1, "model": "lenet5"}}, checks.Context()),
+        lambda: checks.answer({"layer_output": {"layer": 40, "model": "build"}}, checks.Context()),
+    ]
+    for attempt in attempts:
+        with pytest.raises(CnnLabError) as e:
+            attempt()
+        errors.append(e.value)
+    seen = set().union(*(error_keys(e) for e in errors))
+    assert set(STRINGS) <= seen, set(STRINGS) - seen
+    assert_translated(errors)
