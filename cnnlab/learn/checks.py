@@ -30,6 +30,7 @@ class Context:
     sandbox: dict[str, Any] = field(default_factory=dict)  # current sandbox settings (kernel, padding, stride, ...)
     progress: dict[str, Any] = field(default_factory=dict)  # the progress file's contents
     compare: list[dict[str, Any]] = field(default_factory=list)  # the lesson's runs to measure side by side
+    datasets: list[str] = field(default_factory=list)  # the learner's own datasets (the Data page's uploads)
 
 
 class NoModel(CnnLabError, LookupError):
@@ -73,6 +74,8 @@ def _one(name: str, args: dict[str, Any], ctx: Context, lesson: str) -> bool:
             finished(ctx, args.get("arch"), args.get("dataset"), args.get("epochs"), args.get("augmentation"))
             is not None
         )
+    if name == "dataset_added":
+        return bool(ctx.datasets)
     if name == "spec_has_layer":
         layers = (ctx.spec or {}).get("layers") or []
         count = sum(1 for layer in layers if layer.get("type") == args.get("type"))

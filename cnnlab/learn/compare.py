@@ -65,3 +65,13 @@ def measured(runs: list[Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]
             "epochs": run.epochs_done if run else None, "seconds": round(run.train_seconds, 1) if run else None,
         })  # fmt: skip
     return out
+
+
+def transfer(model_path: str, mode: str, input_shape: tuple[int, int, int], num_classes: int,
+             fine_tune_layers: int = 2) -> ArchSpec:  # fmt: skip
+    """Lesson 5: an earlier run's model as the base of a new classifier, frozen ("feature_extraction", named
+    transfer_features) or with its last `fine_tune_layers` layers trained too ("fine_tuning", transfer_fine_tuned)."""
+    spec = preset("transfer", input_shape, num_classes, base="run", model_path=model_path, mode=mode,
+                  fine_tune_layers=fine_tune_layers)  # fmt: skip
+    name = "transfer_features" if mode == "feature_extraction" else "transfer_fine_tuned"
+    return ArchSpec(name, spec.input_shape, spec.num_classes, spec.layers, spec.description)

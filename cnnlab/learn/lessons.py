@@ -50,6 +50,7 @@ CHECKS: dict[str, frozenset[str]] = {
     "spec_has_layer": frozenset({"type", "count"}),
     "run_finished": frozenset({"arch", "dataset", "epochs", "augmentation"}),
     "answered": frozenset({"question"}),
+    "dataset_added": frozenset(),
 }
 ANSWERS: dict[str, frozenset[str]] = {
     "sandbox_conv_params": frozenset(),

@@ -66,7 +66,14 @@ def context(sandbox_settings: dict[str, Any], data: dict[str, Any]):
     from cnnlab.ui import state
 
     return Context(runs=state.store().list_runs(), spec=st.session_state.get("arch_spec"), sandbox=sandbox_settings,
-                   progress=data)  # fmt: skip
+                   progress=data, datasets=own_datasets())  # fmt: skip
+
+
+def own_datasets() -> list[str]:
+    """The learner's own datasets (added on the Data page), newest name last."""
+    from cnnlab.data.datasets import list_datasets
+
+    return [i.name for i in list_datasets() if i.user and i.available]
 
 
 def remember_sandbox(settings: dict[str, Any]) -> dict[str, Any] | None:
@@ -103,7 +110,13 @@ def do_it(page: str, params: dict[str, Any], t: T) -> None:
         st.rerun()
     query: dict[str, str] = {}
     if params.get("dataset"):
-        ss["dataset"] = query["dataset"] = str(params["dataset"])
+        mine = own_datasets()
+        wanted = str(params["dataset"])
+        if wanted == "mine":  # the learner's own dataset (lesson 5), else the sample
+            wanted = mine[-1] if mine else "mnist-sample"
+        ss["dataset"] = query["dataset"] = wanted
+    if params.get("transfer"):
+        _transfer(str(params["transfer"]), str(params.get("base_run") or "lenet5"), ss.get("dataset"))
     if params.get("arch"):
         _arch(str(params["arch"]), params.get("activation"), params.get("dropout"))
     if page == "train":
@@ -134,6 +147,28 @@ def _arch(name: str, activation: Any = None, dropout: Any = None) -> None:
         return
     for key in ("build_base", "build_preset"):
         ss.pop(key, None)
+
+
+def _transfer(mode: str, base: str, dataset: str | None) -> None:
+    """Lesson 5: a transfer spec on `dataset` whose base is the newest finished `base` run's model."""
+    from cnnlab.arch.spec import SpecError
+    from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info
+    from cnnlab.learn.compare import transfer
+    from cnnlab.runs.files import ModelMissing, run_model_path
+    from cnnlab.ui import state
+
+    run_id = _latest_run(base)
+    if run_id is None:
+        return
+    try:
+        info = dataset_info(dataset or DEFAULT_DATASET)
+        path = str(run_model_path(state.store(), run_id))
+        spec = transfer(path, mode, tuple(info.image_shape), len(info.class_names))
+    except (ModelMissing, SpecError):
+        return
+    st.session_state["arch_spec"] = spec.to_dict()
+    for key in ("build_base", "build_preset"):
+        st.session_state.pop(key, None)
 
 
 def _train_setup(params: dict[str, Any]) -> dict[str, str]:

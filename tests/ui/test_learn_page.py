@@ -182,3 +182,52 @@ def test_learn_renders_without_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True, cwd=ROOT
     )
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def _own_dataset(name: str = "bands") -> None:
+    """A small dataset of the learner's own: three classes of bright bands at different heights, with noise."""
+    import numpy as np
+
+    from cnnlab.data.datasets import save_user_dataset
+
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(3), 40)
+    x = rng.integers(0, 60, size=(len(y), 28, 28, 1)).astype(np.uint8)
+    for i, label in enumerate(y):
+        x[i, 4 + 8 * label : 10 + 8 * label] = 230
+    save_user_dataset(name, x, y, ["top", "middle", "bottom"], "test")
+
+
+@pytest.mark.slow
+def test_lesson_five_transfers_the_learners_run_to_their_own_images(tiny_run):
+    from cnnlab.runs.store import RunStore
+    from conftest import train_run
+
+    _own_dataset()
+    at = open_app("pages/learn.py", learn_lesson="transfer")
+    assert progress.is_done(progress.load("me"), "transfer", "base")  # the tiny LeNet-5 run is the base
+    assert progress.is_done(progress.load("me"), "transfer", "data")  # an own dataset exists
+    specs = {}
+    for step in ("features", "fine_tune"):
+        at.button(key=f"do_transfer_{step}").click().run()
+        assert not at.exception, at.exception
+        spec = at.session_state["arch_spec"]
+        assert at.session_state["dataset"] == "bands" and spec["num_classes"] == 3
+        assert spec["layers"][0]["params"]["model_path"].endswith(".keras")
+        specs[step] = spec
+        at.switch_page("pages/learn.py").run()
+    assert specs["features"]["name"] == "transfer_features" and specs["fine_tune"]["name"] == "transfer_fine_tuned"
+    assert specs["features"]["layers"][0]["params"]["trainable_layers"] == 0
+    assert specs["fine_tune"]["layers"][0]["params"]["trainable_layers"] == 2
+
+    ids = {step: train_run({"dataset": "bands", "arch": spec, "epochs": 2}, step) for step, spec in specs.items()}
+    with RunStore() as store:
+        figures = {step: store.get_run(i).final_metrics["test_accuracy"] for step, i in ids.items()}
+    at = open_app("pages/learn.py", learn_lesson="transfer")
+    text = _texts(at)
+    for label, step in (("feature extraction", "features"), ("fine-tuning", "fine_tune")):
+        assert f"| {label} | {step} | {figures[step]:.1%} |" in text
+        assert progress.is_done(progress.load("me"), "transfer", step)
+    best = "feature extraction" if figures["features"] >= figures["fine_tune"] else "fine-tuning"
+    _answer(at, "transfer", "best", best)
+    assert f"Right: {best}." in _texts(at)
