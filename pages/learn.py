@@ -4,7 +4,7 @@ steps ticked by what the learner really did, and questions answered from the lea
 import streamlit as st
 
 from cnnlab.learn import progress
-from cnnlab.ui import learn, router, shell
+from cnnlab.ui import doit, learn, router, shell
 from cnnlab.ui import sandbox as sandbox_ui
 
 router.guard()  # first: a page started without app.py's router reruns through it
@@ -50,7 +50,9 @@ if uses_sandbox:
     data = learn.remember_sandbox(settings) or data
 ctx = learn.context(settings, data)
 ctx.compare = lesson.compare
-done = learn.steps(lesson, ctx, data, t)
+done, clicked = learn.steps(lesson, ctx, data, t)
+if clicked:
+    doit.do_it(clicked["page"], clicked["params"], t)
 bar.progress(done / max(len(lesson.steps), 1), text=t("learn.progress", done=done, total=len(lesson.steps)))
 
 if uses_sandbox:

@@ -87,106 +87,6 @@ def remember_sandbox(settings: dict[str, Any]) -> dict[str, Any] | None:
     return progress.tried(learner(), plain)
 
 
-# ---------------------------------------------------------------- Do it
-
-
-def _latest_run(arch: str | None) -> str | None:
-    from cnnlab.learn.checks import Context, finished
-    from cnnlab.ui import state
-
-    run = finished(Context(runs=state.store().list_runs()), arch=arch)
-    return run.id if run is not None else None
-
-
-def do_it(page: str, params: dict[str, Any], t: T) -> None:
-    """Set the state a step asks for and open its page, with the same query parameters as the rest of the app."""
-    from cnnlab.ui import links
-    from cnnlab.ui import sandbox as sandbox_ui
-
-    ss = st.session_state
-    remember()
-    if page == "learn":
-        sandbox_ui.apply(params)
-        st.rerun()
-    query: dict[str, str] = {}
-    if params.get("dataset"):
-        mine = own_datasets()
-        wanted = str(params["dataset"])
-        if wanted == "mine":  # the learner's own dataset (lesson 5), else the sample
-            wanted = mine[-1] if mine else "mnist-sample"
-        ss["dataset"] = query["dataset"] = wanted
-    if params.get("transfer"):
-        _transfer(str(params["transfer"]), str(params.get("base_run") or "lenet5"), ss.get("dataset"))
-    if params.get("arch"):
-        _arch(str(params["arch"]), params.get("activation"), params.get("dropout"))
-    if page == "train":
-        query.update(_train_setup(params))
-    run = str(params.get("run") or "")
-    if run.startswith("latest"):
-        run = _latest_run(run.partition("_")[2] or None) or ""
-    if run:
-        ss["run_id"] = query["run"] = run
-        ss.pop("insp_run", None)
-    if params.get("tab") and page in TAB_KEYS:
-        query["tab"] = str(params["tab"])
-        ss[TAB_KEYS[page]] = t(f"{page}.tab.{params['tab']}")
-    links.switch_page(page, **query)
-
-
-def _arch(name: str, activation: Any = None, dropout: Any = None) -> None:
-    """The Build page and Train start from preset `name` (adapted to the dataset by those pages), or from its
-    variant with another activation or with dropout (lesson 4)."""
-    from cnnlab.arch.spec import SpecError
-    from cnnlab.learn.compare import variant
-
-    ss = st.session_state
-    try:
-        ss["arch_spec"] = variant(name, str(activation) if activation else None,
-                                  float(dropout) if dropout else None).to_dict()  # fmt: skip
-    except (SpecError, ValueError):
-        return
-    for key in ("build_base", "build_preset"):
-        ss.pop(key, None)
-
-
-def _transfer(mode: str, base: str, dataset: str | None) -> None:
-    """Lesson 5: a transfer spec on `dataset` whose base is the newest finished `base` run's model."""
-    from cnnlab.arch.spec import SpecError
-    from cnnlab.data.datasets import DEFAULT_DATASET, dataset_info
-    from cnnlab.learn.compare import transfer
-    from cnnlab.runs.files import ModelMissing, run_model_path
-    from cnnlab.ui import state
-
-    run_id = _latest_run(base)
-    if run_id is None:
-        return
-    try:
-        info = dataset_info(dataset or DEFAULT_DATASET)
-        path = str(run_model_path(state.store(), run_id))
-        spec = transfer(path, mode, tuple(info.image_shape), len(info.class_names))
-    except (ModelMissing, SpecError):
-        return
-    st.session_state["arch_spec"] = spec.to_dict()
-    for key in ("build_base", "build_preset"):
-        st.session_state.pop(key, None)
-
-
-def _train_setup(params: dict[str, Any]) -> dict[str, str]:
-    """The query parameters of a Train setup (cnnlab.ui.links): the default recipe with this step's dataset,
-    architecture, epochs and augmentation ("on": the recipe's, "off": none)."""
-    from cnnlab.train.config import TrainConfig
-    from cnnlab.ui import links
-
-    config = TrainConfig().to_dict()
-    config["dataset"] = st.session_state.get("dataset") or config["dataset"]
-    config["arch"] = st.session_state.get("arch_spec") or config["arch"]
-    if params.get("epochs"):
-        config["epochs"] = int(params["epochs"])
-    if str(params.get("augmentation")) in ("off", "False", "false", "0"):
-        config["augmentation"] = {k: (False if isinstance(v, bool) else 0.0) for k, v in config["augmentation"].items()}
-    return links.setup_query(config)
-
-
 def measured(lesson, ctx, t: T) -> None:
     """Lesson 4: the learner's runs of the compared settings side by side, as this machine measured them."""
     from cnnlab import charts
@@ -214,12 +114,12 @@ def measured(lesson, ctx, t: T) -> None:
 # ---------------------------------------------------------------- steps and questions
 
 
-def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
+def steps(lesson, ctx, data: dict[str, Any], t: T) -> tuple[int, dict[str, Any] | None]:
     """Each step: its tick, text and "Do it" button; a step whose check now holds is ticked for good. Returns how
-    many steps are done."""
+    many steps are done and the "Do it" just pressed (the page carries it out: cnnlab.ui.doit)."""
     from cnnlab.learn import checks, progress
 
-    done_count, current = 0, None
+    done_count, current, clicked = 0, None, None
     for number, step in enumerate(lesson.steps, start=1):
         done = progress.is_done(data, lesson.id, step.id)
         if not done and checks.passed(step.check, ctx, lesson.id):
@@ -239,11 +139,11 @@ def steps(lesson, ctx, data: dict[str, Any], t: T) -> int:
             label = (step.do or {}).get("label") or t("learn.do_it")
             icon = ":material/play_arrow:"
             if step.do and cols[0].button(label, key=f"do_{lesson.id}_{step.id}", icon=icon, type=kind):
-                do_it(step.do["page"], step.do["params"], t)
+                clicked = step.do
             if not step.check and not done and cols[1].button(t("learn.mark_done"), key=f"mark_{lesson.id}_{step.id}"):
                 progress.tick(learner(), lesson.id, step.id)
                 st.rerun()
-    return done_count
+    return done_count, clicked
 
 
 def _script(script: dict[str, Any], ctx, t: T) -> None:
