@@ -19,6 +19,7 @@ PAGES = [  # (file, catalogue key, icon); a page appears once its file exists
     ("build.py", "nav.build", ":material/construction:"),
     ("train.py", "nav.train", ":material/model_training:"),
     ("runs.py", "nav.runs", ":material/table_chart:"),
+    ("experiments.py", "nav.experiments", ":material/science:"),
     ("inspect.py", "nav.inspect", ":material/visibility:"),
     ("predict.py", "nav.predict", ":material/draw:"),
 ]

@@ -14,7 +14,22 @@ from dataclasses import dataclass
 
 from cnnlab.errors import CnnLabError
 
-RESTRICTED = frozenset({"train", "delete", "rename", "upload_model", "resume", "stop", "export", "add_dataset"})
+# The demo-mode audit: every action that changes what other visitors see (or costs the presenter's machine a
+# training), and the engine calls that do it. Visitors need the presenter's password for each; README shows this
+# table and tests/ui/test_demo_audit.py checks that every such call in the pages sits behind `require(action)`.
+SHARED_STATE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "train": ("start_run", "restart", "start_finetune", "start_arena"),  # new runs (Train, Predict, teach it, arena)
+    "stop": ("stop_run", "stop_study"),
+    "resume": ("resume_run", "resume_study"),
+    "delete": ("delete_run",),
+    "rename": ("rename_run",),
+    "export": ("export_savedmodel", "export_tflite"),  # files written next to the run
+    "add_dataset": ("ingest_upload",),
+    "add_drawing": ("add_drawing",),  # the shared "My drawings" set the next fine-tune trains on
+    "remove_drawing": ("remove_drawing",),
+    "upload_model": ("load_model_file", "_uploaded_model"),  # a model file parsed and loaded by the server (Inspect)
+}
+RESTRICTED = frozenset(SHARED_STATE_ACTIONS)
 
 
 def enabled() -> bool:

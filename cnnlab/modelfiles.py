@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -73,18 +75,35 @@ def sniff_model_format(head: bytes) -> str | None:
     return None
 
 
+def gate_path(source: str | Path, limits: ModelLimits = ModelLimits()) -> bytes:
+    """The bytes of a model file named by a path: a regular file only, read no further than the size cap.
+
+    Devices (/dev/zero), fifos, folders and sockets are refused before anything is read, and the read itself stops
+    one byte past the cap (a /proc file reports a size of 0).
+    """
+    path = Path(source)
+    try:
+        info = path.stat()  # follows links: what is checked is what will be read
+    except (OSError, ValueError) as exc:
+        raise ModelFileError("engine.model.missing", path=path.name or str(path)) from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ModelFileError("engine.model.not_regular", path=path.name or str(path))
+    if info.st_size > limits.max_file_bytes:
+        raise _too_big(info.st_size, limits)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limits.max_file_bytes + 1)
+    except OSError as exc:
+        raise ModelFileError("engine.image.cannot_read", label=path.name, detail=str(exc.strerror or exc)) from exc
+    if len(data) > limits.max_file_bytes:
+        raise _too_big(len(data), limits)
+    return data
+
+
 def _as_bytes(source: bytes | str | Path, limits: ModelLimits) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-    else:
-        path = Path(source)
-        try:
-            size = path.stat().st_size
-        except OSError as exc:
-            raise ModelFileError("engine.image.cannot_read", label=path.name, detail=str(exc.strerror or exc)) from exc
-        if size > limits.max_file_bytes:
-            raise _too_big(size, limits)
-        data = path.read_bytes()
+    if not isinstance(source, (bytes, bytearray, memoryview)):
+        return gate_path(source, limits)
+    data = bytes(source)
     if len(data) > limits.max_file_bytes:
         raise _too_big(len(data), limits)
     return data
@@ -434,16 +453,56 @@ def load_model(path: str | Path, *, compile: bool = False) -> Any:
     return keras.saving.load_model(path, compile=compile, safe_mode=True)
 
 
-def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimits()):
-    """Check a user's model file, then load it with safe_mode=True; returns (model, ModelCheck)."""
+def screen_model(source: bytes | str | Path, limits: ModelLimits = ModelLimits()) -> tuple[bytes, ModelCheck]:
+    """A user's model file checked and re-written in a capped child: (a clean copy of it, what it declares).
+
+    The one gate for model files CNN Lab did not write itself (uploads, `inspect --model`, transfer bases,
+    `--init-model-path`): the server process never parses them, it loads only the clean copy.
+    """
+    from dataclasses import asdict
+
+    from cnnlab import untrusted
+
     data = _as_bytes(source, limits)
-    check = check_model_bytes(data, limits)
+    if sniff_model_format(data[:8]) is None:
+        raise ModelFileError("engine.model.not_keras")
+    label = Path(source).name if isinstance(source, (str, Path)) else Phrase("engine.model.the_file")
+    try:
+        parsed = untrusted.parse("model", data, label=label, **asdict(limits))
+    except untrusted.UntrustedFileError as exc:  # too slow / too much memory: one more refused model file
+        raise ModelFileError(exc.key, **exc.values) from None
+    meta = parsed.meta
+    check = ModelCheck(
+        meta["format"], meta["params"], meta["layers"], tuple(meta["input_shape"]), tuple(meta["output_shape"]),
+        meta["layer_types"],
+    )  # fmt: skip
+    return parsed.arrays["clean"].tobytes(), check
+
+
+def check_model_path(path: str | Path, limits: ModelLimits = ModelLimits()) -> ModelCheck:
+    """`screen_model` for a file named by a path, remembered while the file is unchanged (forms re-validate often)."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        info = resolved.stat()
+    except (OSError, ValueError) as exc:
+        raise ModelFileError("engine.model.missing", path=resolved.name or str(path)) from exc
+    return _check_model_path(str(resolved), info.st_mtime_ns, info.st_size, limits)
+
+
+@lru_cache(maxsize=32)
+def _check_model_path(path: str, _mtime: int, _size: int, limits: ModelLimits) -> ModelCheck:
+    return screen_model(path, limits)[1]
+
+
+def load_model_file(source: bytes | str | Path, limits: ModelLimits = ModelLimits()):
+    """Screen a user's model file, then load its clean copy with safe_mode=True; returns (model, ModelCheck)."""
+    clean, check = screen_model(source, limits)
     suffix = ".keras" if check.format == "keras" else ".h5"
     folder = paths.subdir("uploads")
     fd, tmp = tempfile.mkstemp(suffix=suffix, dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            fh.write(clean)
         try:
             model = load_model(tmp)
         except Exception as exc:

@@ -29,6 +29,17 @@ def subdir(name: str) -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    """Where derived files that can be made again live (the drawn-digit test set, say): CNNLAB_CACHE, else the
+    data home's `cache` folder. Their names carry a hash of what they were made from, so homes may share one."""
+    override = os.environ.get("CNNLAB_CACHE")
+    if not override:
+        return subdir("cache")
+    path = Path(override).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def keras_home() -> Path:
     """Keras' cache folder, the same rule Keras itself uses (KERAS_HOME or ~/.keras)."""
     return Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras").expanduser()

@@ -171,6 +171,8 @@ def child(task: str, stdin: io.BufferedReader, stdout: io.BufferedWriter) -> int
 def _register_tasks() -> None:
     """The engine's tasks (their modules register nothing themselves, so a child imports only what it runs)."""
     register("image", "cnnlab.data.images:decode_task")
+    register("model", "cnnlab.modelclean:model_task")
+    register("ingest", "cnnlab.data.upload:ingest_task")
 
 
 _register_tasks()

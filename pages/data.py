@@ -122,15 +122,15 @@ with st.form("upload", clear_on_submit=False):
     submitted = st.form_submit_button(t("data.upload_button"))
 if submitted and upload is not None and shell.require("add_dataset", t):
     from cnnlab.archives import IngestError
-    from cnnlab.data.ingest import ingest_npz, ingest_zip
+    from cnnlab.data.upload import ingest_upload
 
     if not new_name.strip():
         st.warning(t("data.upload_need_name"))
         st.stop()
     try:
         with st.spinner(t("data.upload_progress")):
-            reader = ingest_npz if upload.name.lower().endswith(".npz") else ingest_zip
-            result = reader(upload.getvalue(), new_name.strip())
+            kind = "npz" if upload.name.lower().endswith(".npz") else "zip"
+            result = ingest_upload(upload.getvalue(), new_name.strip(), kind=kind)
     except IngestError as exc:
         st.error(t("data.upload_failed", reason=shell.reason(exc)))
         if exc.report and exc.report.rejected:

@@ -90,4 +90,4 @@ with st.form("rename", border=False):
         store.rename_run(run.id, new_name.strip())
         st.rerun()
 
-run_parts.run_downloads(run, store, t, shell.allowed)
+run_parts.run_downloads(run, store, t)

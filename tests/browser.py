@@ -49,8 +49,10 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
 
 
 @contextmanager
-def streamlit_server(home: Path, extra_env: dict[str, str] | None = None, log: Path | None = None):
-    """Start the real app on a free loopback port with its own data home; stop it afterwards."""
+def streamlit_server(home: Path, extra_env: dict[str, str] | None = None, log: Path | None = None, procs=None):
+    """Start the real app on a free loopback port with its own data home; stop it afterwards.
+
+    `procs`, a list, receives the server's Popen (a test that kills the server with SIGKILL takes it from there)."""
     port = free_port()
     env = {**os.environ, "CNNLAB_HOME": str(home), "CNNLAB_OFFLINE": "1", **(extra_env or {})}
     out = open(log or home / "streamlit.log", "wb")
@@ -60,6 +62,8 @@ def streamlit_server(home: Path, extra_env: dict[str, str] | None = None, log: P
         cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    if procs is not None:
+        procs.append(proc)
     try:
         wait_healthy(url, proc)
         yield url

@@ -53,6 +53,7 @@ def cnnlab_home(tmp_path_factory, monkeypatch) -> Path:
     keras_home = tmp_path_factory.mktemp("keras-home")
     monkeypatch.setenv("CNNLAB_HOME", str(home))
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    monkeypatch.setenv("CNNLAB_CACHE", str(tmp_path_factory.getbasetemp() / "shared-cache"))  # drawn test set once
     return home
 
 

@@ -98,6 +98,8 @@ def test_shared_modules_refuse_with_keys():
 # Sentences no test here drives the engine to produce (machine-dependent or defensive); each is still checked by
 # test_every_engine_sentence_exists_in_both_languages_with_the_same_placeholders.
 NOT_DRIVEN = {
+    # the model gate's own refusals, driven in tests/test_model_gate.py
+    "engine.model.not_regular", "engine.model.weights_damaged", "engine.model.the_file",
     "engine.image.no_pixels",
     "engine.image.memory",
     "engine.ingest.not_a_file",
@@ -126,7 +128,7 @@ NOT_DRIVEN = {
 # setup links), and above (the shared modules).
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    "engine.link.", "engine.learn.", *RUNS_AREA,
+    "engine.link.", "engine.study.", "engine.learn.", *RUNS_AREA,
 )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from cnnlab.arch.spec import (
 )
 from cnnlab.arch.transfer import adapter_weights
 from cnnlab.arch.weights import imagenet_weights_status
-from cnnlab.modelfiles import load_model
+from cnnlab.modelfiles import load_model_file
 
 
 def _activation(value: str):
@@ -115,7 +115,7 @@ def load_base(keras, p: dict[str, Any], base_input: tuple[int, int, int], name: 
         path = p.get("model_path") or ""
         if not os.path.isfile(path):
             raise SpecError("engine.spec.run_model_missing", name=name, path=path)
-        earlier = load_model(path)
+        earlier, _ = load_model_file(path)  # a file from anywhere: through the gate's clean copy
         base = keras.Model(earlier.inputs, earlier.layers[-2].output, name=name)
     else:
         weights = None

@@ -18,7 +18,8 @@ from cnnlab.arch.atoms import Shape
 from cnnlab.arch.spec import (
     SpecError,
 )
-from cnnlab.modelfiles import ModelFileError, ModelLimits, _Walker
+from cnnlab.errors import CnnLabError
+from cnnlab.modelfiles import ModelFileError, ModelLimits, _Walker, screen_model
 
 WEIGHTED = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense")  # the layers whose MACs are counted
 
@@ -71,8 +72,12 @@ def _tensor_shape(arg: Any) -> Shape:
 
 @lru_cache(maxsize=16)
 def _inspect_keras_file(path: str, _mtime: int) -> KerasFileInfo:
+    try:  # the model gate: a regular file within the caps, checked and re-written in a capped child
+        clean, _ = screen_model(path)
+    except CnnLabError as exc:
+        raise SpecError("build.issue.model_file_bad", path=path, reason=exc) from exc
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(io.BytesIO(clean)) as z:
             config = json.loads(z.read("config.json"))
             weights = z.read("model.weights.h5") if "model.weights.h5" in z.namelist() else None
         layers = config["config"]["layers"]

@@ -40,6 +40,8 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
         "worker_peak_rss_mib": round(peak / 1024, 1),
         "wall_s": round(time.perf_counter() - t, 1),
         "test_accuracy": run.final_metrics.get("test_accuracy"),
+        "drawn_accuracy": run.final_metrics.get("drawn_accuracy"),  # the same test digits re-drawn as people draw
+        "drawn_ratio": run.final_metrics.get("drawn_ratio"),
     }
 
 
@@ -48,6 +50,11 @@ def print_memory(res: dict[str, Any]) -> None:
         f"\ntraining worker ({res['config']}, {res['status']} in {res['wall_s']} s): "
         f"peak resident memory {res['worker_peak_rss_mib']:,.0f} MiB"
     )
+    if res.get("test_accuracy") is not None and res.get("drawn_accuracy") is not None:
+        print(
+            f"  its accuracy: {res['test_accuracy']:.2%} on test digits, {res['drawn_accuracy']:.2%} on the same "
+            f"digits drawn as people draw (ratio {res['drawn_ratio']:.3f})"
+        )
 
 
 def _cold_start_once(browser: Any, home: Path) -> dict[str, Any]:

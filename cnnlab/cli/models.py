@@ -56,10 +56,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         raise CliError(f"--index must be between 0 and {n - 1} (the {dataset} test split has {n} images)")
     from cnnlab.inspection.features import feature_maps
     from cnnlab.inspection.forward import InspectionError, predictor
-    from cnnlab.modelfiles import load_model
+    from cnnlab.modelfiles import load_model, load_model_file
 
-    try:
-        model = load_model(path)
+    try:  # a file from anywhere goes through the model gate (checked and re-written in a capped child)
+        model = load_model(path) if run_id else load_model_file(path)[0]
     except Exception as exc:  # a damaged or foreign file: say which and why
         raise CliError(f"cannot load the model {path}: {exc}") from None
     image = ds.x_test[args.index]

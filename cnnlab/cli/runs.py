@@ -42,7 +42,8 @@ _TRAIN_HELP = {
 
 
 def _fmt_metrics(m: dict[str, Any]) -> str:
-    keys = ("test_accuracy", "test_loss", "best_val_accuracy", "val_accuracy", "accuracy", "epochs_done")
+    keys = ("test_accuracy", "drawn_accuracy", "test_loss", "best_val_accuracy", "val_accuracy", "accuracy")
+    keys += ("epochs_done",)
     parts = [f"{k}={m[k]:.4f}" if isinstance(m[k], float) else f"{k}={m[k]}" for k in keys if k in m]
     return " ".join(parts) or "-"
 

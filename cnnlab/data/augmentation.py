@@ -21,13 +21,15 @@ class Augmentation:
     rotation: float = 0.0
     zoom: float = 0.0
     flip: bool = False
+    stroke: float = 0.0  # share of images drawn with a thicker or thinner pen
+    elastic: float = 0.0  # scale of the elastic distortion
 
     @property
     def enabled(self) -> bool:
-        return bool(self.translation or self.rotation or self.zoom or self.flip)
+        return bool(self.translation or self.rotation or self.zoom or self.flip or self.stroke or self.elastic)
 
     def validate(self) -> None:
-        for name in ("translation", "rotation", "zoom"):
+        for name in ("translation", "rotation", "zoom", "stroke", "elastic"):
             value = getattr(self, name)
             if not 0 <= value <= 0.5:
                 raise AugmentationError("engine.data.augmentation_range", name=name, value=value)
@@ -47,6 +49,13 @@ def augmentation_layers(aug: Augmentation, seed: int | None = None) -> list:
         layers.append(keras.layers.RandomZoom(aug.zoom, fill_mode="constant", seed=seed))
     if aug.flip:
         layers.append(keras.layers.RandomFlip("horizontal", seed=seed))
+    if aug.stroke or aug.elastic:
+        from cnnlab.data.strokes import ElasticDistortion, RandomStroke
+
+        if aug.stroke:
+            layers.append(RandomStroke(aug.stroke, seed=seed))
+        if aug.elastic:
+            layers.append(ElasticDistortion(aug.elastic, seed=seed))
     return layers
 
 

@@ -9,9 +9,13 @@ user can act on. The result is always a uint8 H x W x C array (C = 1 for "L", 3 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import stat
+import threading
 import warnings
+from collections import OrderedDict
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -382,6 +386,41 @@ def load_image(
         except Exception as exc:  # any failure inside Pillow on hostile bytes is a bad image, not a crash
             detail = str(exc) or type(exc).__name__
             raise ImageError("engine.image.damaged", label=label, detail=detail) from exc
+
+
+_DECODED: OrderedDict[tuple, np.ndarray] = OrderedDict()  # recent uploads: a page rerun does not decode again
+_DECODED_KEEP = 8
+_DECODED_LOCK = threading.Lock()
+
+
+def decode_upload(source: bytes | str | Path | BinaryIO, *, name: str | None = None, **options: Any) -> np.ndarray:
+    """`load_image` for a file a visitor handed us: decoded in a capped child process (cnnlab.untrusted).
+
+    A crafted image can make a decoder loop or allocate while holding the GIL; in the child that ends as
+    "took too long" / "needed too much memory" and the server goes on. The same bytes decoded again (a page
+    rerun) come from a small cache. Raises ImageError (or UntrustedFileError) saying why not.
+    """
+    from cnnlab import untrusted
+
+    _check_args(options.get("mode"), options.get("size"), options.get("max_pixels", DEFAULT_MAX_PIXELS),
+                options.get("background", DEFAULT_BACKGROUND))  # fmt: skip
+    label = name or _label_for(source)
+    data = _read_source(source, label, int(options.get("max_bytes", DEFAULT_MAX_BYTES)))
+    key = (hashlib.sha256(data).hexdigest(), json.dumps(options, sort_keys=True, default=list), str(label))
+    with _DECODED_LOCK:
+        if key in _DECODED:
+            _DECODED.move_to_end(key)
+            return _DECODED[key].copy()
+    text_label = label if isinstance(label, str) else None
+    try:
+        pixels = untrusted.parse("image", data, label=label, name=text_label, **options).arrays["pixels"]
+    except untrusted.UntrustedFileError as exc:  # too slow / too much memory: to a page, one more bad image
+        raise ImageError(exc.key, **exc.values) from None
+    with _DECODED_LOCK:
+        _DECODED[key] = pixels
+        while len(_DECODED) > _DECODED_KEEP:
+            _DECODED.popitem(last=False)
+    return pixels.copy()
 
 
 def decode_task(data: bytes, **options: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

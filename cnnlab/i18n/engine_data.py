@@ -383,6 +383,16 @@ STRINGS = {
     ),
     "engine.model.nested": ("the model is nested too deeply", "模型的嵌套层数太深"),
     "engine.model.input_undeclared": ("the model's input shape is not declared", "模型没有声明输入形状"),
+    "engine.model.missing": ("there is no model file {path}", "没有模型文件 {path}"),
+    "engine.model.not_regular": (
+        "{path} is not a regular file (a device, a pipe or a folder cannot be a model)",
+        "{path} 不是普通文件（设备、管道或文件夹都不能作为模型）",
+    ),
+    "engine.model.weights_damaged": (
+        "the model's weights are damaged or not what its architecture declares ({detail})",
+        "模型的权重已损坏，或与其声明的结构不符（{detail}）",
+    ),
+    "engine.model.the_file": ("the model file", "模型文件"),
     "engine.model.keras_failed": ("Keras could not load this model: {reason}", "Keras 无法加载这个模型：{reason}"),
     "engine.model.contains_code": (
         "it contains code (a Lambda or custom function), which CNN Lab never runs",

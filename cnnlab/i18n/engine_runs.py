@@ -61,6 +61,9 @@ STRINGS = {
         "批大小 {batch} 超过了训练图像的数量（{count} 张）；请把批大小设为 {count} 或更小",
     ),
     "engine.train.no_start_model": ("the starting model {path} does not exist", "起始模型 {path} 不存在"),
+    "engine.train.start_model_refused": (
+        "the starting model {path} cannot be used: {reason}", "起始模型 {path} 无法使用：{reason}"
+    ),
     "engine.train.architecture": ("architecture: {reason}", "网络结构：{reason}"),
     "engine.train.shape_mismatch": (
         "the architecture takes {got} images but {dataset} has {shape} images; rebuild it for {shape} (presets adapt "
@@ -218,6 +221,13 @@ STRINGS = {
         "the number of runs training at once must be a whole number of at least 1, got {value}",
         "同时训练的运行数必须是不小于 1 的整数，实际为 {value}",
     ),
+    "engine.study.not_found": ("no study matches {ref}", "没有与 {ref} 匹配的实验"),
+    "engine.study.entries": (
+        "an arena compares {low} to {high} architectures; {count} were given",
+        "对比赛场需要 {low} 到 {high} 个网络结构；现在给了 {count} 个",
+    ),
+    "engine.study.duplicate": ("each architecture once, please: {names}", "每个网络结构只需选一次：{names}"),
+    "engine.study.entry_problem": ("{entry}: {reason}", "{entry}：{reason}"),
     "engine.job.changed": ("run {run} changed state meanwhile; try again", "运行 {run} 的状态刚刚变了，请再试一次"),
     "engine.job.still_training": ("run {run} is still training; stop it first", "运行 {run} 还在训练，请先停止它"),
     # ------------------------------------------------------------ export (cnnlab/export.py)

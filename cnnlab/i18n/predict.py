@@ -16,6 +16,10 @@ STRINGS = {
         "任何已保存模型的运行。手写预测需要用 28×28 灰度图像（类似 MNIST）训练的模型。",
     ),
     "predict.run_option": ("{name} · {dataset} · test accuracy {acc}", "{name} · {dataset} · 测试准确率 {acc}"),
+    "predict.best_default": (
+        "Chosen for you: the model that reads drawn digits best so far ({drawn} of drawn test digits right).",
+        "已为你选好：目前最能认出手写画板数字的模型（手写测试数字答对 {drawn}）。",
+    ),
     "predict.using": ("Predicting with **{name}** (`{id}`).", "当前使用 **{name}**（`{id}`）进行预测。"),
     "predict.no_checkpoint": (
         "This run has no saved model yet; pick another one.",

@@ -23,6 +23,7 @@ STRINGS = {
     "runs.col.epochs": ("Epochs", "轮数"),
     "runs.col.best_val": ("Best val. accuracy", "最佳验证准确率"),
     "runs.col.test_acc": ("Test accuracy", "测试准确率"),
+    "runs.col.drawn_acc": ("Drawn digits", "手写画板数字"),
     "runs.col.duration": ("Training time", "训练用时"),
     "runs.col.created": ("Created", "创建时间"),
     "runs.col.test_loss": ("Test loss", "测试损失"),

@@ -99,6 +99,18 @@ STRINGS = {
         "Zooms in or out by up to this fraction, so size matters less. 0.1 is typical.",
         "最多放大或缩小这一比例，使大小不那么重要。通常取 0.1。",
     ),
+    "train.aug_stroke": ("Pen thickness", "笔画粗细"),
+    "train.help.aug_stroke": (
+        "The share of training digits drawn with a thicker or a thinner pen (half each), as people's drawings "
+        "are: it helps the model read canvas drawings.",
+        "训练数字中用更粗或更细的笔重画的比例（各占一半），就像人们画出来的那样：有助于模型认出画板上的数字。",
+    ),
+    "train.aug_elastic": ("Elastic distortion", "弹性形变"),
+    "train.help.aug_elastic": (
+        "How much each training digit's strokes are bent at random, as a hand wobbles (elastic distortion, Simard et "
+        "al. 2003); 0.2 is a good start.",
+        "每个训练数字的笔画被随机弯曲的程度，就像手会抖动一样（弹性形变，Simard 等人 2003 年提出）；可以从 0.2 开始。",
+    ),
     "train.aug_flip": ("Random horizontal flip", "随机水平翻转"),
     "train.help.aug_flip": (
         "Mirrors images left-right. Good for photos (a cat is a cat either way), wrong for digits and letters.",
@@ -212,6 +224,13 @@ STRINGS = {
     "train.epoch": ("epoch", "轮"),
     "train.waiting_points": ("The first points appear after a second or two.", "一两秒后会出现第一批数据点。"),
     "train.test_accuracy": ("Test accuracy", "测试准确率"),
+    "train.drawn_accuracy": ("Drawn digits", "手写画板数字"),
+    "train.drawn_help": (
+        "Accuracy on the same test digits re-drawn the way people draw on the Predict canvas (thicker or thinner "
+        "strokes, any size, anywhere, either colour), through the same preprocessing: what to expect in a live demo.",
+        "同一批测试数字按人们在“预测”画板上的画法重新画出（笔画更粗或更细、大小位置随意、颜色深浅皆可），再经过相同的"
+        "预处理后的准确率：现场演示时可以预期的表现。",
+    ),
     "train.test_loss": ("Test loss", "测试损失"),
     "train.best_val": ("Best validation accuracy", "最佳验证准确率"),
     "train.duration": ("Training time", "训练用时"),

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab import paths
-from cnnlab.data.images import load_image
+from cnnlab.data.images import decode_upload
 from cnnlab.inspection.prediction import top_k
 from cnnlab.train.drawings import TeachError
 
@@ -89,7 +89,7 @@ class PhotoClassifier:
         """(the 224x224 RGB pixels it saw, top-k ImageNet classes as (index, name, probability)) for an image."""
         from cnnlab.inspection.forward import predictor
 
-        pixels = load_image(source, mode="RGB", size=(PHOTO_SIZE, PHOTO_SIZE), name=name)
+        pixels = decode_upload(source, mode="RGB", size=(PHOTO_SIZE, PHOTO_SIZE), name=name)
         with self.lock:
             probs = predictor(self.model).predict_one(pixels.astype(np.float32) / 127.5 - 1.0)  # MobileNetV2: [-1, 1]
         return pixels, top_k(probs, self.class_names, k)

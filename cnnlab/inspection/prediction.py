@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnlab.data.images import load_image
+from cnnlab.data.images import decode_upload
 from cnnlab.data.preprocess import on_paper, photo_steps, preprocess_steps
 from cnnlab.train.drawings import TeachError, is_digit_model
 
@@ -22,13 +22,13 @@ def image_for_model(source: Any, input_shape: Sequence[int], *, name: str | None
     """
     h, w, c = (int(d) for d in input_shape)
     if is_digit_model(input_shape):
-        gray = load_image(source, mode="L", name=name)[..., 0]
+        gray = decode_upload(source, mode="L", name=name)[..., 0]
         # light paper (a photo or a scan): even out its light first; a dark background is a drawing or MNIST-like
         steps = photo_steps(gray) if on_paper(gray) else preprocess_steps(gray)
         return steps.centred[..., None]
     if c not in (1, 3):
         raise TeachError("engine.teach.channels", channels=c)
-    pixels = load_image(source, mode="L" if c == 1 else "RGB", size=(w, h), name=name)
+    pixels = decode_upload(source, mode="L" if c == 1 else "RGB", size=(w, h), name=name)
     return pixels.astype(np.float32) / 255.0
 
 
@@ -52,3 +52,17 @@ def class_names_for(dataset: str, num_classes: int) -> list[str]:
     except KeyError:
         names = []
     return names if len(names) == num_classes else [str(i) for i in range(num_classes)]
+
+
+def best_for_drawings(runs: Sequence[Any]) -> Any | None:
+    """The run Predict uses when the visitor picked none: among digit models, the most accurate on drawn digits
+    (then on test digits, then the newest); None when there are no runs. Any model when none takes digits."""
+    if not runs:
+        return None
+    digits = [r for r in runs if is_digit_model((r.arch or {}).get("input_shape", ()))] or list(runs)
+
+    def score(run: Any) -> tuple[float, float, float]:
+        fm = run.final_metrics or {}
+        return (fm.get("drawn_accuracy") or -1.0, fm.get("test_accuracy") or -1.0, run.created or 0.0)
+
+    return max(digits, key=score)

@@ -45,6 +45,7 @@ import psutil
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import remove_orphaned_temp_files
 from cnnlab.runs import store as st
+from cnnlab.runs import studies
 from cnnlab.runs.store import open_store, status_word
 
 DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat every second)
@@ -186,6 +187,10 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
         status, reason = _why_dead(store, run, now)
         if store.mark_ended(run, status, reason, now):
             result.interrupted.append(run.id)
+    for run_id in studies.interrupted_in_active_studies(store):  # a study goes on after a crash, by itself
+        if store.update_run(run_id, expect_status=[st.INTERRUPTED], status=st.QUEUED, reason=None, finished=None,
+                            stop_requested=None, pid=None):  # fmt: skip
+            remove_orphaned_temp_files(store.run_dir(run_id))
     if store.count(st.QUEUED):  # the common case of a page poll: none, and no write transaction at all
         _start_queued(store, result)
     if standby_enabled() and standby_wanted(store):

@@ -17,7 +17,7 @@ from cnnlab.fsutil import file_lock
 
 BUSY_TIMEOUT_MS = 60_000
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 # Each entry upgrades the schema from version i to i + 1; append, never edit.
@@ -89,6 +89,25 @@ MIGRATIONS: list[str] = [
         run_id TEXT,
         PRIMARY KEY (host, pid)
     )
+    """,
+    # 4: studies, sets of runs created together (cnnlab.runs.studies): an arena of architectures, say
+    """
+    CREATE TABLE studies (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        created REAL NOT NULL,
+        settings TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'active'
+    );
+    CREATE TABLE study_runs (
+        study_id TEXT NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        PRIMARY KEY (study_id, run_id)
+    );
+    CREATE INDEX study_runs_run ON study_runs(run_id)
     """,
 ]
 

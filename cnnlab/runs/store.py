@@ -147,6 +147,10 @@ class RunStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query (for the store's companions in cnnlab/runs, e.g. studies)."""
+        return self._conn.execute(sql, params).fetchall()
+
     @contextlib.contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: BEGIN IMMEDIATE ... COMMIT (ROLLBACK on any error)."""

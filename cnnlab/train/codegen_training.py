@@ -175,6 +175,17 @@ def data_code(dataset: str, cfg: TrainConfig, user_file: str | None) -> str:
 # ---------------------------------------------------------------- augmentation and the input pipeline
 
 
+def _pen_classes() -> str:
+    """cnnlab.data.strokes' layers, their own source (read, not imported: this module never loads Keras)."""
+    import ast
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / "data" / "strokes.py").read_text()
+    parts = [n for n in ast.parse(source).body if isinstance(n, (ast.ClassDef, ast.FunctionDef))]
+    code = "\n\n\n".join(str(ast.get_source_segment(source, n)) for n in parts)
+    return "from keras import ops  # noqa: E402  (the pen changes' maths)\n\n\n" + code
+
+
 def augmentation_code(cfg: TrainConfig) -> str:
     """augmentation_layers(): the engine's Keras layers (cnnlab.data.augmentation), seeded with SEED."""
     aug = dict(cfg.augmentation or {})
@@ -189,6 +200,10 @@ def augmentation_code(cfg: TrainConfig) -> str:
         made.append(f'layers.RandomZoom({float(aug["zoom"])!r}, fill_mode="constant", seed=SEED{dtype})')
     if aug.get("flip"):
         made.append(f'layers.RandomFlip("horizontal", seed=SEED{dtype})')
+    if aug.get("stroke"):
+        made.append(f'RandomStroke({float(aug["stroke"])!r}, seed=SEED{dtype})')
+    if aug.get("elastic"):
+        made.append(f'ElasticDistortion({float(aug["elastic"])!r}, seed=SEED{dtype})')
     if not made:
         return _code('''
             def augmentation_layers():
@@ -197,7 +212,8 @@ def augmentation_code(cfg: TrainConfig) -> str:
             ''')
     body = "\n".join(f"        {m}," for m in made)
     return (
-        _code('''
+        (_pen_classes() + "\n\n\n" if aug.get("stroke") or aug.get("elastic") else "")
+        + _code('''
             def augmentation_layers():
                 """Random changes to each training image, new every epoch (empty space filled with black, like the
                 digits' background); applied in the input pipeline, so the saved model stays clean."""

@@ -214,7 +214,7 @@ def _augmentation_problems(aug: Any) -> list[CnnLabError]:
     if not isinstance(aug, dict):
         return [CnnLabError("engine.train.augmentation_type", value=repr(aug))]
     p = []
-    known = ("translation", "rotation", "zoom", "flip")
+    known = ("translation", "rotation", "zoom", "flip", "stroke", "elastic")
     for k, v in aug.items():
         if k not in known:
             p.append(CnnLabError("engine.train.augmentation_unknown", name=repr(k), choices=", ".join(known)))
@@ -234,6 +234,19 @@ def resolve_arch(arch: dict[str, Any] | str | None, image_shape: tuple[int, ...]
     if arch is None or isinstance(arch, str):
         return preset(arch or "lenet5", tuple(image_shape), num_classes)  # type: ignore[arg-type]
     return ArchSpec.from_dict(arch)
+
+
+def _start_model_problems(path: str) -> list[CnnLabError]:
+    """A start model must pass the model gate (regular file, size, budgets, no code) before the run is queued."""
+    from cnnlab.modelfiles import check_model_path
+
+    if not Path(path).exists():
+        return [CnnLabError("engine.train.no_start_model", path=path)]
+    try:
+        check_model_path(path)
+    except CnnLabError as exc:
+        return [CnnLabError("engine.train.start_model_refused", path=Path(path).name, reason=exc)]
+    return []
 
 
 def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
@@ -257,8 +270,8 @@ def prepare(config: TrainConfig | dict[str, Any]) -> TrainConfig:
     if cfg.extra_data:
         problems += _extra_data_problems(cfg.extra_data, info.image_shape, len(info.class_names))
     problems += _fit_batch(cfg, training_images(cfg, info))
-    if cfg.init_model_path and not Path(cfg.init_model_path).is_file():
-        problems.append(CnnLabError("engine.train.no_start_model", path=cfg.init_model_path))
+    if cfg.init_model_path:
+        problems += _start_model_problems(cfg.init_model_path)
     try:
         spec = resolve_arch(cfg.arch, info.image_shape, len(info.class_names))
     except SpecError as exc:

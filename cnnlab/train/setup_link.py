@@ -48,6 +48,7 @@ FORM_LIMITS: dict[str, tuple[float, float]] = {
     "momentum": (0.0, 0.99),
 }
 AUGMENTATION_LIMIT = 0.3  # translation, rotation, zoom
+PEN_LIMIT = 0.5  # stroke, elastic (the Train form's sliders)
 INTEGERS = ("epochs", "warmup_epochs", "step_epochs", "patience", "seed", "steps_per_execution", "batch_size")
 BOOLEANS = ("early_stopping", "restore_best", "nesterov", "mixed_precision")
 CHOICES: dict[str, tuple[Any, ...]] = {
@@ -211,10 +212,11 @@ def _augmentation(value: Any, bad: SetupLinkError) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad
     out = dict(TrainConfig().augmentation)
-    for k in ("translation", "rotation", "zoom"):
+    for k, limit in (("translation", AUGMENTATION_LIMIT), ("rotation", AUGMENTATION_LIMIT),
+                     ("zoom", AUGMENTATION_LIMIT), ("stroke", PEN_LIMIT), ("elastic", PEN_LIMIT)):  # fmt: skip
         if k in value:
             v = value[k]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= AUGMENTATION_LIMIT:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= limit:
                 raise bad
             out[k] = float(v)
     if "flip" in value:

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from cnnlab.data import drawn
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import atomic_write
 from cnnlab.metrics import classification_report
-from cnnlab.modelfiles import load_model
+from cnnlab.modelfiles import load_model, load_model_file
 from cnnlab.runs.records import to_json
 from cnnlab.runs.store import RunStore, summarize
 from cnnlab.train.callbacks import make_callback
@@ -191,7 +192,7 @@ class Trainer:
                 optimizer = model.optimizer
             else:
                 if cfg.init_model_path:
-                    model = load_model(cfg.init_model_path)
+                    model, _ = load_model_file(cfg.init_model_path)
                     self._check_model_fits(model)
                 else:
                     model = build_model(ArchSpec.from_dict(cfg.arch))  # type: ignore[arg-type]
@@ -384,7 +385,8 @@ class Trainer:
     def _summary(self, evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
         out = summarize(self.store, self.run_id, self.epochs_done, self.state)
         if evaluation:
-            for k in ("test_accuracy", "test_loss", "test_precision", "test_recall", "test_auc"):
+            for k in ("test_accuracy", "test_loss", "test_precision", "test_recall", "test_auc", "drawn_accuracy",
+                      "drawn_ratio", "latency_ms"):
                 if k in evaluation:
                     out[k] = evaluation[k]
         return out
@@ -421,6 +423,8 @@ class Trainer:
             "dataset": self.cfg.dataset,
             "seed": self.cfg.seed,
             "val_fraction": self.cfg.val_fraction,
+            **self._drawn_evaluation(rep["accuracy"]),
+            "latency_ms": self._latency_ms(ds.x_test[:1]),
         }
         rows = [
             (self.run_id, self.epochs_done, None, "test", "test", name, evaluation[f"test_{name}"])
@@ -428,6 +432,28 @@ class Trainer:
         ]
         self.store.record_test_metrics(self.run_id, self.epochs_done, rows)
         return evaluation
+
+    def _latency_ms(self, one: np.ndarray, repeats: int = 15) -> float | None:
+        """Median time to classify one image (batch 1) once warm, in ms: what a user waits for on Predict."""
+        if not len(one):
+            return None
+        self.predict(one)  # warm: the batch-1 trace
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            self.predict(one)
+            times.append(time.perf_counter() - started)
+        return float(np.median(times) * 1000)
+
+    def _drawn_evaluation(self, native_accuracy: float) -> dict[str, float]:
+        """Accuracy on the test digits re-drawn as people draw them (digit datasets only) and its ratio to the
+        native accuracy: how the model will do on the Predict canvas."""
+        ds = self.dataset
+        if not drawn.applies_to(ds.x_test.shape[1:]) or not len(ds.y_test):
+            return {}
+        images = drawn.drawn_test_images(ds.x_test, drawn.DRAWN_SEED)
+        accuracy = float((self.predict(images).argmax(axis=1) == ds.y_test).mean())
+        return {"drawn_accuracy": accuracy, "drawn_ratio": accuracy / native_accuracy if native_accuracy else 0.0}
 
     # ------------------------------------------------------------ epoch bookkeeping
 

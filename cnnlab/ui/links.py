@@ -29,9 +29,10 @@ GLOBAL = ("lang", "run", "dataset", "arch", "spec", "projector")
 PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "train": ("setup",),
     "inspect": ("tab", "layer", "input"),
-    "predict": ("tab", "input"),
+    "predict": ("tab",),  # a drawing or an upload is not something a link can carry
+    "experiments": ("study",),
 }
-PAGES = ("home", "data", "build", "train", "runs", "inspect", "predict")
+PAGES = ("home", "learn", "data", "build", "train", "runs", "experiments", "inspect", "predict")
 _ROOT = Path(__file__).resolve().parents[2]
 _WRITTEN = "_links_written"  # what this session last put into the URL
 _INCOMING = "_links_incoming"  # this run's URL values that differ from it (a reload, a shared link)

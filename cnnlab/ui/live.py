@@ -213,11 +213,13 @@ def outcome(run: rs.Run, t: T) -> None:
     if run.status != rs.FINISHED:
         return
     fm = run.final_metrics or {}
-    m = st.columns(4)
+    m = st.columns(5 if "drawn_accuracy" in fm else 4)
     m[0].metric(t("train.test_accuracy"), _percent(fm.get("test_accuracy")))
     m[1].metric(t("train.test_loss"), "—" if fm.get("test_loss") is None else f"{fm['test_loss']:.3f}")
     m[2].metric(t("train.best_val"), _percent(fm.get("best_val_accuracy")))
     m[3].metric(t("train.duration"), shell.duration(run.duration, t))
+    if "drawn_accuracy" in fm:
+        m[4].metric(t("train.drawn_accuracy"), _percent(fm["drawn_accuracy"]), help=t("train.drawn_help"))
     links = st.columns(2)
     state.page_link(links[0], "inspect", t("train.inspect_link"), ":material/visibility:", run=run.id)
     state.page_link(links[1], "predict", t("train.predict_link"), ":material/draw:", run=run.id)

@@ -14,8 +14,8 @@ from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import live, shell
 
 NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
-TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "created")
-PERCENT_COLUMNS = ("best_val", "test_acc")
+TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "drawn_acc", "created")
+PERCENT_COLUMNS = ("best_val", "test_acc", "drawn_acc")
 
 
 def created_text(run) -> str:
@@ -51,6 +51,7 @@ def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
             col["epochs"]: f"{r.epochs_done}/{r.epochs}",
             col["best_val"]: r.final_metrics.get("best_val_accuracy"),
             col["test_acc"]: r.final_metrics.get("test_accuracy"),
+            col["drawn_acc"]: r.final_metrics.get("drawn_accuracy"),
             col["created"]: created_short(r),
         }
         for r in runs
@@ -97,7 +98,7 @@ def _script(run) -> str:
     return training_script(run.config, "functional")
 
 
-def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bool]) -> None:
+def run_downloads(run, store, t: Callable[..., str]) -> None:
     """Model, metrics and script downloads; SavedModel/TFLite exports with sizes; the TensorBoard command."""
     st.markdown(f"**{t('runs.downloads')}**")
     d = st.columns(3)
@@ -121,7 +122,7 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
             (e[1], "tflite", "runs.export_tflite"),
         ):
             with col:
-                if st.button(t(label), key=f"export_{kind}") and allowed("export"):
+                if st.button(t(label), key=f"export_{kind}") and shell.require("export", t):
                     with st.spinner(t("runs.exporting")):
                         try:
                             result = (export.export_savedmodel if kind == "savedmodel" else export.export_tflite)(
@@ -142,4 +143,4 @@ def run_downloads(run, store, t: Callable[..., str], allowed: Callable[[str], bo
     logs = store.artifact(run.id, "tensorboard")
     if logs:
         st.caption(t("runs.tensorboard"))
-        st.code(f"tensorboard --logdir {shlex.quote(str(logs.path))}", language="bash")
+        st.code(f"tensorboard --logdir {shlex.quote(shell.visible_path(logs.path))}", language="bash")

@@ -139,6 +139,14 @@ def allowed(action: str) -> bool:
     return demo.allowed(action, bool(st.session_state.get("demo_unlocked")))
 
 
+def visible_path(path: object) -> str:
+    """A server folder as this visitor may see it: whole for the presenter, its last two parts for a demo visitor."""
+    if not demo.enabled() or st.session_state.get("demo_unlocked"):
+        return str(path)
+    parts = [p for p in re.split(r"[\\/]+", str(path)) if p]
+    return "…/" + "/".join(parts[-2:])
+
+
 def require(action: str, t: Callable[..., str]) -> bool:
     """Like `allowed`, but explains the refusal on the page."""
     if allowed(action):
@@ -188,9 +196,12 @@ def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[
     except RerunException:
         rerun = True
         raise
+    except CnnLabError as exc:  # a known condition (a damaged store, a missing file): its own sentence
+        log.warning("page stopped: %s", exc)
+        st.error(redact(reason(exc)))
     except Exception as exc:
         log.exception("page failed")
-        st.error(t("error.generic", reason=f"{type(exc).__name__}: {redact(str(exc))[:200]}"))
+        st.error(t("error.generic", reason=redact(str(exc))[:200] or "—"))
     finally:
         if after is not None and not rerun:
             after()

@@ -42,10 +42,7 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         r = st.columns(6)
         weight_decay = field(r[0].number_input, "weight_decay", 0.0, 0.1, d.weight_decay, format="%.5f", step=0.0001)
         smoothing = field(r[1].slider, "label_smoothing", 0.0, 0.3, d.label_smoothing, 0.05)
-        translation = field(r[2].slider, "aug_translation", 0.0, 0.3, aug["translation"], 0.05)
-        rotation = field(r[3].slider, "aug_rotation", 0.0, 0.3, aug["rotation"], 0.05)
-        zoom = field(r[4].slider, "aug_zoom", 0.0, 0.3, aug["zoom"], 0.05)
-        flip = field(r[5].checkbox, "aug_flip", aug["flip"])
+        augmentation = _augmentation(r, field, aug)
     with tabs[2]:
         v = st.columns(5)
         val_fraction = field(v[0].slider, "val_fraction", 0.0, 0.5, d.val_fraction, 0.05)
@@ -67,7 +64,7 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         batch_size=int(batch_size), optimizer=optimizer, learning_rate=float(lr), schedule=schedule,
         warmup_epochs=int(warmup), step_epochs=int(step_epochs), decay_factor=float(decay),
         weight_decay=float(weight_decay), label_smoothing=float(smoothing), val_fraction=float(val_fraction),
-        augmentation={"translation": translation, "rotation": rotation, "zoom": zoom, "flip": flip},
+        augmentation=augmentation,
         early_stopping=early, monitor=monitor, patience=int(patience), restore_best=restore, seed=int(seed),
         steps_per_execution=int(spe), momentum=float(momentum), nesterov=nesterov,
         metrics=metrics or ["accuracy"], mixed_precision=mixed,
@@ -145,3 +142,17 @@ def share_box(config: dict[str, Any], t: Callable[..., str]) -> None:
     with st.popover(t("share.title"), icon=":material/share:"):
         st.caption(t("share.help"))
         st.code(links.share_url(links.setup_query({**defaults, **config})), language=None, wrap_lines=True)
+
+
+def _augmentation(r: list, field: Callable[..., Any], aug: dict[str, Any]) -> dict[str, Any]:
+    """The augmentation widgets (four in the row `r`, the pen changes in a row below); their settings."""
+    out = {
+        "translation": field(r[2].slider, "aug_translation", 0.0, 0.3, aug["translation"], 0.05),
+        "rotation": field(r[3].slider, "aug_rotation", 0.0, 0.3, aug["rotation"], 0.05),
+        "zoom": field(r[4].slider, "aug_zoom", 0.0, 0.3, aug["zoom"], 0.05),
+        "flip": field(r[5].checkbox, "aug_flip", aug["flip"]),
+    }
+    pen = st.columns(6)  # the pen changes people's drawings have (cnnlab/data/strokes.py)
+    stroke = field(pen[2].slider, "aug_stroke", 0.0, 0.5, float(aug.get("stroke", 0.0)), 0.05)
+    elastic = field(pen[3].slider, "aug_elastic", 0.0, 0.5, float(aug.get("elastic", 0.0)), 0.05)
+    return out | ({"stroke": stroke} if stroke else {}) | ({"elastic": elastic} if elastic else {})

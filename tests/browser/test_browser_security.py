@@ -227,7 +227,7 @@ def test_a_real_sessions_upload_url_needs_its_token(server: str, tmp_path: Path)
 
 
 @pytest.mark.browser
-def test_a_failing_page_shows_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+def test_a_damaged_run_store_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
     """A corrupt run store (a real failure a user can meet: a half-copied or overwritten runs.sqlite)."""
     require_chromium()
     home = tmp_path / "home"
@@ -235,20 +235,21 @@ def test_a_failing_page_shows_a_sentence_not_a_traceback(tmp_path: Path) -> None
     (home / "runs.sqlite").write_bytes(b"this is not an SQLite database\n" * 200)
     log = tmp_path / "streamlit.log"
     with streamlit_server(home, log=log) as url, browser_page() as page:
-        page.goto(f"{url}/runs")
-        wait_for_app(page)
-        alert = page.get_by_text("Something went wrong on this page")
-        alert.wait_for()
-        text = page.locator("[data-testid='stMain']").inner_text()
-        screenshot(page, "security-error-sentence")
-        assert "Your stored runs are safe" in text and "not a database" in text, text
-        for leak in ("Traceback", 'File "', "site-packages", "cnnlab/", ".py"):
-            assert leak not in text, (leak, text)
-        assert not re.search(r"\bline \d+", text), text
-        assert page.locator("[data-testid='stException']").count() == 0  # no Streamlit exception box
-        assert alert.count() == 1
+        sentences = {"en": "runs.sqlite is damaged or is not a database", "zh": "runs.sqlite 已损坏或不是数据库"}
+        for lang, sentence in sentences.items():
+            page.goto(f"{url}/runs?lang={lang}")
+            wait_for_app(page)
+            alert = page.get_by_text(sentence)
+            alert.wait_for()
+            text = page.locator("[data-testid='stMain']").inner_text()
+            screenshot(page, f"security-error-sentence-{lang}")
+            for leak in ("Traceback", 'File "', "site-packages", "cnnlab/", ".py", "StoreError", str(tmp_path)):
+                assert leak not in text, (leak, text)
+            assert not re.search(r"\bline \d+", text), text
+            assert page.locator("[data-testid='stException']").count() == 0  # no Streamlit exception box
+            assert alert.count() == 1
     details = log.read_text(errors="replace")
-    assert "page failed" in details and "Traceback" in details and "DatabaseError" in details  # in the log
+    assert "page stopped" in details and "is damaged or is not a database" in details, details  # in the log
 
 
 # ---------------------------------------------------------------- demo mode

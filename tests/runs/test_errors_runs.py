@@ -61,6 +61,7 @@ def training_messages(tmp_path: Path) -> list[CnnLabError]:
         refused(dataset="nope"),
         refused(batch_size=60_000),
         refused(init_model_path=str(tmp_path / "missing.keras")),
+        refused(init_model_path=str(broken)),  # not a model: refused by the model gate before the run is queued
         refused(extra_data=str(tmp_path / "missing.npz")),
         refused(extra_data=str(extra)),
         refused(extra_data=str(wrong)),
@@ -361,7 +362,7 @@ def test_config_problems_keep_their_english(home_with_data):
     assert [p.key for p in problems] == ["engine.train.range", "engine.train.augmentation_unknown"]
     assert [str(p) for p in problems] == [
         "epochs must be at least 1 and at most 10000, got 0",
-        "augmentation has no setting 'shear'; it accepts translation, rotation, zoom, flip",
+        "augmentation has no setting 'shear'; it accepts translation, rotation, zoom, flip, stroke, elastic",
     ]
     error = _raised(prepare, {"epochs": 0, "batch_size": 60_000}, error=ConfigError)
     assert str(error) == (

@@ -51,7 +51,7 @@ TINY = {
     "epochs": 2,
     "max_train_samples": 256,
     "batch_size": 64,
-    "augmentation": {"translation": 0.1},
+    "augmentation": {"translation": 0.1, "stroke": 0.5, "elastic": 0.2},  # the pen changes run on JAX too
     "batch_metrics_every": 0.2,
 }
 

@@ -142,3 +142,34 @@ def test_inspect_opens_the_tab_layer_and_input_a_link_names(tiny_run):
     at = _open("pages/inspect.py", {"run": tiny_run.run_id, "tab": "nope", "input": "index:999999", "layer": "x/../y"})
     assert not at.exception and at.session_state["insp_idx"] < 999999
     assert at.query_params["input"] != "index:999999"
+
+
+def test_builds_share_link_opens_train_with_the_edited_architecture():
+    spec = preset("lenet5", (28, 28, 1), 10).to_dict()
+    spec["name"] = "my lenet"
+    spec["layers"][0]["params"]["filters"] = 9
+    at = AppTest.from_file(APP_PATH, default_timeout=120)
+    at.session_state["arch_spec"] = spec
+    at.run()
+    at.switch_page("pages/build.py").run()
+    assert not at.exception, at.exception
+    codes = [c.value for c in at.get("code") if "/train?" in c.value]
+    assert len(codes) == 1, "Build shows one share link"
+    query = {k: v[0] for k, v in parse_qs(codes[0].split("?", 1)[1]).items()}
+    assert set(query) >= {"dataset", "spec", "setup"}
+    at = _open("pages/train.py", query)
+    assert at.session_state["tr_arch"] == "build" and at.session_state["arch_spec"]["name"] == "my lenet"
+    assert at.session_state["arch_spec"]["layers"][0]["params"]["filters"] == 9
+    assert at.session_state["tr_epochs"] == TrainConfig().epochs  # every setting travels, defaults included
+
+
+def test_pages_link_and_switch_only_through_cnnlab_ui_links():
+    """st.page_link / st.switch_page would drop the view's parameters: every link goes through cnnlab.ui.links."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    files = [root / "app.py", *(root / "pages").glob("*.py"), *(root / "cnnlab" / "ui").rglob("*.py")]
+    direct = re.compile(r"\b(st|container|col|c)\.(page_link|switch_page)\(")
+    offenders = [str(f.relative_to(root)) for f in files if f.name != "links.py" and direct.search(f.read_text())]
+    assert offenders == []

@@ -289,3 +289,12 @@ def test_demo_mode_locks_training_the_default_recipe(monkeypatch):
     next(b for b in at.button if b.label == "Train LeNet-5 (default recipe)").click().run()
     assert any("only the presenter" in i.value for i in at.info)
     assert RunStore().list_runs() == []
+
+
+def test_with_no_run_picked_predict_takes_the_best_model_on_drawn_digits_and_says_so(finetuned):
+    with RunStore() as store:
+        figures = {r.id: r.final_metrics.get("drawn_accuracy") for r in store.list_runs()}
+    best = max(figures, key=lambda k: figures[k] or -1)
+    at = open_app("pages/predict.py")
+    assert at.session_state["predict_run"] == best
+    assert any("Chosen for you" in c.value for c in at.caption), [c.value for c in at.caption]

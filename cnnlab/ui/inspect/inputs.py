@@ -160,7 +160,7 @@ def _test_image(subj: Subject, index: int, t: T) -> tuple[np.ndarray, int, str]:
 
 
 def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
-    from cnnlab.data.images import ImageError, load_image
+    from cnnlab.data.images import ImageError, decode_upload
     from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist
 
     h, w, c = subj.dataset.image_shape
@@ -174,9 +174,9 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
         return None
     try:
         if mnistify:
-            image = canvas_to_mnist(load_image(payload, mode="L", name=file.name))[..., None]
+            image = canvas_to_mnist(decode_upload(payload, mode="L", name=file.name))[..., None]
         else:
-            image = load_image(payload, mode="L" if c == 1 else "RGB", size=(w, h), name=file.name)
+            image = decode_upload(payload, mode="L" if c == 1 else "RGB", size=(w, h), name=file.name)
     except ImageError as exc:
         st.error(t("inspect.image_refused", reason=shell.reason(exc)))
         return None

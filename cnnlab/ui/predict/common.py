@@ -11,9 +11,9 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from cnnlab.inspection.prediction import best_for_drawings
 from cnnlab.runs import store as rs
 from cnnlab.runs.jobs import reconcile
-from cnnlab.train import drawings as teach
 from cnnlab.train.config import ConfigError
 from cnnlab.train.launch import start_run
 from cnnlab.ui import shell, state
@@ -68,13 +68,17 @@ def usable_runs() -> list[rs.Run]:
 
 
 def pick_run(t: Callable[..., str], runs: list[rs.Run]) -> rs.Run:
-    """The run in use (the URL's or session's when usable, else the newest digit model) and a switcher."""
+    """The run in use (the URL's or session's when usable, else the best model on drawn digits, said so) and a
+    switcher."""
     by_id = {r.id: r for r in runs}
     current = state.current_run_id()
     if current not in by_id:
-        digits = [r for r in runs if teach.is_digit_model(r.arch.get("input_shape", ()))]
-        current = (digits or runs)[0].id
+        best = best_for_drawings(runs)
+        current = best.id
         state.show_run(current)
+        drawn = best.final_metrics.get("drawn_accuracy")
+        if drawn is not None:
+            st.session_state["predict_chosen_for_you"] = t("predict.best_default", name=best.name, drawn=f"{drawn:.1%}")
     st.session_state["predict_run"] = current
 
     def label(run_id: str) -> str:
@@ -86,6 +90,8 @@ def pick_run(t: Callable[..., str], runs: list[rs.Run]) -> rs.Run:
                  on_change=lambda: state.show_run(st.session_state["predict_run"]))  # fmt: skip
     run = by_id[current]
     st.caption(t("predict.using", name=run.name, id=run.id))
+    if note := st.session_state.pop("predict_chosen_for_you", None):
+        st.caption(note)
     return run
 
 

@@ -59,7 +59,7 @@ def draw_section(t: Callable[..., str], run_id: str, names: list[str], side: int
 
 
 def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> None:
-    left, right = st.columns([side / CANVAS_SIDE, 2], gap="large")
+    left, right = st.columns([side / CANVAS_SIDE, 2 if side <= CANVAS_SIDE else 1.2], gap="large")  # 448 px fits
     with left:
         try:
             drawing = canvas_drawing(t, side)
@@ -188,6 +188,8 @@ def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[st
             format_func=lambda i: class_name(names, i), placeholder=t("predict.choose"),
         )  # fmt: skip
         if b.button(t("predict.add"), icon=":material/add:", disabled=label is None, key="predict_add"):
+            if not shell.require("add_drawing", t):
+                return
             try:
                 drawings_.add_drawing(run.dataset, x, int(label), len(names), state.store())
             except drawings_.TeachError as exc:
@@ -214,7 +216,9 @@ def my_drawings(t: Callable[..., str], run: rs.Run, names: list[str]) -> None:
                 for i in shown])  # fmt: skip
         a, b, c = st.columns([1, 1, 3], vertical_alignment="bottom")
         number = a.number_input(t("predict.remove_index"), 1, len(drawings), len(drawings), key="predict_remove_n")
-        if b.button(t("predict.remove"), icon=":material/delete:", key="predict_remove"):
+        if b.button(t("predict.remove"), icon=":material/delete:", key="predict_remove") and shell.require(
+            "remove_drawing", t
+        ):
             drawings_.remove_drawing(run.dataset, int(number) - 1, store)
             st.rerun()
         help_text = t("predict.finetune_help", name=run.name, epochs=finetune.FINETUNE_EPOCHS)

@@ -104,10 +104,11 @@ def photo_section(t: Callable[..., str]) -> None:
     if not status.available:
         urls = {PHOTO_WEIGHTS: PHOTO_WEIGHTS_URL, PHOTO_CLASSES: PHOTO_CLASSES_URL}
         files = "\n".join(f"- `{name}` ← {urls[name]}" for name in status.missing)
-        st.info(t("predict.photos_offline", folder=status.folder) + "\n\n" + files, icon=":material/cloud_off:")
+        folder = shell.visible_path(status.folder)
+        st.info(t("predict.photos_offline", folder=folder) + "\n\n" + files, icon=":material/cloud_off:")
         return
     if not status.cached:
-        st.caption(t("predict.photos_download", folder=status.folder))
+        st.caption(t("predict.photos_download", folder=shell.visible_path(status.folder)))
     files = st.file_uploader(t("predict.photos_upload"), type=UPLOAD_TYPES, accept_multiple_files=True,
                              key="predict_photos")  # fmt: skip
     if not files:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnlab import demo
-from cnnlab.data.images import ImageError, load_image
+from cnnlab.data.images import ImageError, decode_upload
 from cnnlab.data.preprocess import NothingToRecognise, photo_steps
 from cnnlab.inspection.prediction import image_for_model, top_k
 from cnnlab.train.drawings import TeachError, is_digit_model
@@ -54,7 +54,7 @@ def classify_photo(t: Callable[..., str], run_id: str, photo, names: list[str]) 
 
 def digit_photo(t: Callable[..., str], run_id: str, data: bytes, names: list[str]) -> None:
     """MNIST's steps (lighting evened out first), the prediction, Grad-CAM and feature maps."""
-    pixels = load_image(data, mode="L", name=t("predict.webcam_photo"))
+    pixels = decode_upload(data, mode="L", name=t("predict.webcam_photo"))
     steps = photo_steps(pixels)
     show_steps(t, steps, {"photo": pixels, "ink": steps.ink}, help_key="predict.webcam_steps_help")
     explain(t, run_id, steps.centred, names, key="predict_webcam", teach=False)

@@ -1,0 +1,98 @@
+"""`study`, `studies`: studies of many runs (an arena of architectures) from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from cnnlab.cli.common import CliError, emit
+
+
+def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
+    """Poll (reconciling, so dead workers are noticed and queued runs start) until no run is queued or running."""
+    from cnnlab.runs import jobs, studies
+    from cnnlab.train.studies import study_summary
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    shown: set[str] = set()
+    while True:
+        jobs.reconcile(store)
+        summary = study_summary(studies.get_study(store, study_id), store)
+        for row in summary["rows"]:
+            if row["status"] not in ("queued", "running") and row["run_id"] not in shown:
+                shown.add(row["run_id"])
+                print(f"{row['label']}: {row['status']}", file=sys.stderr, flush=True)
+        if summary["state"] != "running":
+            return summary
+        if deadline is not None and time.monotonic() > deadline:
+            raise CliError(f"study {study_id} is still running after {timeout:.0f}s; `studies` shows it")
+        time.sleep(0.5)
+
+
+def _text(summary: dict[str, Any]) -> str:
+    lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]
+    for r in summary["rows"]:
+        acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
+        drawn = "-" if r["drawn_accuracy"] is None else f"{r['drawn_accuracy']:.4f}"
+        latency = "-" if r["latency_ms"] is None else f"{r['latency_ms']:.2f} ms"
+        params = "-" if r["params"] is None else f"{r['params']:,}"
+        lines.append(f"  {r['label']:14} {r['run_id']:21} {r['status']:11} params {params:>10}  test {acc}  "
+                     f"drawn {drawn}  latency {latency}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from cnnlab.runs import studies
+    from cnnlab.runs.store import RunStore
+    from cnnlab.train.config import ConfigError
+    from cnnlab.train.studies import start_arena, study_summary
+
+    archs = [a.strip() for a in args.arch.split(",") if a.strip()]
+    store = RunStore()
+    try:
+        overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
+        study_id = start_arena(archs, dataset=args.dataset, epochs=args.epochs, name=args.name, seed=args.seed,
+                               overrides=overrides, store=store)  # fmt: skip
+    except ConfigError as exc:
+        raise CliError(f"cannot start the study: {exc}") from None
+    if args.detach:
+        summary = study_summary(studies.get_study(store, study_id), store)
+    else:
+        summary = _wait(study_id, store, args.timeout)
+    emit(args, summary, _text(summary))
+    return 0 if summary["state"] in ("finished", "running") else 1
+
+
+def add_study(sub) -> None:
+    p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare")
+    p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn")
+    p.add_argument("--dataset", default="mnist-sample", help="dataset name (`datasets` lists them)")
+    p.add_argument("--epochs", type=int, default=5, help="epochs for every entry")
+    p.add_argument("--seed", type=int, default=0, help="the seed every entry shares")
+    p.add_argument("--name", help="the study's name")
+    p.add_argument("--max-train-samples", type=int, help="every entry trains on the first N training images only")
+    p.add_argument("--detach", action="store_true", help="return at once; the runs train in the background")
+    p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_study)
+
+
+def cmd_studies(args: argparse.Namespace) -> int:
+    from cnnlab.runs import jobs, studies
+    from cnnlab.runs.store import RunStore
+    from cnnlab.train.studies import study_summary
+
+    store = RunStore()
+    jobs.reconcile(store)
+    summaries = [study_summary(s, store) for s in studies.list_studies(store)]
+    text = "\n".join(_text(s) for s in summaries) or "no studies yet; `python -m cnnlab study --arch A,B` starts one"
+    emit(args, summaries, text)
+    return 0
+
+
+def add_studies(sub) -> None:
+    p = sub.add_parser("studies", help="list every study with its kind, settings and runs")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_studies)
