@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from cnnlab.i18n import translator
-from cnnlab.ui import links, shell
+from cnnlab.ui import learn, links, shell
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/psychology:", layout="wide")
 links.adopt()  # a reload or a shared link: its parameters first (language, run, dataset, architecture, ...)
@@ -14,6 +14,7 @@ t = translator(lang)
 
 PAGES = [  # (file, catalogue key, icon); a page appears once its file exists
     ("home.py", "nav.home", ":material/home:"),
+    ("learn.py", "nav.learn", ":material/school:"),
     ("data.py", "nav.data", ":material/dataset:"),
     ("build.py", "nav.build", ":material/construction:"),
     ("train.py", "nav.train", ":material/model_training:"),
@@ -32,6 +33,7 @@ navigation = st.navigation(  # hidden: Streamlit's own menu drops the query para
     position="hidden",
 )
 page = navigation.url_path or "home"
+learn.note_visit(page)  # lessons tick "visit the Build page" steps from this
 menu = [(file[:-3], key, icon) for file, key, icon in shown]
 nav_slot = st.sidebar.empty()
 links.sidebar_nav(nav_slot, menu, t)

@@ -128,7 +128,7 @@ NOT_DRIVEN = {
 # setup links), and above (the shared modules).
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    "engine.link.", "engine.study.", *RUNS_AREA,
+    "engine.link.", "engine.study.", "engine.learn.", *RUNS_AREA,
 )  # fmt: skip
 
 
