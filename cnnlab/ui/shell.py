@@ -122,7 +122,11 @@ html { font-size: 20px; }
 .stApp [data-testid="stMainBlockContainer"] { padding: 2.5rem 1.5rem 4rem; max-width: 100%; }
 .stApp [data-testid="stMainBlockContainer"] * { min-width: 0; }
 .stApp [data-testid="stMainBlockContainer"] pre { white-space: pre-wrap; word-break: break-all; }
-</style>"""
+.stApp .js-plotly-plot .xtick text, .stApp .js-plotly-plot .ytick text { font-size: 16px !important; }
+.stApp .js-plotly-plot .g-xtitle text, .stApp .js-plotly-plot .g-ytitle text,
+.stApp .js-plotly-plot .legendtext, .stApp .js-plotly-plot .gtitle { font-size: 18px !important; }
+.stApp .js-plotly-plot .js-line { stroke-width: 3.5px !important; }
+</style>"""  # the last three: every chart's ticks, titles, legend and lines, also those drawn without a scale
 
 
 def projector_css() -> None:
