@@ -58,7 +58,7 @@ def _runs_page_downloads(run_id: str) -> None:
     from cnnlab.ui import runs as _runfiles
 
     store = RunStore()
-    _runfiles.run_downloads(store.get_run(run_id), store, translator("en"), lambda action: True)
+    _runfiles.run_downloads(store.get_run(run_id), store, translator("en"))
 
 
 def test_runs_page_exports_show_sizes_accuracy_and_downloads(tiny_run) -> None:

@@ -15,8 +15,8 @@ from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import links, live, shell, state
 
 NONE = "—"  # what a missing value reads as, everywhere on the page (never "None"; st.dataframe's placeholder)
-TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "best_val", "test_acc", "drawn_acc", "created")
-PERCENT_COLUMNS = ("best_val", "test_acc", "drawn_acc")
+TABLE_COLUMNS = ("name", "status", "arch", "dataset", "epochs", "test_acc", "drawn_acc", "created")
+PERCENT_COLUMNS = ("test_acc", "drawn_acc")
 
 
 def created_text(run) -> str:
@@ -50,7 +50,6 @@ def runs_table(runs: list, t: Callable[..., str]) -> tuple[Any, dict[str, Any]]:
             col["arch"]: shell.arch_name(r.arch, t) if r.arch else NONE,
             col["dataset"]: r.dataset,
             col["epochs"]: f"{r.epochs_done}/{r.epochs}",
-            col["best_val"]: r.final_metrics.get("best_val_accuracy"),
             col["test_acc"]: r.final_metrics.get("test_accuracy"),
             col["drawn_acc"]: r.final_metrics.get("drawn_accuracy"),
             col["created"]: created_short(r),
@@ -79,6 +78,7 @@ def details(run, t: Callable[..., str]) -> None:
         (t("runs.col.lr"), text(cfg.get("learning_rate"))),
         (t("runs.col.batch"), text(cfg.get("batch_size"))),
         (t("runs.col.epochs"), f"{run.epochs_done}/{run.epochs}"),
+        (t("runs.col.best_val"), NONE if fm.get("best_val_accuracy") is None else f"{fm['best_val_accuracy']:.1%}"),
         (t("runs.col.test_loss"), NONE if fm.get("test_loss") is None else f"{fm['test_loss']:.3f}"),
         (t("runs.col.duration"), shell.duration(run.duration, t)),
         (t("runs.col.created"), created_text(run)),

@@ -65,7 +65,7 @@ def sidebar_status(slot, t: Callable[..., str]) -> None:
     if run_id := st.session_state.get("run_id"):
         run = _shown_run(run_id)
         if run is not None:  # a run in view: the sidebar speaks of it, not of what Build or Data last showed
-            arch, dataset, run_text = run.arch or arch, run.dataset, f"{run.name} (`{run.id[-4:]}`)"
+            arch, dataset, run_text = run.arch or arch, run.dataset, f"{run.name} (`{run.id}`)"
     with slot.container():
         st.caption(f"**{t('sidebar.dataset')}:** {dataset or 'mnist-sample'}")
         st.caption(f"**{t('sidebar.architecture')}:** {arch_name(arch, t)}")
