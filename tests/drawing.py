@@ -18,38 +18,12 @@ def redraw(
     transparent: bool = False,
     color: tuple[int, int, int] = (255, 255, 255),
 ) -> np.ndarray:
-    """A 28x28 MNIST digit re-drawn as a pen drawing on a canvas (HxWx4 uint8).
+    """A 28x28 MNIST digit re-drawn as a pen drawing on a canvas (HxWx4 uint8): the engine's own renderer
+    (cnnlab.data.drawn.redraw); `transparent` paints `color` on a transparent canvas."""
+    from cnnlab.data.drawn import redraw as engine_redraw
 
-    It is cropped, scaled to `height` pixels (random min_height-240 if None), made thicker (`stroke` > 0)
-    or thinner (`stroke` < 0), binarised like a pen stroke, and put at a random place. Polarity:
-    white-on-black, black-on-white, or coloured paint on a transparent canvas.
-    """
-    d = digit.astype(np.float32)
-    rows, cols = np.flatnonzero(d.max(1) > 30), np.flatnonzero(d.max(0) > 30)
-    d = d[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    height = height or int(rng.integers(min_height, 240))
-    width = max(1, round(d.shape[1] * height / d.shape[0]))
-    big = Image.fromarray(d, mode="F").resize((width, height), Image.Resampling.BILINEAR)
-    if stroke > 0:
-        big = big.filter(ImageFilter.MaxFilter(stroke))
-    elif stroke < 0:
-        big = big.filter(ImageFilter.MinFilter(-stroke))
-    pen = (np.asarray(big) > 100).astype(np.float32)[:canvas, :canvas]
-    h, w = pen.shape
-    top, left = int(rng.integers(0, canvas - h + 1)), int(rng.integers(0, canvas - w + 1))
-    ink = np.zeros((canvas, canvas), np.float32)
-    ink[top : top + h, left : left + w] = pen
-    out = np.zeros((canvas, canvas, 4), np.uint8)
-    if transparent:
-        out[..., :3] = color
-        out[..., 3] = (ink * 255).astype(np.uint8)
-    elif polarity == "white_on_black":
-        out[..., :3] = (ink[..., None] * np.array(color)).astype(np.uint8)
-        out[..., 3] = 255
-    else:
-        out[..., :3] = (255 - ink[..., None] * (255 - np.array([20, 20, 120]))).astype(np.uint8)
-        out[..., 3] = 255
-    return out
+    return engine_redraw(digit, rng, canvas=canvas, height=height, min_height=min_height, stroke=stroke,
+                         polarity="paint" if transparent else polarity, color=color)  # fmt: skip
 
 
 def digit_canvases(n: int, seed: int = 0) -> tuple[list[np.ndarray], list[int]]:

@@ -63,17 +63,22 @@ def start_arena(
     return study_id
 
 
+def _act_on_runs(study: studies.Study, statuses: tuple[str, ...], act, store: st.RunStore) -> None:
+    """`act(run_id)` for each of the study's runs in one of `statuses`; one that changed meanwhile is skipped."""
+    for entry in study.runs:
+        if store.get_run(entry.run_id).status in statuses:
+            try:
+                act(entry.run_id)
+            except jobs.JobError:
+                pass  # it ended, or was resumed, meanwhile (another tab)
+
+
 def stop_study(ref: str, store: st.RunStore | None = None) -> studies.Study:
     """Stop every queued or running run of the study; its interrupted runs are then left alone."""
     store = open_store(store)
     study = studies.get_study(store, ref)
     studies.set_status(store, study.id, studies.STOPPED)
-    for entry in study.runs:
-        if store.get_run(entry.run_id).status in st.ACTIVE:
-            try:
-                jobs.stop_run(entry.run_id, store=store)
-            except jobs.JobError:
-                pass  # it ended meanwhile
+    _act_on_runs(study, st.ACTIVE, lambda run_id: jobs.stop_run(run_id, store=store), store)
     return studies.get_study(store, study.id)
 
 
@@ -82,12 +87,7 @@ def resume_study(ref: str, store: st.RunStore | None = None) -> studies.Study:
     store = open_store(store)
     study = studies.get_study(store, ref)
     studies.set_status(store, study.id, studies.ACTIVE)
-    for entry in study.runs:
-        if store.get_run(entry.run_id).status in st.RESUMABLE:
-            try:
-                jobs.resume_run(entry.run_id, store=store)
-            except jobs.JobError:
-                pass  # resumed meanwhile (another tab)
+    _act_on_runs(study, st.RESUMABLE, lambda run_id: jobs.resume_run(run_id, store=store), store)
     return studies.get_study(store, study.id)
 
 
@@ -99,12 +99,14 @@ def _size(arch: dict[str, Any]) -> tuple[int | None, int | None]:
     return totals.get("params"), totals.get("macs")
 
 
-def study_rows(study: studies.Study, store: st.RunStore | None = None) -> list[dict[str, Any]]:
+def study_rows(
+    study: studies.Study, store: st.RunStore | None = None, runs: list | None = None
+) -> list[dict[str, Any]]:
     """One row per entry: what it is, how far it got, and what it measured (None where not yet known)."""
     store = open_store(store)
+    runs = runs if runs is not None else [store.get_run(entry.run_id) for entry in study.runs]
     rows = []
-    for entry in study.runs:
-        run = store.get_run(entry.run_id)
+    for entry, run in zip(study.runs, runs, strict=True):
         params, macs = _size(run.arch)
         fm = run.final_metrics or {}
         rows.append({
@@ -119,8 +121,8 @@ def study_rows(study: studies.Study, store: st.RunStore | None = None) -> list[d
 def study_summary(study: studies.Study, store: st.RunStore | None = None) -> dict[str, Any]:
     """The study with its state and rows, JSON-ready (what `python -m cnnlab study --json` prints)."""
     store = open_store(store)
-    rows = study_rows(study, store)
-    runs = [store.get_run(entry.run_id) for entry in study.runs]
+    runs = [store.get_run(entry.run_id) for entry in study.runs]  # read once, for the rows and the state
+    rows = study_rows(study, store, runs)
     return {**study.to_dict(), "state": studies.study_state(runs, study.status), "rows": rows}
 
 
