@@ -78,7 +78,7 @@ build_views.analysis(result, problems, t)
 st.subheader(t("build.export"))
 if result.errors:
     st.info(t("build.export_blocked"))
-    st.stop()
+    shell.stop()
 st.caption(t("build.export_help"))
 scripts = {style: generate_script(spec, dataset, style) for style in STYLES}
 files = [(t("build.download_spec"), spec.to_json(), f"{spec.name}.json", "application/json")]

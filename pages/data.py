@@ -43,7 +43,7 @@ try:
     ds = dataset(name)
 except (DatasetUnavailable, OSError, ValueError, KeyError) as exc:
     st.error(t("data.load_failed", reason=shell.reason(exc)))
-    st.stop()
+    shell.stop()
 
 st.success(t("data.in_use", source=shell.dataset_source(dataset_info(name), t)))
 counts = ds.counts()
@@ -126,7 +126,7 @@ if submitted and upload is not None and shell.require("add_dataset", t):
 
     if not new_name.strip():
         st.warning(t("data.upload_need_name"))
-        st.stop()
+        shell.stop()
     try:
         with st.spinner(t("data.upload_progress")):
             kind = "npz" if upload.name.lower().endswith(".npz") else "zip"

@@ -21,7 +21,7 @@ jobs.reconcile(state.store())
 chosen = exp.study_choice(studies.list_studies(state.store()), t)
 if chosen is None:
     st.info(t("exp.none"))
-    st.stop()
+    shell.stop()
 
 
 running = studies.study_state([state.store().get_run(r.run_id) for r in chosen.runs], chosen.status) == "running"

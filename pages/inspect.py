@@ -54,7 +54,7 @@ else:
     with st.container(border=True):
         subject = upload_subject(t)
 if subject is None:
-    st.stop()
+    shell.stop()
 
 linked.bind_inspect()  # ?layer= and ?input= from a reload or a link; the page's links carry them
 with st.container(border=True):

@@ -20,7 +20,7 @@ for error in errors:  # a malformed lesson file says where it is wrong; the othe
     st.warning(error.message(lang), icon=":material/error:")
 if not lessons:
     st.info(t("learn.none"))
-    st.stop()
+    shell.stop()
 
 by_id = {lesson.id: lesson for lesson in lessons}
 if ss.get("learn_lesson") not in by_id:  # first visit, or a language switch changed the labels

@@ -18,12 +18,12 @@ st.caption(t("predict.intro"))
 runs = usable_runs()
 if not runs:
     no_model(t)
-    st.stop()
+    shell.stop()
 run = pick_run(t, runs)
 loaded = state.run_model(run.id)
 if loaded is None:
     st.warning(t("predict.no_checkpoint"))
-    st.stop()
+    shell.stop()
 _, model, predictor, _ = loaded
 names = class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
 

@@ -19,7 +19,7 @@ runs = jobs.poll(store)
 if not runs:
     st.info(t("runs.empty"))
     links.page_link(st, "train", t("runs.go_train"), ":material/model_training:")
-    st.stop()
+    shell.stop()
 
 f1, f2 = st.columns([3, 2])
 needle = f1.text_input(t("runs.filter")).strip().lower()
@@ -62,7 +62,7 @@ elif len(picked) >= 2:
         st.info(t("runs.no_diff"))
 
 if len(picked) != 1:
-    st.stop()
+    shell.stop()
 run = picked[0]
 st.subheader(t("runs.manage", name=run.name))
 run_parts.details(run, t)
@@ -82,7 +82,7 @@ if not run.active:
                 jobs.delete_run(run.id, store=store)
             except jobs.JobError as exc:  # it started training again meanwhile (another tab)
                 st.error(t("runs.action_failed", reason=shell.reason(exc)))
-                st.stop()
+                shell.stop()
             st.session_state.pop("run_id", None)
             st.query_params.pop("run", None)
             st.session_state["runs_flash"] = t("runs.deleted", name=run.name)

@@ -32,14 +32,14 @@ with st.expander(t("train.new"), expanded=not state.current_run_id()):
 run_id = state.current_run_id()
 if not run_id:
     st.info(t("train.no_run"))
-    st.stop()
+    shell.stop()
 try:
     run = state.store().find_run(run_id)
 except rs.RunNotFound:
     st.query_params.pop("run", None)
     st.session_state.pop("run_id", None)
     st.info(t("train.no_run"))
-    st.stop()
+    shell.stop()
 
 
 @st.fragment(run_every=1.0 if run.active else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import NoReturn
 
 import streamlit as st
 
@@ -39,8 +40,8 @@ def _set_language() -> None:
 def sidebar(t: Callable[..., str]):
     """Language switch, then a slot showing the current dataset / architecture / run.
 
-    The slot is filled now and refilled after the page ran (which may change them); a page that ends with st.stop()
-    may drop that second write, so the first one keeps the sidebar complete."""
+    The slot is filled now and refilled after the page ran (which may change them); should a page end with
+    st.stop() (which drops that second write), the first one keeps the sidebar complete."""
     with st.sidebar:
         codes = list(LANGUAGES)
         st.selectbox(
@@ -198,19 +199,34 @@ def redact(message: str) -> str:
     return _PATH.sub(lambda m: m.group(1) or "…", message)
 
 
+class PageEnd(BaseException):
+    """Raised by `stop()`: ends the page script here; run_safely's `after` still runs."""
+
+
+def stop() -> NoReturn:
+    """End the page here (instead of st.stop()): the sidebar and the URL are still written after it.
+
+    st.stop() marks the whole script run as stopping, so every later element or query-parameter write raises
+    again and `after` would be cut short: a reload of such a page lost its URL state."""
+    raise PageEnd
+
+
 def run_safely(page: Callable[[], None], t: Callable[..., str], after: Callable[[], None] | None = None) -> None:
     """Run a page; an unexpected error is logged on the server and shown as one sentence, never a traceback.
 
-    `after` runs even when the page calls st.stop() (Streamlit's stop/rerun are BaseExceptions), but not when it
-    reruns or switches page: that run's output (and query-parameter writes) are dropped, the next run draws it.
+    `after` runs when the page ends with `stop()`, but not when it reruns or switches page (that run's output and
+    query-parameter writes are dropped, the next run draws it) nor after st.stop() (which cannot draw any more).
     """
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, StopException
 
     rerun = False
     try:
         page()
+    except PageEnd:
+        pass  # the page ended early: `after` still draws
     except StopException:
-        pass  # st.stop() ends the page, not the app: `after` still draws
+        rerun = True  # st.stop(): nothing more can be drawn in this run
+        raise
     except RerunException:
         rerun = True
         raise

@@ -5,6 +5,7 @@ shows the same view; a shared Train link opened in a fresh browser reproduces Tr
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -61,6 +62,24 @@ def _wait_url(page, **params: str) -> None:
     )
 
 
+def _wait_setup(page, **values) -> None:
+    """Until the URL's setup holds `values` (the app writes it at the end of the run the change caused): each
+    change of the address bar is read as the app reads it."""
+    from cnnlab.train.setup_link import unpack
+
+    deadline = time.monotonic() + 90
+    while True:
+        current = page.evaluate("() => new URLSearchParams(location.search).get('setup')")
+        if current and all(unpack(current, "setup").get(k) == v for k, v in values.items()):
+            return
+        assert time.monotonic() < deadline, f"the URL's setup never held {values}"
+        page.wait_for_function(
+            "(old) => new URLSearchParams(location.search).get('setup') !== old",
+            arg=current,
+            timeout=max(1_000, (deadline - time.monotonic()) * 1000),
+        )
+
+
 def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(tiny_run):
     require_chromium()
     home, run_id = tiny_run
@@ -85,16 +104,12 @@ def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(t
         _sidebar_link(page, NAV_ZH["train"]).click()
         page.get_by_text("新建训练").first.click()  # the form folds away while a run is in view
         epochs = _number(page, "训练轮数")
-        before = _query(page).get("setup")
         epochs.fill("7")
         epochs.press("Enter")
-        page.wait_for_function(
-            "(old) => { const s = new URLSearchParams(location.search).get('setup'); return s && s !== old }",
-            arg=before,
-            timeout=90_000,
-        )
+        _wait_setup(page, epochs=7)  # the address bar holds the changed form (not just any setup)
         page.reload()
         page.get_by_role("heading", name="训练").first.wait_for()
+        wait_for_app(page)  # as a visitor would: the page has finished loading before they open the form
         page.get_by_text("新建训练").first.click()
         expect(_number(page, "训练轮数")).to_have_value("7")
         screenshot(page, "links-train-reloaded-zh")
@@ -122,6 +137,23 @@ def test_every_page_keeps_language_run_and_its_state_through_links_and_reloads(t
         page.get_by_role("heading", name="预测").first.wait_for()
         expect_selected(page, "上传")
         screenshot(page, "links-predict-upload-zh")
+
+
+def test_a_page_that_ends_early_still_keeps_its_state_through_a_reload(cnnlab_home):
+    """No run yet: Train ends after its form (shell.stop), and the form's settings still reach the URL."""
+    require_chromium()
+    with streamlit_server(cnnlab_home) as url, browser_page(1280, 720) as page:
+        page.set_default_timeout(90_000)
+        page.goto(f"{url}/train?lang=zh")
+        epochs = _number(page, "训练轮数")
+        epochs.wait_for()
+        _wait_setup(page, epochs=40)  # the default form is in the address bar once the page has drawn
+        epochs.fill("9")
+        epochs.press("Enter")
+        _wait_setup(page, epochs=9)
+        page.reload()
+        expect(_number(page, "训练轮数")).to_have_value("9")
+        assert _query(page)["lang"] == "zh"
 
 
 def expect_selected(page, label: str) -> None:
