@@ -146,6 +146,14 @@ STRINGS = {
     "predict.correct_label": ("The right answer", "正确答案"),
     "predict.choose": ("Pick the right class", "选择正确的类别"),
     "predict.add": ("Add to my drawings", "加入我的手写集"),
+    "predict.doubt": (
+        "Are you sure it is “{label}”? The model reads it as **{says}** ({confidence:.0%} sure), and {agree} of the "
+        "{k} training images most like it are {says}s. Teaching it “{label}” moves the model's boundary for every "
+        "image like this one, so real {says}s may start to read as {label}. Keep it if you are sure.",
+        "确定是“{label}”吗？模型认为它是 **{says}**（把握 {confidence:.0%}），"
+        "与它最相似的 {k} 张训练图像中有 {agree} 张是 {says}。教它“{label}”会移动模型对所有类似图像的判断边界，"
+        "真正的 {says} 可能开始被认成 {label}。确定的话仍可保存。",
+    ),
     "predict.added": ("Saved as “{label}”. Draw the next one.", "已保存为“{label}”。接着写下一个吧。"),
     "predict.my_drawings": ("My drawings ({count})", "我的手写集（{count} 张）"),
     "predict.my_drawings_help": (

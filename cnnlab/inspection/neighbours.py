@@ -101,3 +101,40 @@ def nearest(model: Any, image: Any, index: NeighbourIndex, k: int = 5) -> Neighb
     part = np.argpartition(squared, k - 1)[:k]
     order = part[np.lexsort((part, squared[part]))]  # nearest first, ties by index
     return Neighbours(index.layer, order, index.labels[order], np.sqrt(squared[order]).astype(np.float32))
+
+
+# ---------------------------------------------------------------- a label that the model and the data doubt
+
+DOUBT_CONFIDENCE = 0.8  # the model gives its own answer at least this probability ...
+DOUBT_AGREEMENT = 0.7  # ... and at least this share of the nearest training images carry the model's answer
+DOUBT_NEIGHBOURS = 10
+
+
+@dataclass
+class LabelDoubt:
+    """Why a label a user gives looks wrong: the model's answer and what the nearest training images are.
+
+    Teaching a model a label that contradicts both moves its boundary for every image like this one (real 7s
+    start to read as 1), so the page says so before the drawing is kept."""
+
+    label: int
+    model_says: int
+    confidence: float  # the model's probability for its own answer
+    label_probability: float  # ... and for the user's label
+    neighbours_agree: int  # nearest training images labelled as the model says
+    neighbours_label: int  # ... and as the user says
+    k: int
+
+
+def label_doubt(probs: Any, label: int, neighbour_labels: Any) -> LabelDoubt | None:
+    """The evidence against `label` when the model and the nearest training images both strongly say another
+    class; None when the label is plausible (the model is unsure, or the neighbours are mixed)."""
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    near = np.asarray(neighbour_labels, dtype=np.int64).ravel()
+    says = int(probs.argmax())
+    if not 0 <= label < len(probs) or says == label or len(near) == 0:
+        return None
+    agree, with_label = int((near == says).sum()), int((near == label).sum())
+    if probs[says] < DOUBT_CONFIDENCE or agree < DOUBT_AGREEMENT * len(near) or with_label > agree // 4:
+        return None
+    return LabelDoubt(int(label), says, float(probs[says]), float(probs[label]), agree, with_label, len(near))

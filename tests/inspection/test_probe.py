@@ -273,6 +273,41 @@ def test_most_of_the_five_nearest_training_images_share_the_label(tiny):
     assert np.array_equal(cached.features, index.features)
 
 
+def test_a_label_is_doubted_only_when_the_model_and_the_nearest_images_both_say_otherwise():
+    from cnnlab.inspection.neighbours import label_doubt
+
+    sure7 = np.full(10, 0.01)
+    sure7[7] = 0.91
+    sevens = [7] * 9 + [1]
+    doubt = label_doubt(sure7, 1, sevens)
+    assert doubt is not None and (doubt.label, doubt.model_says, doubt.k) == (1, 7, 10)
+    assert (doubt.neighbours_agree, doubt.neighbours_label) == (9, 1)
+    assert doubt.confidence == pytest.approx(0.91) and doubt.label_probability == pytest.approx(0.01)
+    assert label_doubt(sure7, 7, sevens) is None  # the model's own answer
+    unsure = np.full(10, 0.1)
+    unsure[7] = 0.19
+    assert label_doubt(unsure, 1, sevens) is None  # the model is not sure
+    assert label_doubt(sure7, 1, [7, 1, 1, 7, 1, 7, 7, 1, 7, 1]) is None  # the nearest images are mixed
+    assert label_doubt(sure7, 1, [7] * 6 + [1] * 4) is None  # 4 of 10 agree with the user
+    assert label_doubt(sure7, 11, sevens) is None and label_doubt(sure7, 1, []) is None
+
+
+def test_a_wrong_label_on_a_real_test_digit_is_doubted_and_its_true_label_is_not(tiny):
+    from cnnlab.inspection.neighbours import label_doubt
+
+    index = neighbour_index(tiny.model, tiny.ds.x_train, tiny.ds.y_train, cache_key=tiny.key)
+    probs = tiny.probs
+    sure = [i for i in range(200) if probs[i].max() > 0.97 and probs[i].argmax() == tiny.ds.y_test[i]][:5]
+    assert sure, "the tiny model is sure of none of 200 test digits"
+    doubted = 0
+    for i in sure:
+        near = nearest(tiny.model, tiny.ds.x_test[i].astype(np.float32) / 255.0, index, k=10)
+        true = int(tiny.ds.y_test[i])
+        assert label_doubt(probs[i], true, near.labels) is None
+        doubted += label_doubt(probs[i], (true + 1) % 10, near.labels) is not None
+    assert doubted >= len(sure) - 1, (doubted, len(sure))
+
+
 # ---------------------------------------------------------------- other input shapes
 
 

@@ -299,3 +299,35 @@ def test_with_no_run_picked_predict_takes_the_best_model_on_drawn_digits_and_say
     at = open_app("pages/predict.py")
     assert at.session_state["predict_run"] == best
     assert any("Chosen for you" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_label_that_contradicts_the_model_and_the_nearest_images_is_questioned_before_it_is_kept(finetuned):
+    from cnnlab.inspection.neighbours import DOUBT_NEIGHBOURS, label_doubt, nearest, neighbour_index
+    from cnnlab.runs.files import run_dataset
+
+    _, base, _ = finetuned
+    model = model_of(base)
+    ds = run_dataset(RunStore().get_run(base))
+    index = neighbour_index(model, ds.x_train, ds.y_train)
+    canvases, _ = digit_canvases(30, seed=4)
+    picked = None
+    for canvas in canvases:  # a drawing the model is sure of, and a label the engine doubts
+        x = canvas_to_mnist(canvas)
+        probs = predictor(model).predict_one(x)
+        wrong = (int(probs.argmax()) + 1) % 10
+        if label_doubt(probs, wrong, nearest(model, x, index, k=DOUBT_NEIGHBOURS).labels):
+            picked = canvas, int(probs.argmax()), wrong
+            break
+    assert picked, "no drawing of 30 the tiny model is sure of"
+    canvas, says, wrong = picked
+    at = open_predict(canvas=canvas, run_id=base)
+    at.selectbox(key="predict_label").set_value(wrong).run()
+    assert not at.exception
+    doubts = [w.value for w in at.warning if "Are you sure" in w.value]
+    assert len(doubts) == 1 and f"reads it as **{says}**" in doubts[0], [w.value for w in at.warning]
+    assert not at.button(key="predict_add").disabled  # the user may still be right
+    at.selectbox(key="predict_label").set_value(says).run()
+    assert not any("Are you sure" in w.value for w in at.warning)  # the model's own answer is not questioned
+    at = open_predict("zh", canvas=canvas, run_id=base)
+    at.selectbox(key="predict_label").set_value(wrong).run()
+    assert any(f"模型认为它是 **{says}**" in w.value for w in at.warning)

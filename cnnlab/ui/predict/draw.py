@@ -28,7 +28,7 @@ from cnnlab.train.config import ConfigError
 from cnnlab.ui import shell, state
 from cnnlab.ui.predict.canvas import Drawing, draw_canvas
 from cnnlab.ui.predict.common import big, mosaic, square, thumbs, watch
-from cnnlab.ui.predict.finetuned import before_after, keep_or_discard
+from cnnlab.ui.predict.finetuned import before_after, keep_or_discard, label_doubt_for, warn_doubt
 from cnnlab.ui.predict.whatif import whatif
 
 CANVAS_SIDE = 280  # 10x MNIST: room for a comfortable digit
@@ -132,7 +132,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
         return
     show_what_it_saw(t, x, *seen)
     if teach:
-        teach_this(t, run_id, x, names, k)
+        teach_this(t, run_id, x, names, probs)
 
 
 def what_it_saw(model, x: np.ndarray) -> tuple[np.ndarray | None, list, str]:
@@ -181,8 +181,9 @@ def probability_chart(t: Callable[..., str], probs: np.ndarray, names: list[str]
 # ---------------------------------------------------------------- teaching
 
 
-def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], predicted: int) -> None:
-    """Wrong? Pick the right label and keep the drawing in the personal dataset."""
+def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], probs: np.ndarray) -> None:
+    """Wrong? Pick the right label and keep the drawing in the personal dataset (with a warning first when the
+    label contradicts both the model and the nearest training images)."""
     run = state.store().get_run(run_id)
     with st.container(border=True):
         st.markdown(f"**{t('predict.teach')}**")
@@ -191,6 +192,9 @@ def teach_this(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[st
             t("predict.correct_label"), range(len(names)), index=None, key="predict_label",
             format_func=lambda i: class_name(names, i), placeholder=t("predict.choose"),
         )  # fmt: skip
+        doubt = None if label is None else label_doubt_for(t, run_id, x, probs, int(label))
+        if doubt is not None:
+            warn_doubt(t, doubt, names)
         if b.button(t("predict.add"), icon=":material/add:", disabled=label is None, key="predict_add"):
             if not shell.require("add_drawing", t):
                 return

@@ -1,12 +1,15 @@
 """The Predict page's fine-tuning result ("teach it"): each drawing before and after, what it cost on test and
-drawn digits, and keeping or discarding the fine-tuned model."""
+drawn digits, and keeping or discarding the fine-tuned model; before a drawing is kept, a warning when its label
+contradicts both the model and the nearest training images."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import streamlit as st
 
+from cnnlab.errors import CnnLabError
 from cnnlab.inspection.prediction import class_name
 from cnnlab.runs import jobs
 from cnnlab.runs import store as rs
@@ -68,3 +71,37 @@ def _accuracy_change(t: Callable[..., str], tuned: rs.Run) -> None:
         drop = base["test_accuracy"] - after["test_accuracy"]
         if drop > 0.005:
             st.warning(t("predict.finetune_cost", points=f"{drop * 100:.1f}"), icon=":material/warning:")
+
+
+def label_doubt_for(t: Callable[..., str], run_id: str, x: np.ndarray, probs: np.ndarray, label: int):
+    """cnnlab.inspection.neighbours.LabelDoubt for the user's `label`, or None. The nearest training images are
+    looked up only when the model is sure of another answer (the training split's features are computed once per
+    checkpoint and kept on disk, shared with Inspect's "Nearest training images")."""
+    from cnnlab.inspection.neighbours import DOUBT_CONFIDENCE, DOUBT_NEIGHBOURS, label_doubt, nearest, neighbour_index
+    from cnnlab.inspection.probecache import checkpoint_key
+    from cnnlab.runs.files import run_dataset, run_model_path, run_split
+
+    if int(np.argmax(probs)) == label or float(np.max(probs)) < DOUBT_CONFIDENCE:
+        return None
+    loaded = state.run_model(run_id)
+    if loaded is None:
+        return None
+    run, model, _, lock = loaded
+    try:
+        ds = run_dataset(run)
+        key = checkpoint_key(run_model_path(state.store(), run.id), *run_split(run))
+        with st.spinner(t("probe.near_building")), lock:
+            index = neighbour_index(model, ds.x_train, ds.y_train, cache_key=key)
+            near = nearest(model, x, index, k=DOUBT_NEIGHBOURS)
+    except (CnnLabError, OSError):
+        return None  # (no warning is the old behaviour; Inspect's tab says what is wrong with the split)
+    return label_doubt(probs, label, near.labels)
+
+
+def warn_doubt(t: Callable[..., str], doubt, names: list[str]) -> None:
+    """The evidence in one sentence: the drawing can still be kept (the user may be right)."""
+    st.warning(
+        t("predict.doubt", label=class_name(names, doubt.label), says=class_name(names, doubt.model_says),
+          confidence=doubt.confidence, agree=doubt.neighbours_agree, k=doubt.k),
+        icon=":material/help:",
+    )  # fmt: skip
