@@ -89,7 +89,13 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows.append(("drawing -> prediction", f"{r['drawing_to_prediction_ms']['median']:.2f} ms", "< 5 ms"))
         rows.append(("feature maps, all layers", f"{r['feature_maps_all_layers_ms']['median']:.2f} ms", "< 20 ms"))
     if "memory" in results:
-        rows.append(("training worker peak memory", f"{results['memory']['worker_peak_rss_mib']:,.0f} MiB", ""))
+        r = results["memory"]
+        rows.append(("training worker peak memory", f"{r['worker_peak_rss_mib']:,.0f} MiB", ""))
+        if r.get("drawn_accuracy") is not None and r.get("drawn_accuracy_shifted") is not None:
+            rows.append(("default recipe: test / drawn digits",
+                         f"{r['test_accuracy']:.2%} / {r['drawn_accuracy']:.2%}", "drawn/test >= 0.99"))  # fmt: skip
+            shifted = f"{r['drawn_accuracy_shifted']:.2%} ({r['latency_shifted_ms']:.2f} ms a drawing, "
+            rows.append(("... drawn, shift-averaged", f"{shifted}{r['latency_ms']:.2f} without)", "< 15 ms"))
     if "firstpoint" in results:
         r = results["firstpoint"]
         rows.append(("Train click -> first point (standby)", f"{r['standby_s']['median']:.2f} s", "< 1.5 s"))

@@ -42,6 +42,9 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
         "test_accuracy": run.final_metrics.get("test_accuracy"),
         "drawn_accuracy": run.final_metrics.get("drawn_accuracy"),  # the same test digits re-drawn as people draw
         "drawn_ratio": run.final_metrics.get("drawn_ratio"),
+        "drawn_accuracy_shifted": run.final_metrics.get("drawn_accuracy_shifted"),  # averaged over 1-px shifts
+        "latency_ms": run.final_metrics.get("latency_ms"),
+        "latency_shifted_ms": run.final_metrics.get("latency_shifted_ms"),
     }
 
 
@@ -54,6 +57,11 @@ def print_memory(res: dict[str, Any]) -> None:
         print(
             f"  its accuracy: {res['test_accuracy']:.2%} on test digits, {res['drawn_accuracy']:.2%} on the same "
             f"digits drawn as people draw (ratio {res['drawn_ratio']:.3f})"
+        )
+    if res.get("drawn_accuracy_shifted") is not None and res.get("latency_shifted_ms") is not None:
+        print(
+            f"  averaged over 1-pixel shifts: {res['drawn_accuracy_shifted']:.2%} on drawn digits, "
+            f"{res['latency_shifted_ms']:.2f} ms per drawing against {res['latency_ms']:.2f} ms"
         )
 
 

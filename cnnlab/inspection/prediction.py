@@ -66,3 +66,4 @@ def best_for_drawings(runs: Sequence[Any]) -> Any | None:
         return (fm.get("drawn_accuracy") or -1.0, fm.get("test_accuracy") or -1.0, run.created or 0.0)
 
     return max(digits, key=score)
+

@@ -66,3 +66,31 @@ def test_a_trained_digit_model_reports_drawn_accuracy_beside_test_accuracy(tiny_
     metrics = run["final_metrics"]
     assert 0.0 <= metrics["drawn_accuracy"] <= 1.0
     assert metrics["drawn_ratio"] == pytest.approx(metrics["drawn_accuracy"] / metrics["test_accuracy"])
+    # the same drawings with each prediction averaged over 1-pixel shifts, and what that costs a drawing
+    assert 0.0 <= metrics["drawn_accuracy_shifted"] <= 1.0
+    assert metrics["latency_shifted_ms"] > 0 and metrics["latency_ms"] > 0
+
+
+def test_shifted_copies_move_every_image_by_each_shift_with_blank_edges() -> None:
+    from cnnlab.imaging import SHIFTS, shift_averaged, shifted_copies
+
+    images = np.arange(2 * 5 * 6, dtype=np.uint8).reshape(2, 5, 6, 1) + 1
+    copies = shifted_copies(images).reshape(len(SHIFTS), 2, 5, 6, 1)
+    assert SHIFTS[0] == (0, 0) and len(set(SHIFTS)) == 9
+    np.testing.assert_array_equal(copies[0], images)  # the first copy is the image itself
+    for n, (dy, dx) in enumerate(SHIFTS):
+        rolled = np.roll(images, (dy, dx), axis=(1, 2))
+        rows = slice(1, None) if dy > 0 else slice(None, -1) if dy < 0 else slice(None)
+        cols = slice(1, None) if dx > 0 else slice(None, -1) if dx < 0 else slice(None)
+        np.testing.assert_array_equal(copies[n][:, rows, cols], rolled[:, rows, cols])  # moved ...
+        assert (copies[n] == 0).sum() == 2 * (5 * abs(dx) + 6 * abs(dy) - abs(dx * dy))  # ... and the new edge blank
+    # averaging calls the model once on all copies and means their answers per image
+    calls = []
+
+    def mean_ink(batch):
+        calls.append(len(batch))
+        return batch.reshape(len(batch), -1).mean(axis=1, keepdims=True).repeat(3, axis=1)
+
+    averaged = shift_averaged(mean_ink, images)
+    assert calls == [9 * 2] and averaged.shape == (2, 3)
+    np.testing.assert_allclose(averaged[:, 0], mean_ink(copies.reshape(-1, 5, 6, 1)).reshape(9, 2, 3).mean(0)[:, 0])

@@ -331,3 +331,30 @@ def test_a_label_that_contradicts_the_model_and_the_nearest_images_is_questioned
     at = open_predict("zh", canvas=canvas, run_id=base)
     at.selectbox(key="predict_label").set_value(wrong).run()
     assert any(f"模型认为它是 **{says}**" in w.value for w in at.warning)
+
+
+def test_where_averaging_over_shifts_paid_the_switch_offers_it_with_its_gain_and_the_answer_is_the_average(finetuned):
+    from cnnlab.imaging import shift_averaged
+
+    _, base, _ = finetuned
+    with RunStore() as store:
+        fm = store.get_run(base).final_metrics
+        assert fm["drawn_accuracy_shifted"] is not None and fm["latency_shifted_ms"] > 0  # measured by the run
+        paid = {**fm, "drawn_accuracy": 0.90, "drawn_accuracy_shifted": 0.92, "latency_ms": 0.5,
+                "latency_shifted_ms": 1.5}  # fmt: skip
+        store.update_run(base, final_metrics=paid)  # (figures set, so the test does not hang on what 2 epochs gave)
+    canvas = digit_canvases(1, seed=5)[0][0]
+    at = open_predict(canvas=canvas, run_id=base)
+    switch = at.toggle(key=f"predict_shifts_{base}")
+    assert switch.value is True and "+2.0 points on drawn digits, +1.0 ms" in switch.label
+    x = canvas_to_mnist(canvas)
+    averaged = shift_averaged(predictor(model_of(base)).predict, x[None])[0]
+    shown = next(m.value for m in at.metric if m.label == "Confidence")
+    assert shown == f"{averaged.max():.1%}"
+    switch.set_value(False).run()
+    plain = predictor(model_of(base)).predict_one(x)
+    assert next(m.value for m in at.metric if m.label == "Confidence") == f"{plain.max():.1%}"
+    with RunStore() as store:  # where averaging did not pay, nothing is offered
+        store.update_run(base, final_metrics={**paid, "drawn_accuracy_shifted": 0.89})
+    at = open_predict("zh", canvas=canvas, run_id=base)
+    assert not [w for w in at.toggle if w.key == f"predict_shifts_{base}"]

@@ -20,6 +20,7 @@ import streamlit as st
 from cnnlab import demo
 from cnnlab.data.images import ImageError
 from cnnlab.data.preprocess import NothingToRecognise, PreprocessSteps, preprocess_steps
+from cnnlab.imaging import shift_averaged
 from cnnlab.inspection.prediction import class_name
 from cnnlab.runs import store as rs
 from cnnlab.train import drawings as drawings_
@@ -69,6 +70,7 @@ def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> No
             st.error(t("predict.bad_file", reason=shell.reason(exc)))
             return
         st.caption(t("predict.toolbar_hint"))
+        shifts = shift_switch(t, run_id)
     with right:
         if drawing.rgba is None:
             st.info(t("predict.empty"), icon=":material/draw:")
@@ -81,9 +83,26 @@ def _draw(t: Callable[..., str], run_id: str, names: list[str], side: int) -> No
         if drawing.final:
             st.session_state["drawn_digit"] = steps.centred  # for the Inspect page
         show_steps(t, steps, {"drawn": steps.ink})
-        explain(t, run_id, steps.centred, names, final=drawing.final)
+        explain(t, run_id, steps.centred, names, final=drawing.final, shifts=shifts)
     if drawing.final:
         whatif(t, run_id, steps.centred, names, "predict")  # the page's full width, below the canvas
+
+
+SHIFT_GAIN = 0.003  # switched on by itself when averaging gained at least 0.3 points on the run's drawn digits
+
+
+def shift_switch(t: Callable[..., str], run_id: str) -> bool:
+    """Averaging over 1-pixel shifts, offered where the run measured that it pays on drawn digits (the switch says
+    the gain and what it costs a drawing); False where it was not measured or does not pay."""
+    fm = state.store().get_run(run_id).final_metrics or {}
+    plain, shifted = fm.get("drawn_accuracy"), fm.get("drawn_accuracy_shifted")
+    if plain is None or shifted is None or shifted <= plain:
+        return False
+    cost = max(0.0, (fm.get("latency_shifted_ms") or 0.0) - (fm.get("latency_ms") or 0.0))
+    return st.toggle(
+        t("predict.shifts", gain=100 * (shifted - plain), ms=cost), value=shifted - plain >= SHIFT_GAIN,
+        key=f"predict_shifts_{run_id}", help=t("predict.shifts_help", plain=plain, shifted=shifted),
+    )  # fmt: skip
 
 
 def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, np.ndarray], help_key: str = "") -> None:
@@ -96,9 +115,10 @@ def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, n
 
 
 def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], *, final: bool = True,
-            key: str = "predict", teach: bool = True) -> None:  # fmt: skip
-    """Prediction, confidence and class probabilities; when the drawing is `final`, also Grad-CAM, the first
-    convolutions' feature maps and (`teach`) the teaching box. `key` keeps two tabs' charts apart."""
+            key: str = "predict", teach: bool = True, shifts: bool = False) -> None:  # fmt: skip
+    """Prediction, confidence and class probabilities (`shifts`: averaged over 1-pixel shifts of `x`); when the
+    drawing is `final`, also Grad-CAM, the first convolutions' feature maps and (`teach`) the teaching box. `key`
+    keeps two tabs' charts apart."""
     from cnnlab.inspection.forward import InspectionError
 
     loaded = state.run_model(run_id)
@@ -109,7 +129,7 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
     seen = None
     try:
         with demo.PREDICTIONS, lock:
-            probs = pred.predict_one(x)
+            probs = shift_averaged(pred.predict, x[None])[0] if shifts else pred.predict_one(x)
             if final:
                 try:
                     seen = what_it_saw(model, x)
