@@ -16,7 +16,7 @@ from cnnlab.data.datasets import (
     pixel_stats,
 )
 from cnnlab.imaging import enlarge
-from cnnlab.ui import router, shell
+from cnnlab.ui import router, shell, uploads
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -117,7 +117,7 @@ if report:
         show_rejected(report["rejected"])
 with st.form("upload", clear_on_submit=False):
     st.caption(t("data.upload_help"))
-    upload = st.file_uploader(t("data.upload_file"), type=["zip", "npz"])
+    upload = uploads.uploader(st.file_uploader, t("data.upload_file"), type=["zip", "npz"], key="data_upload", t=t)
     new_name = st.text_input(t("data.upload_name"), max_chars=40)
     submitted = st.form_submit_button(t("data.upload_button"))
 if submitted and upload is not None and shell.require("add_dataset", t):

@@ -419,6 +419,17 @@ STRINGS = {
         "demo limit: at most {count} uploads per visitor",
         "演示模式限制：每位访客最多上传 {count} 个文件",
     ),
+    "engine.upload.session_full": (
+        "This file was not kept: your uploads would hold more than {mb} MB of the server's memory (they hold "
+        "{held} MB with it). Remove a file you no longer need (its ✕), then upload again.",
+        "这个文件没有保留：你的上传将占用服务器超过 {mb} MB 内存（加上它共 {held} MB）。"
+        "请先移除不再需要的文件（点它的 ✕），再重新上传。",
+    ),
+    "engine.upload.server_full": (
+        "This file was not kept: everyone's uploads together would hold more than {mb} MB of the server's memory. "
+        "Try again in a little while, or with a smaller file.",
+        "这个文件没有保留：所有访客的上传合计将占用服务器超过 {mb} MB 内存。请稍后再试，或换一个更小的文件。",
+    ),
     "engine.demo.upload_bytes": (
         "demo limit: at most {mb} MB of uploads per visitor",
         "演示模式限制：每位访客最多上传 {mb} MB",

@@ -12,7 +12,7 @@ from cnnlab.arch.presets import PRESET_OPTIONS, PRESETS, preset, run_model_label
 from cnnlab.arch.weights import imagenet_weights_status
 from cnnlab.charts import DEFAULT_LABELS, architecture_diagram
 from cnnlab.i18n import CATALOGUE
-from cnnlab.ui import shell
+from cnnlab.ui import shell, uploads
 
 T = Callable[..., str]
 
@@ -87,7 +87,7 @@ def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T)
             (st.info if ok else st.warning)(t("build.weights_ok" if ok else "build.weights_missing"))
         if ss.get("build_problem"):
             st.error(shell.reason(ss["build_problem"]))
-        upload = st.file_uploader(t("build.upload"), type=["json"], key="build_upload")
+        upload = uploads.uploader(st.file_uploader, t("build.upload"), type=["json"], key="build_upload", t=t)
         if upload is not None and ss.get("build_upload_id") != upload.file_id:
             ss["build_upload_id"] = upload.file_id
             try:

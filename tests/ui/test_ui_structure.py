@@ -77,3 +77,20 @@ def test_a_page_started_by_the_legacy_pages_folder_mode_reruns_through_the_route
     assert not at.exception, at.exception
     assert [s.label for s in at.sidebar.selectbox][:1] == ["Language"]
     assert t(f"{page.stem}.title", "en") in [title.value for title in at.title]
+
+
+def test_upload_budgets_refuse_by_visitor_first_then_by_server_in_both_languages(monkeypatch):
+    from cnnlab.ui.uploads import budget_problem, limits_mb
+
+    monkeypatch.setenv("CNNLAB_UPLOAD_SESSION_MB", "2")
+    monkeypatch.setenv("CNNLAB_UPLOAD_TOTAL_MB", "3")
+    assert limits_mb() == (2.0, 3.0)
+    mb = 2**20
+    assert budget_problem(2 * mb, 3 * mb) is None  # at the limits: kept
+    mine = budget_problem(2 * mb + 1, 10 * mb)  # both broken: the visitor's own budget is named
+    assert mine.key == "engine.upload.session_full" and "more than 2 MB" in mine.message("en")
+    assert "超过 2 MB" in mine.message("zh") and "2.0 MB" in mine.message("en")
+    server = budget_problem(mb, 3 * mb + 1)
+    assert server.key == "engine.upload.server_full" and "more than 3 MB" in server.message("en")
+    monkeypatch.setenv("CNNLAB_UPLOAD_SESSION_MB", "lots")  # a typo in the setting keeps the default
+    assert limits_mb()[0] == 100.0

@@ -14,7 +14,7 @@ from cnnlab import charts
 from cnnlab.data import datasets as data
 from cnnlab.inspection import evaluation as evaluation_
 from cnnlab.inspection.forward import as_batch, predictor
-from cnnlab.ui import shell, state, widgets
+from cnnlab.ui import shell, state, uploads, widgets
 from cnnlab.ui.inspect.common import Picked, Subject, T
 
 MODES = ("class", "index", "random", "mistake", "drawn", "upload")
@@ -96,7 +96,8 @@ def upload_subject(t: T) -> Subject | None:
     if not shell.require("upload_model", t):
         return None
     st.caption(t("inspect.upload_help"))
-    file = st.file_uploader(t("inspect.upload_label"), type=["keras", "h5"], key="insp_model_file")
+    file = uploads.uploader(st.file_uploader, t("inspect.upload_label"), type=["keras", "h5"], key="insp_model_file",
+                            t=t)  # fmt: skip
     payload = _charged(file, "insp_model_charged", t)
     if payload is None:
         return None
@@ -164,8 +165,8 @@ def _uploaded_image(subj: Subject, t: T) -> tuple[np.ndarray, None, str] | None:
     from cnnlab.data.preprocess import NothingToRecognise, canvas_to_mnist
 
     h, w, c = subj.dataset.image_shape
-    file = st.file_uploader(t("inspect.image_label"), type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
-                            key="insp_image", help=t("inspect.image_help"))  # fmt: skip
+    file = uploads.uploader(st.file_uploader, t("inspect.image_label"), type=["png", "jpg", "jpeg", "gif", "bmp",
+                            "webp"], key="insp_image", help=t("inspect.image_help"), t=t)  # fmt: skip
     mnist_like = (h, w, c) == (28, 28, 1)
     mnistify = mnist_like and st.checkbox(t("inspect.mnistify"), value=True, key="insp_mnistify",
                                           help=t("inspect.mnistify_help"))  # fmt: skip

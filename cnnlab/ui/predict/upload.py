@@ -22,7 +22,7 @@ from cnnlab.inspection.photos import (
 )
 from cnnlab.inspection.prediction import image_for_model, top_k
 from cnnlab.train.drawings import TeachError
-from cnnlab.ui import shell, state, widgets
+from cnnlab.ui import shell, state, uploads, widgets
 from cnnlab.ui.predict.common import big, pct
 from cnnlab.ui.predict.whatif import whatif
 
@@ -47,8 +47,8 @@ def spend(upload) -> str | None:
 
 def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None:
     """Many images at once: each bad file gets its own error line, the rest are predicted in one batch."""
-    files = st.file_uploader(t("predict.upload"), type=UPLOAD_TYPES, accept_multiple_files=True,
-                             help=t("predict.upload_help"), key="predict_upload")  # fmt: skip
+    files = uploads.uploader(st.file_uploader, t("predict.upload"), type=UPLOAD_TYPES, accept_multiple_files=True,
+                             help=t("predict.upload_help"), key="predict_upload", t=t)  # fmt: skip
     if not files:
         st.caption(t("predict.upload_hint"))
         return
@@ -114,8 +114,8 @@ def photo_section(t: Callable[..., str]) -> None:
         return
     if not status.cached:
         st.caption(t("predict.photos_download", folder=shell.visible_path(status.folder)))
-    files = st.file_uploader(t("predict.photos_upload"), type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key="predict_photos")  # fmt: skip
+    files = uploads.uploader(st.file_uploader, t("predict.photos_upload"), type=UPLOAD_TYPES,
+                             accept_multiple_files=True, key="predict_photos", t=t)  # fmt: skip
     if not files:
         return
     with st.spinner(t("predict.photos_loading")):

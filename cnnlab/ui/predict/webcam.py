@@ -12,7 +12,7 @@ from cnnlab.data.images import ImageError, decode_upload
 from cnnlab.data.preprocess import NothingToRecognise, photo_steps
 from cnnlab.inspection.prediction import image_for_model, top_k
 from cnnlab.train.drawings import TeachError, is_digit_model
-from cnnlab.ui import shell, state
+from cnnlab.ui import shell, state, uploads
 from cnnlab.ui.predict.draw import explain, show_steps
 from cnnlab.ui.predict.upload import gallery, spend
 from cnnlab.ui.predict.whatif import whatif
@@ -23,7 +23,8 @@ def webcam_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     st.caption(t("predict.webcam_intro"))
     left, right = st.columns([1, 2], gap="large")
     with left:
-        photo = st.camera_input(t("predict.webcam_take"), key="predict_webcam", help=t("predict.webcam_help"))
+        photo = uploads.uploader(st.camera_input, t("predict.webcam_take"), key="predict_webcam",
+                                 help=t("predict.webcam_help"), t=t)  # fmt: skip
     with right:
         if photo is None:
             st.info(t("predict.webcam_hint"), icon=":material/photo_camera:")
