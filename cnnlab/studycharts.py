@@ -3,6 +3,7 @@ Pareto front marked."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import plotly.graph_objects as go
@@ -37,4 +38,33 @@ def pareto_chart(
         yaxis=dict(title=labels["test_accuracy"], tickformat=".0%", range=[low, 1.0]),
         showlegend=False,
     )
+    return _layout(fig, height)
+
+
+def confusion_change(after: Any, before: Any, class_names: list[str], labels: dict[str, str],
+                     height: int = 360) -> go.Figure:  # fmt: skip
+    """`after` minus `before` (two confusion matrices, rows = true class): where a quantized model's answers moved,
+    red where it answers more often, blue where less, white where nothing changed."""
+    diff = [[a - b for a, b in zip(ra, rb, strict=True)] for ra, rb in zip(after, before, strict=True)]
+    top = max([1, *(abs(v) for row in diff for v in row)])
+    fig = go.Figure(go.Heatmap(
+        z=diff, x=class_names, y=class_names, zmin=-top, zmax=top, colorscale="RdBu_r",
+        text=[[f"{v:+d}" if v else "" for v in row] for row in diff], texttemplate="%{text}",
+        hovertemplate=f"{labels['true']} %{{y}} · {labels['predicted']} %{{x}}: %{{z:+d}}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(xaxis=dict(title=labels["predicted"], type="category"),
+                      yaxis=dict(title=labels["true"], type="category", autorange="reversed"))  # fmt: skip
+    return _layout(fig, height)
+
+
+def weights_before_after(weights: dict[str, Any], labels: dict[str, str], height: int = 300) -> go.Figure:
+    """Histograms of a kernel as trained and as int8 stores it, on the same bins: int8 keeps 255 levels per
+    channel, so the shape barely moves."""
+    edges = weights["edges"]
+    centres = [(a + b) / 2 for a, b in pairwise(edges)]
+    fig = go.Figure()
+    for key, colour in (("float32", PALETTE[0]), ("int8", PALETTE[1])):
+        fig.add_bar(x=centres, y=weights[key], name=labels[key], marker_color=colour, opacity=0.6)
+    fig.update_layout(barmode="overlay", xaxis=dict(title=labels["value"]), yaxis=dict(title=labels["count"]),
+                      legend=dict(orientation="h", y=1.12))  # fmt: skip
     return _layout(fig, height)

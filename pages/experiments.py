@@ -1,37 +1,42 @@
-"""Experiments: studies of many runs. An arena trains several architectures alike and compares them."""
+"""Experiments: studies of many runs (an arena trains several architectures alike and compares them), and the
+quantization lab (one run as TensorFlow Lite float32, dynamic-range and int8)."""
 
 import streamlit as st
 
 from cnnlab.runs import jobs, studies
 from cnnlab.ui import experiments as exp
-from cnnlab.ui import router, shell, state
+from cnnlab.ui import linked, quantlab, router, shell, state
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("experiments.title"))
 st.caption(t("exp.intro"))
 
-with st.expander(t("exp.new_arena"), expanded=not studies.list_studies(state.store())):
-    started = exp.arena_form(t)
-    if started:
-        st.session_state["exp_study"] = started
-        st.rerun()
-
-jobs.reconcile(state.store())
-chosen = exp.study_choice(studies.list_studies(state.store()), t)
-if chosen is None:
-    st.info(t("exp.none"))
-    shell.stop()
+arena_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
+    "experiments", "exp_tab", ["arena", "quant"],
+    [f":material/stadium: {t('exp.tab_arena')}", f":material/compress: {t('quant.tab')}"],
+)
+with quant_tab:
+    shell.run_safely(lambda: quantlab.section(t), t)
 
 
-running = studies.study_state([state.store().get_run(r.run_id) for r in chosen.runs], chosen.status) == "running"
-
-
-@st.fragment(run_every=1.0 if running else None)
 def study_live(study_id: str) -> None:
     """Polls the run store while the study's runs train (the workers write it; nothing trains here)."""
     jobs.reconcile(state.store())  # the next queued entry starts when one ends
     shell.run_safely(lambda: exp.study_view(studies.get_study(state.store(), study_id), t), t)
 
 
-study_live(chosen.id)
+with arena_tab:
+    with st.expander(t("exp.new_arena"), expanded=not studies.list_studies(state.store())):
+        started = exp.arena_form(t)
+        if started:
+            st.session_state["exp_study"] = started
+            st.rerun()
+    jobs.reconcile(state.store())
+    chosen = exp.study_choice(studies.list_studies(state.store()), t)
+    if chosen is None:
+        st.info(t("exp.none"))
+    else:
+        runs = [state.store().get_run(r.run_id) for r in chosen.runs]
+        running = studies.study_state(runs, chosen.status) == "running"
+        st.fragment(study_live, run_every=1.0 if running else None)(chosen.id)

@@ -16,11 +16,11 @@ from cnnlab.cli.data import add_datasets
 from cnnlab.cli.models import add_inspect, add_predict
 from cnnlab.cli.probe import add_probe
 from cnnlab.cli.runs import add_resume, add_runs, add_stop, add_train
-from cnnlab.cli.studies import add_studies, add_study
+from cnnlab.cli.studies import add_quantize, add_studies, add_study
 from cnnlab.errors import CnnLabError
 
 COMMANDS = [add_datasets, add_summary, add_code, add_train, add_runs, add_stop, add_resume, add_inspect, add_predict]
-COMMANDS += [add_probe, add_study, add_studies]
+COMMANDS += [add_probe, add_study, add_studies, add_quantize]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`study`, `studies`: studies of many runs (an arena of architectures) from the command line."""
+"""`study`, `studies`: studies of many runs (an arena of architectures); `quantize`: one run as TFLite float32,
+dynamic-range and int8, measured."""
 
 from __future__ import annotations
 
@@ -96,3 +97,33 @@ def add_studies(sub) -> None:
     p = sub.add_parser("studies", help="list every study with its kind, settings and runs")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_studies)
+
+
+def _quant_text(result: dict[str, Any]) -> str:
+    lines = [f"{result['run_id']}: TensorFlow Lite on {result['n_test']:,} test images"]
+    for v in result["variants"]:
+        lines.append(f"  {v['mode']:8} {v['size_bytes'] / 1024:8.1f} KB  test {v['test_accuracy']:.4f}  "
+                     f"latency {v['latency_ms']:.3f} ms")  # fmt: skip
+    w = result.get("weights")
+    if w:
+        lines.append(f"  {w['layer']}: {w['distinct_float32']} distinct weights -> {w['distinct_int8']} in int8, "
+                     f"largest change {w['max_abs_error']:.5f}")  # fmt: skip
+    return "\n".join(lines)
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    from cnnlab.quantization import quantize_run
+    from cnnlab.runs.store import RunStore
+
+    store = RunStore()
+    run = store.find_run(args.run)
+    result = quantize_run(store, run.id, lambda done, total: print(f"{done}/{total}", file=sys.stderr, flush=True))
+    emit(args, result, _quant_text(result))
+    return 0
+
+
+def add_quantize(sub) -> None:
+    p = sub.add_parser("quantize", help="a run's model as TensorFlow Lite float32, dynamic-range and int8, measured")
+    p.add_argument("run", help="run id (or a unique prefix)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_quantize)

@@ -30,7 +30,7 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
     "train": ("setup",),
     "inspect": ("tab", "layer", "input"),
     "predict": ("tab",),  # a drawing or an upload is not something a link can carry
-    "experiments": ("study",),
+    "experiments": ("study", "tab"),
 }
 PAGES = ("home", "learn", "data", "build", "train", "runs", "experiments", "inspect", "predict")
 _ROOT = Path(__file__).resolve().parents[2]
