@@ -38,6 +38,7 @@ _TRAIN_HELP = {
     "batch_metrics_every": "seconds between live per-batch metric writes (0 = off)",
     "kernel_snapshots": "save the first conv layer's kernels every epoch",
     "mixed_precision": "mixed_float16: float16 maths, float32 weights and output (faster on GPUs; slower on CPU)",
+    "time_budget_s": "end after the epoch whose summed training time reaches this many seconds (0: no budget)",
 }
 
 

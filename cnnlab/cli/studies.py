@@ -48,14 +48,15 @@ def cmd_study(args: argparse.Namespace) -> int:
     from cnnlab.runs import studies
     from cnnlab.runs.store import RunStore
     from cnnlab.train.config import ConfigError
-    from cnnlab.train.studies import start_arena, study_summary
+    from cnnlab.train.studies import SECONDS_CAP_EPOCHS, start_arena, study_summary
 
     archs = [a.strip() for a in args.arch.split(",") if a.strip()]
     store = RunStore()
     try:
         overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
-        study_id = start_arena(archs, dataset=args.dataset, epochs=args.epochs, name=args.name, seed=args.seed,
-                               overrides=overrides, store=store)  # fmt: skip
+        epochs = args.epochs or (SECONDS_CAP_EPOCHS if args.seconds else 5)
+        study_id = start_arena(archs, dataset=args.dataset, epochs=epochs, name=args.name, seed=args.seed,
+                               overrides=overrides, store=store, seconds=args.seconds)  # fmt: skip
     except ConfigError as exc:
         raise CliError(f"cannot start the study: {exc}") from None
     if args.detach:
@@ -70,7 +71,8 @@ def add_study(sub) -> None:
     p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare")
     p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn")
     p.add_argument("--dataset", default="mnist-sample", help="dataset name (`datasets` lists them)")
-    p.add_argument("--epochs", type=int, default=5, help="epochs for every entry")
+    p.add_argument("--epochs", type=int, help="epochs for every entry (default 5; with --seconds, the most any trains)")
+    p.add_argument("--seconds", type=float, help="a budget of training time instead: each entry trains this long")
     p.add_argument("--seed", type=int, default=0, help="the seed every entry shares")
     p.add_argument("--name", help="the study's name")
     p.add_argument("--max-train-samples", type=int, help="every entry trains on the first N training images only")

@@ -140,6 +140,10 @@ STRINGS = {
     "engine.run.stopped_early": ("stopped before it started", "在开始之前就停止了"),
     "engine.run.stopped": ("stopped on request", "已按要求停止"),
     "engine.run.early_stopping": ("early stopping after epoch {epoch}", "在第 {epoch} 轮之后提前停止"),
+    "engine.run.time_budget": (
+        "its time budget of {seconds} s of training was reached after epoch {epoch}",
+        "训练时间预算 {seconds} 秒在第 {epoch} 轮之后用完",
+    ),
     "engine.run.diverged_step": (
         "diverged: the loss became {loss} at epoch {epoch}, step {step}; lower the learning rate",
         "训练发散：第 {epoch} 轮第 {step} 步时损失变成了 {loss}；请降低学习率",

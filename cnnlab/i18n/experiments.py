@@ -21,6 +21,16 @@ STRINGS: dict[str, tuple[str, str]] = {
     "exp.archs": ("Architectures", "网络结构"),
     "exp.dataset": ("Dataset", "数据集"),
     "exp.epochs": ("Epochs each", "每个训练轮数"),
+    "exp.budget": ("Budget", "预算"),
+    "exp.budget.epochs": ("Epochs", "轮数"),
+    "exp.budget.seconds": ("Seconds", "秒"),
+    "exp.budget_help": (
+        "The same number of epochs for every entry, or the same training time: with seconds, each entry trains "
+        "until its summed epoch times reach the budget (a small network then gets more epochs than a big one).",
+        "每个参赛结构训练相同的轮数，或相同的训练时间：选“秒”时，每个结构一直训练到各轮用时之和达到预算"
+        "（小网络因此会比大网络多训练几轮）。",
+    ),
+    "exp.seconds": ("Seconds of training each", "每个的训练秒数"),
     "exp.epochs_help": (
         "The same number of passes over the training data for every entry.", "每个参赛结构都训练相同的轮数。"
     ),

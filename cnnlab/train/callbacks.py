@@ -33,6 +33,7 @@ class EngineCallback(keras.callbacks.Callback):
         self.diverged: Diverged | None = None  # why the run failed, once the loss is no longer finite
         self.user_stopped = False
         self.early_stopped = False
+        self.budget_reached = False
         self.finished_all = False
         self.stop_latency_steps: int | None = None
 
@@ -193,6 +194,11 @@ class EngineCallback(keras.callbacks.Callback):
         if cfg.early_stopping and state["wait"] >= cfg.patience:
             self.early_stopped = True
             state["early_stopped_epoch"] = e
+            self.model.stop_training = True
+        state["train_seconds"] = float(state.get("train_seconds", 0.0)) + train_time  # over resumes too
+        if cfg.time_budget_s and state["train_seconds"] >= cfg.time_budget_s and e < cfg.epochs:
+            self.budget_reached = True  # an arena's budget in seconds: every entry trains this long
+            state["budget_epoch"] = e
             self.model.stop_training = True
         progress = {
             **self.live.progress(),

@@ -92,6 +92,9 @@ class ConfigError(CnnLabError, ValueError):
         super().__init__("engine.config.problems", problems=self.problems)
 
 
+MAX_TIME_BUDGET_S = 24 * 3600  # a day: longer budgets are a typo
+
+
 @dataclass
 class TrainConfig:
     """Everything a run needs. The defaults are the default recipe (see module docstring)."""
@@ -130,6 +133,7 @@ class TrainConfig:
     batch_metrics_every: float = 0.25  # seconds between live per-batch metric writes; 0 turns them off
     kernel_snapshots: bool = True  # save the first conv layer's kernels every epoch (for Inspect)
     mixed_precision: bool = False  # mixed_float16 on GPUs; slower on CPU (the output layer stays float32)
+    time_budget_s: float = 0.0  # > 0: end after the epoch whose training time (summed over epochs) reaches it
 
     # ------------------------------------------------------------ (de)serialisation
 
@@ -173,6 +177,7 @@ class TrainConfig:
                 p.append(CnnLabError(key, setting=name, low=low, high=high, value=repr(v)))
 
         num("epochs", 1, MAX_EPOCHS, integer=True)
+        num("time_budget_s", 0, MAX_TIME_BUDGET_S)
         num("batch_size", 1, MAX_BATCH, integer=True)
         num("learning_rate", 0, 10.0, low_open=True)
         num("momentum", 0, 0.999)

@@ -46,12 +46,18 @@ def arena_configs(
     return out
 
 
+SECONDS_CAP_EPOCHS = 100  # a budget in seconds: the epochs no entry goes beyond (the schedule spans them)
+
+
 def start_arena(
     archs: list[Any], *, dataset: str, epochs: int, name: str | None = None, seed: int = 0,
-    overrides: dict[str, Any] | None = None, store: st.RunStore | None = None,
+    overrides: dict[str, Any] | None = None, store: st.RunStore | None = None, seconds: float | None = None,
 ) -> str:  # fmt: skip
-    """Create an arena study and queue one run per architecture; returns the study id."""
+    """Create an arena study and queue one run per architecture; returns the study id. `seconds`: the budget is
+    training time instead of epochs (each entry ends after the epoch that reaches it; `epochs` is then a cap)."""
     store = open_store(store)
+    if seconds:
+        overrides = {**(overrides or {}), "time_budget_s": float(seconds)}
     entries = arena_configs(archs, dataset=dataset, epochs=epochs, seed=seed, overrides=overrides)
     title = (name or "").strip()[:80] or f"arena: {' vs '.join(label for label, _ in entries)}"
     settings = {"archs": [label for label, _ in entries], "dataset": dataset, "epochs": int(epochs), "seed": seed,

@@ -46,7 +46,7 @@ def same_train_step(config: dict[str, Any], other: dict[str, Any]) -> bool:
 
 @dataclass
 class Outcome:
-    """How a training call ended: finished | stopped | early_stopped."""
+    """How a training call ended: finished | stopped | early_stopped | budget_reached."""
 
     status: str
     epochs_done: int
@@ -367,6 +367,8 @@ class Trainer:
         self.mark("evaluated")
         final = self._summary(evaluation)
         status = "early_stopped" if cb is not None and cb.early_stopped else "finished"
+        if status == "finished" and cb is not None and cb.budget_reached:
+            status = "budget_reached"
         return Outcome(status, self.epochs_done, final, evaluation)
 
     def _cleanup_checkpoints(self) -> None:

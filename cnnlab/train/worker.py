@@ -163,6 +163,10 @@ def _record_end(
     elif outcome.status == "early_stopped":
         final["early_stopped"] = True
         reason = CnnLabError("engine.run.early_stopping", epoch=outcome.epochs_done)
+    elif outcome.status == "budget_reached":
+        final["budget_reached"] = True
+        reason = CnnLabError("engine.run.time_budget", seconds=f"{run_budget(store, run_id):g}",
+                             epoch=outcome.epochs_done)  # fmt: skip
     store.finish_run(
         run_id,
         pid,
@@ -173,6 +177,11 @@ def _record_end(
         progress={**live.progress(), "phase": "done", "elapsed_s": round(elapsed, 1)},
     )
     print(f"run {run_id} {status} in {elapsed:.1f}s: {final}", flush=True)
+
+
+def run_budget(store: st.RunStore, run_id: str) -> float:
+    """The run's time budget in seconds (its config's time_budget_s)."""
+    return float(store.get_run(run_id).config.get("time_budget_s") or 0.0)
 
 
 def _start_next() -> None:

@@ -22,9 +22,10 @@ PERCENT = ("test_accuracy", "drawn_accuracy")
 
 
 def arena_form(t: T) -> str | None:
-    """Pick 2-6 architectures, the dataset and the epochs; returns the new study's id once started."""
+    """Pick 2-6 architectures, the dataset and the budget (epochs, or seconds of training each); returns the new
+    study's id once started."""
     st.caption(t("exp.arena_help"))
-    a, b, c = st.columns([3, 2, 1])
+    a, b, c = st.columns([3, 2, 2])
     archs = a.multiselect(
         t("exp.archs"), PRESETS_FOR_TRAINING, default=["lenet5", "simple_cnn", "mlp"], key="exp_archs",
         max_selections=arena.MAX_ENTRIES, format_func=lambda k: shell.arch_name(k, t),
@@ -32,12 +33,21 @@ def arena_form(t: T) -> str | None:
     names = [i.name for i in data.list_datasets() if i.available]
     dataset = b.selectbox(t("exp.dataset"), names, key="exp_dataset",
                           index=names.index(data.DEFAULT_DATASET) if data.DEFAULT_DATASET in names else 0)  # fmt: skip
-    epochs = c.number_input(t("exp.epochs"), 1, 100, 3, key="exp_epochs", help=t("exp.epochs_help"))
+    unit = c.segmented_control(t("exp.budget"), ["epochs", "seconds"], default="epochs", key="exp_budget",
+                               format_func=lambda u: t(f"exp.budget.{u}"), help=t("exp.budget_help"))  # fmt: skip
+    in_seconds = unit == "seconds"
+    if in_seconds:
+        amount = c.number_input(t("exp.seconds"), 5, 3600, 30, step=5, key="exp_seconds")
+    else:
+        amount = c.number_input(t("exp.epochs"), 1, 100, 3, key="exp_epochs", help=t("exp.epochs_help"))
     name = st.text_input(t("exp.name"), max_chars=80, key="exp_name")
     if not st.button(t("exp.start"), type="primary", icon=":material/play_arrow:") or not shell.require("train", t):
         return None
     try:
-        return arena.start_arena(archs, dataset=dataset, epochs=int(epochs), name=name, store=state.store())
+        return arena.start_arena(
+            archs, dataset=dataset, epochs=arena.SECONDS_CAP_EPOCHS if in_seconds else int(amount), name=name,
+            seconds=float(amount) if in_seconds else None, store=state.store(),
+        )  # fmt: skip
     except ConfigError as exc:
         st.error(t("exp.invalid") + "\n\n" + shell.reasons(exc.problems))
         return None

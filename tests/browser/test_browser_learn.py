@@ -13,6 +13,7 @@ from browser import browser_page, require_chromium, screenshot, streamlit_server
 from conftest import seed_sample
 
 pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect  # waits for what a visitor would see
 SHOTS = Path(os.environ.get("CNNLAB_SHOTS", "/tmp/shots-learn"))
 
 TEXT = {
@@ -48,7 +49,10 @@ def _ticked(page, w: dict, n: int, total: int) -> None:
 
 
 def _press(page, name: str) -> None:
-    page.get_by_role("button", name=name, exact=True).click()
+    """Click the one button called `name` (while a rerun redraws the page, a stale copy may still be on screen)."""
+    button = page.get_by_role("button", name=name, exact=True)
+    expect(button).to_have_count(1, timeout=90_000)
+    button.click()
 
 
 def _answer(page, w: dict, index: int, value: str) -> None:

@@ -90,3 +90,22 @@ def test_a_killed_worker_does_not_end_the_study_and_stop_resume_act_on_all(cnnla
     resume_study(again, store)
     assert study_summary(studies.get_study(store, again), store)["state"] == "running"
     stop_study(again, store)  # (20 epochs would take a while: resumed is what this checks)
+
+
+@pytest.mark.slow
+def test_an_arena_with_a_budget_in_seconds_trains_each_entry_until_its_training_time_reaches_it(
+    cnnlab_home, mnist_sample_cache, capsys
+) -> None:
+    argv = ["study", "--arch", "lenet5,mlp", "--seconds", "1.5", "--max-train-samples", "256", "--json"]
+    assert cli.main(argv) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["state"] == "finished" and summary["settings"]["time_budget_s"] == 1.5
+    store = RunStore()
+    for row in summary["rows"]:
+        run = store.get_run(row["run_id"])
+        assert run.status == "finished" and run.config["time_budget_s"] == 1.5 and run.epochs == 100
+        seconds = [e["seconds"] for e in store.epoch_table(run.id)]
+        assert len(seconds) == run.epochs_done < 100  # the budget ended it, not the epochs
+        assert sum(seconds) >= 1.5 > sum(seconds[:-1])  # ... after the very epoch that reached it
+        assert run.final_metrics["budget_reached"] is True and run.final_metrics["test_accuracy"] is not None
+        assert "time budget of 1.5 s" in run.reason and "1.5 秒" in run.reason_error.message("zh")
