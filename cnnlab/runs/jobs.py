@@ -44,8 +44,8 @@ import psutil
 
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import remove_orphaned_temp_files
+from cnnlab.runs import runners, studies
 from cnnlab.runs import store as st
-from cnnlab.runs import studies
 from cnnlab.runs.store import open_store, status_word
 
 DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat every second)
@@ -193,20 +193,26 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
             remove_orphaned_temp_files(store.run_dir(run_id))
     if store.count(st.QUEUED):  # the common case of a page poll: none, and no write transaction at all
         _start_queued(store, result)
-    if standby_enabled() and standby_wanted(store):
+    if standby_enabled() and standby_wanted(store) and runners.selected() == runners.LOCAL:
         keep_standby(store)
     return result
 
 
 def _start_queued(store: st.RunStore, result: Reconciled) -> None:
     limit = max_running(store)
+    ray = runners.ray_runner() if runners.selected() == runners.RAY else None  # (says what to install, if missing)
     while True:
         run = store.claim_next(limit)
         if run is None:
             break
         try:
-            if not _hand_to_standby(run, store):
+            if ray is not None:
+                ray.launch(run.id, store)
+            elif not _hand_to_standby(run, store):
                 launch(run.id, store)
+        except CnnLabError as exc:  # (the Ray cluster cannot be reached)
+            store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=exc)
+            continue
         except OSError as exc:
             reason = CnnLabError("engine.run.cannot_start", detail=str(exc))
             store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=reason)
