@@ -193,7 +193,7 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
             remove_orphaned_temp_files(store.run_dir(run_id))
     if store.count(st.QUEUED):  # the common case of a page poll: none, and no write transaction at all
         _start_queued(store, result)
-    if standby_enabled() and standby_wanted(store) and runners.selected() == runners.LOCAL:
+    if standby_enabled() and standby_wanted(store):
         keep_standby(store)
     return result
 
@@ -253,7 +253,10 @@ def _log_says_out_of_memory(store: st.RunStore, run_id: str) -> bool:
 
 
 def standby_enabled() -> bool:
-    """Whether this process starts and uses standby workers (CNNLAB_STANDBY=0 turns them off)."""
+    """Whether this process starts and uses standby workers (CNNLAB_STANDBY=0 turns them off; the Ray runner has
+    none: its runs train on the cluster)."""
+    if runners.selected() != runners.LOCAL:
+        return False
     return os.environ.get("CNNLAB_STANDBY", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

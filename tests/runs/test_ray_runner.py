@@ -8,16 +8,18 @@ Without Ray installed these tests skip, saying what to install; the sentence the
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter
 
 import pytest
 
+from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
 from cnnlab import cli
 from cnnlab.errors import CnnLabError
 from cnnlab.runs import jobs, runners, studies
-from cnnlab.runs.store import FINISHED, INTERRUPTED, RunStore
+from cnnlab.runs.store import FINISHED, INTERRUPTED, STOPPED, RunStore
 from cnnlab.train.studies import start_arena, study_summary
 from conftest import seed_sample
 
@@ -103,6 +105,38 @@ def test_a_study_runs_across_the_nodes_and_every_run_finishes_complete(on_ray, c
         assert last.path.is_file() and best.path.is_file()  # shipped into the app's run folder
         assert last.path.is_relative_to(cnnlab_home) and best.path.stat().st_size == best.size
     assert not (worker_home / "runs.sqlite").exists()  # the workers never had a store of their own
+
+
+EPOCH_POINTS = (
+    "(() => { const p = Array.from(document.querySelectorAll('[data-testid=\"stMain\"] .js-plotly-plot'))"
+    ".filter(p => p.checkVisibility({visibilityProperty: true}))[1];"
+    " return p && p.data && p.data.length ? p.data[0].x.length : 0 })()"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_stop_on_the_train_page_stops_a_ray_run_within_a_batch(on_ray, cnnlab_home) -> None:
+    require_chromium()
+    nodes, _, _ = on_ray
+    env = {"CNNLAB_RUNNER": "ray", "RAY_ADDRESS": nodes.address, "CNNLAB_STALE_AFTER": "5"}
+    with streamlit_server(cnnlab_home, extra_env=env) as url, browser_page(1280, 720) as page:
+        page.set_default_timeout(60_000)
+        page.goto(f"{url}/train")
+        wait_for_app(page)
+        page.get_by_role("spinbutton", name="Epochs", exact=True).fill("12")
+        page.get_by_role("spinbutton", name="Epochs", exact=True).press("Enter")
+        page.get_by_role("button", name="Train", exact=True).click()
+        page.wait_for_url(re.compile(r"run="))
+        page.wait_for_function(f"{EPOCH_POINTS} >= 1", timeout=240_000)  # live charts fed through the keeper
+        screenshot(page, "ray-training")
+        page.get_by_role("button", name="Stop", exact=True).click()
+        page.get_by_role("button", name="Resume", exact=True).wait_for(timeout=120_000)
+        page.get_by_text(re.compile(r"Stopped after epoch \d+ of 12")).wait_for()
+        screenshot(page, "ray-stopped")
+    (run,) = RunStore().list_runs()
+    assert run.status == STOPPED and run.host.startswith("ray:"), (run.status, run.host)
+    assert run.final_metrics["stop_latency_steps"] <= 2  # batches between the request reaching the task and the stop
 
 
 @pytest.mark.slow
