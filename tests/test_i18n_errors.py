@@ -126,9 +126,10 @@ NOT_DRIVEN = {
 # teaching, demo), in tests/test_untrusted.py (files read in a capped child), tests/inspection/test_errors_probe.py
 # (probing a model), tests/inspection/test_service.py (the model service), tests/train/test_setup_link.py (shared
 # setup links), and above (the shared modules).
+# (engine.runner.: tests/runs/test_ray_runner.py)
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    "engine.link.", "engine.study.", "engine.learn.", *RUNS_AREA,
+    "engine.link.", "engine.study.", "engine.learn.", "engine.runner.", *RUNS_AREA,
 )  # fmt: skip
 
 

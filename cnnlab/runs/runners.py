@@ -34,7 +34,7 @@ def selected() -> str:
     """The runner this process uses: CNNLAB_RUNNER (local | ray), local when unset."""
     name = (os.environ.get("CNNLAB_RUNNER") or LOCAL).strip().lower()
     if name not in (LOCAL, RAY):
-        raise CnnLabError("engine.runner.unknown", name=name)
+        raise CnnLabError("engine.runner.unknown", name=name, choices=f"{LOCAL}, {RAY}")
     return name
 
 
@@ -52,7 +52,9 @@ def ray_available() -> bool:
 def ray_runner() -> Runner:
     """The Ray runner module; one sentence saying what to install when Ray is missing."""
     if not ray_available():
-        raise CnnLabError("engine.runner.ray_missing")
+        raise CnnLabError(
+            "engine.runner.ray_missing", command="pip install -r requirements-cluster.txt", setting="CNNLAB_RUNNER"
+        )
     return importlib.import_module(RAY_RUNNER_MODULE)  # type: ignore[return-value]
 
 

@@ -57,7 +57,8 @@ def connect() -> None:
     try:
         ray.init(namespace=NAMESPACE, log_to_driver=False, runtime_env=job_runtime_env())
     except Exception as exc:  # (a wrong address, a head node that is down)
-        raise CnnLabError("engine.runner.no_cluster", detail=f"{type(exc).__name__}: {exc}") from None
+        detail, how = f"{type(exc).__name__}: {exc}", {"setting": "RAY_ADDRESS", "command": "ray start --head"}
+        raise CnnLabError("engine.runner.no_cluster", detail=detail, **how) from None
 
 
 def job_runtime_env(env_vars: dict[str, str] | None = None) -> dict[str, Any]:

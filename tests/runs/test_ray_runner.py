@@ -36,7 +36,7 @@ def test_the_ray_runner_without_ray_says_what_to_install(monkeypatch) -> None:
     assert "pip install -r requirements-cluster.txt" in caught.value.message("en")
     assert "pip install -r requirements-cluster.txt" in caught.value.message("zh")
     monkeypatch.setenv("CNNLAB_RUNNER", "slurm")
-    with pytest.raises(CnnLabError, match="local or ray"):
+    with pytest.raises(CnnLabError, match="choose local, ray"):
         runners.selected()
 
 
