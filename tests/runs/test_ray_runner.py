@@ -17,13 +17,14 @@ import pytest
 
 from browser import browser_page, require_chromium, screenshot, streamlit_server, wait_for_app
 from cnnlab import cli
+from cnnlab.arch.presets import preset
 from cnnlab.errors import CnnLabError
 from cnnlab.runs import jobs, runners, studies
 from cnnlab.runs.store import FINISHED, INTERRUPTED, STOPPED, RunStore
 from cnnlab.train.studies import start_arena, study_summary
 from conftest import seed_sample
 
-SHORT = {"max_train_samples": 512, "batch_size": 64}
+SHORT = {"max_train_samples": 256, "batch_size": 64}
 pytestmark = pytest.mark.timeout(600)
 
 
@@ -86,7 +87,8 @@ def _complete_history(store: RunStore, run_id: str, epochs: int) -> None:
 def test_a_study_runs_across_the_nodes_and_every_run_finishes_complete(on_ray, cnnlab_home) -> None:
     _, workers, worker_home = on_ray
     store = RunStore()
-    study_id = start_arena(["lenet5", "mlp", "simple_cnn", "vgg_small"], dataset="mnist-sample", epochs=2,
+    classic = {**preset("lenet5", flavour="classic").to_dict(), "name": "lenet5 classic"}
+    study_id = start_arena(["lenet5", classic, "mlp", "simple_cnn"], dataset="mnist-sample", epochs=2,
                            overrides=SHORT, store=store)  # fmt: skip
     deadline = time.monotonic() + 400
     while (summary := study_summary(studies.get_study(store, study_id), store))["state"] != "finished":
