@@ -29,7 +29,7 @@ TERMS = {
     "true", "uint8", "val_fraction", "vgg_small", "x", "y", "zip", "alexnet", "augmentation", "s",
     "cnnlab", "datasets", "input_size", "layers", "option", "weights",
     "mode", "max_pixels", "size", "background", "r", "g", "b", "IDX", "Fashion", "MNIST", "gz",
-    "valid", "UTF", "JPEG", "PNG", "YAML",
+    "valid", "UTF", "JPEG", "PNG", "YAML", "Ray",
 }  # fmt: skip
 
 

@@ -91,3 +91,19 @@ def test_bad_numbers_are_refused_with_a_message(argv: list[str], capsys) -> None
     with pytest.raises(SystemExit):
         build_parser().parse_args(argv)
     assert "error: argument --" in capsys.readouterr().err
+
+
+def test_the_ray_runner_is_compared_with_the_local_runner(tmp_path) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed: pip install -r requirements-cluster.txt")
+    env = {"CNNLAB_BENCH_HOME": str(tmp_path), "CNNLAB_OFFLINE": "1"}
+    env = {**{k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}, **env}  # (its own private Ray instance)
+    out = subprocess.run(
+        [sys.executable, "-m", "cnnlab.bench", "ray", "--quick", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=780, check=False, env=env,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout)
+    for key in ("first_point_s", "total_s", "samples_per_s"):
+        assert res["local"][key]["n"] == res["ray"][key]["n"] == 1 and res["ray"][key]["median"] > 0, key
+        assert res[f"ray_over_local_{key}"]["median"] > 0, key
+    assert res["cluster"] == "a private Ray instance on this machine"

@@ -125,10 +125,11 @@ NOT_DRIVEN = {
 # Checked by key, with their own coverage test, in tests/runs/test_errors_runs.py (runs, training, inspection, export,
 # teaching, demo), in tests/test_untrusted.py (files read in a capped child), tests/inspection/test_errors_probe.py
 # (probing a model), tests/inspection/test_service.py (the model service), tests/train/test_setup_link.py (shared
-# setup links), tests/ui/test_ui_structure.py (upload budgets), and above (the shared modules).
+# setup links), tests/ui/test_ui_structure.py (upload budgets), tests/runs/test_ray_runner.py (runners), and above
+# (the shared modules).
 ELSEWHERE = (
     "engine.metrics.", "engine.imaging.", "engine.config.", "engine.untrusted.", "engine.service.", "engine.probe.",
-    "engine.link.", "engine.study.", "engine.learn.", "engine.upload.", *RUNS_AREA,
+    "engine.link.", "engine.study.", "engine.learn.", "engine.upload.", "engine.runner.", *RUNS_AREA,
 )  # fmt: skip
 
 

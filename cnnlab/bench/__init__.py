@@ -22,6 +22,8 @@ With no section every one below runs, in one go, and a summary table ends the ou
              training images, and a robustness sweep over the test split.
   untrusted  what parsing a visitor's file in a capped child adds: a photo decoded, a .keras screened and re-written,
              each against the same work in the server's own process.
+  ray        the Ray runner against the local runner (both a fresh process per run): start -> first batch point,
+             start -> finished, and training throughput, as ratios of interleaved rounds (needs Ray; not in "all").
   settings   engine throughput in fresh processes under process-level settings (oneDNN, thread pools,
              steps_per_execution) that cannot change inside one process.
 
@@ -46,6 +48,8 @@ from cnnlab.bench.common import environment
 from cnnlab.bench.firstpoint import bench_firstpoint, print_firstpoint
 from cnnlab.bench.latency import bench_latency, print_latency
 from cnnlab.bench.probe import bench_probe, print_probe, summary_rows
+from cnnlab.bench.runners import bench_ray, print_ray
+from cnnlab.bench.runners import summary_rows as ray_rows
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
 from cnnlab.bench.untrusted import bench_untrusted, print_untrusted
 from cnnlab.bench.untrusted import summary_rows as untrusted_rows
@@ -65,8 +69,9 @@ SECTIONS = {
     "settings": (bench_settings, lambda res: None),
     "probe": (bench_probe, print_probe),
     "untrusted": (bench_untrusted, print_untrusted),
+    "ray": (bench_ray, print_ray),
 }
-# `settings` answers another question
+# `settings` answers another question; `ray` needs requirements-cluster.txt
 ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe", "untrusted")
 
 
@@ -114,6 +119,8 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
         rows += summary_rows(results["probe"])
     if "untrusted" in results:
         rows += untrusted_rows(results["untrusted"])
+    if "ray" in results:
+        rows += ray_rows(results["ray"])
     return rows
 
 
@@ -155,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-train-samples", type=_positive, default=None)
     t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
     t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
-    o = parser.add_argument_group("latency, memory, firstpoint, coldstart, probe")
+    o = parser.add_argument_group("latency, memory, firstpoint, coldstart, probe, ray")
     o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
     o.add_argument("--memory-epochs", type=_positive, default=3)
     o.add_argument("--firstpoint-rounds", type=_positive, default=3)

@@ -90,6 +90,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from cnnlab.train.config import ConfigError
     from cnnlab.train.launch import start_run
 
+    if args.runner:
+        from cnnlab.runs import runners
+
+        runners.select(args.runner)  # (one sentence saying what to install when Ray is missing)
     cfg = _train_config(args)
     store = RunStore()
     try:
@@ -166,6 +170,9 @@ def add_train(sub) -> None:
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None, help="augmentation: mirror images")
     p.add_argument("--no-augmentation", action="store_true", help="turn every augmentation off")
     p.add_argument("--detach", action="store_true", help="return at once; the run trains in the background")
+    p.add_argument(
+        "--runner", choices=("local", "ray"), help="where the run trains: local (default) or ray (CNNLAB_RUNNER)"
+    )
     p.add_argument("--timeout", type=float, help="stop waiting after this many seconds (the run goes on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_train)

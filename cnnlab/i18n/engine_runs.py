@@ -225,6 +225,19 @@ STRINGS = {
         "the number of runs training at once must be a whole number of at least 1, got {value}",
         "同时训练的运行数必须是不小于 1 的整数，实际为 {value}",
     ),
+    "engine.runner.ray_missing": (
+        "the Ray runner needs Ray, which is not installed here: run {command} (or train with the local runner: unset"
+        " {setting})",
+        "Ray 运行器需要 Ray，但这里没有安装：请运行 {command}（或改用本地运行器：取消设置 {setting}）",
+    ),
+    "engine.runner.unknown": (
+        "there is no job runner called {name}; choose {choices}",
+        "没有名为 {name} 的任务运行器；请选择 {choices}",
+    ),
+    "engine.runner.no_cluster": (
+        "could not reach the Ray cluster ({detail}); check {setting} and that {command} runs there",
+        "无法连接 Ray 集群（{detail}）；请检查 {setting}，并确认那台机器上运行着 {command}",
+    ),
     "engine.study.not_found": ("no study matches {ref}", "没有与 {ref} 匹配的实验"),
     "engine.study.entries": (
         "an arena compares {low} to {high} architectures; {count} were given",

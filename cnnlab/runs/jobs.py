@@ -44,8 +44,8 @@ import psutil
 
 from cnnlab.errors import CnnLabError
 from cnnlab.fsutil import remove_orphaned_temp_files
+from cnnlab.runs import runners, studies
 from cnnlab.runs import store as st
-from cnnlab.runs import studies
 from cnnlab.runs.store import open_store, status_word
 
 DEFAULT_STALE_AFTER_S = 30.0  # heartbeat age that means "dead" (workers beat every second)
@@ -200,13 +200,19 @@ def reconcile(store: st.RunStore | None = None) -> Reconciled:
 
 def _start_queued(store: st.RunStore, result: Reconciled) -> None:
     limit = max_running(store)
+    ray = runners.ray_runner() if runners.selected() == runners.RAY else None  # (says what to install, if missing)
     while True:
         run = store.claim_next(limit)
         if run is None:
             break
         try:
-            if not _hand_to_standby(run, store):
+            if ray is not None:
+                ray.launch(run.id, store)
+            elif not _hand_to_standby(run, store):
                 launch(run.id, store)
+        except CnnLabError as exc:  # (the Ray cluster cannot be reached)
+            store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=exc)
+            continue
         except OSError as exc:
             reason = CnnLabError("engine.run.cannot_start", detail=str(exc))
             store.update_run(run.id, expect_status=[st.RUNNING], status=st.FAILED, reason=reason)
@@ -247,7 +253,10 @@ def _log_says_out_of_memory(store: st.RunStore, run_id: str) -> bool:
 
 
 def standby_enabled() -> bool:
-    """Whether this process starts and uses standby workers (CNNLAB_STANDBY=0 turns them off)."""
+    """Whether this process starts and uses standby workers (CNNLAB_STANDBY=0 turns them off; the Ray runner has
+    none: its runs train on the cluster)."""
+    if runners.selected() != runners.LOCAL:
+        return False
     return os.environ.get("CNNLAB_STANDBY", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

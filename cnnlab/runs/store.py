@@ -138,6 +138,12 @@ class RunStore:
         """Create or upgrade the schema (serialized across processes by a lock file next to the database)."""
         migrate(self.path)
 
+    def for_thread(self) -> RunStore:
+        """The same store through a new connection, for another thread (a worker's heartbeat and committer)."""
+        other = RunStore(self.path)
+        other.home = self.home
+        return other
+
     def close(self) -> None:
         self._conn.close()
 

@@ -146,9 +146,7 @@ class EpochCommitter:
     # ------------------------------------------------------------ committer thread
 
     def _loop(self) -> None:
-        from cnnlab.runs.store import RunStore
-
-        self._store = RunStore(self.t.store.path)
+        self._store = self.t.store.for_thread()
         while True:
             kind, item = self._queue.get()
             try:

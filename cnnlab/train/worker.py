@@ -36,9 +36,10 @@ class LiveWriter(threading.Thread):
     It writes every `interval` seconds (the run's batch_metrics_every, at most WRITE_EVERY_S), and at once when
     the training loop calls `live.kick()` (the run's first batch point, a finished epoch's values)."""
 
-    def __init__(self, run_id: str, live: Live, interval: float = WRITE_EVERY_S) -> None:
+    def __init__(self, run_id: str, live: Live, interval: float = WRITE_EVERY_S, store=None) -> None:
         super().__init__(name=f"live-{run_id}", daemon=True)
         self.run_id = run_id
+        self.store = store  # the worker's store: this thread writes through its own connection (`for_thread`)
         self.live = live
         self.interval = max(0.05, min(interval or WRITE_EVERY_S, WRITE_EVERY_S))
         self.pid = os.getpid()
@@ -46,7 +47,7 @@ class LiveWriter(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        store = st.RunStore()
+        store = self.store.for_thread() if self.store is not None else st.RunStore()
         try:
             while not self._done.is_set():
                 self.live.wake.wait(self.interval)
@@ -76,10 +77,13 @@ class LiveWriter(threading.Thread):
         self.join(timeout=30)
 
 
-def run_worker(run_id: str, prepared: Trainer | None = None) -> int:
+def run_worker(run_id: str, prepared: Trainer | None = None, store: st.RunStore | None = None) -> int:
     """Train one claimed run to its end state; returns the process exit status. A standby passes the trainer it
-    prepared ahead (used only if it was made for the run's config: Trainer.adopt)."""
-    store = st.RunStore()
+    prepared ahead (used only if it was made for the run's config: Trainer.adopt). A Ray task passes its store
+    proxy (cnnlab.train.ray_runner.RemoteStore): the run store is then on another machine, the process is Ray's
+    (its signals stay Ray's), and the store's side starts the next queued run."""
+    remote = store is not None
+    store = store if remote else st.RunStore()
     if not store.claim_for_worker(run_id, os.getpid()):
         print(f"run {run_id} is not waiting for this worker; nothing to do", flush=True)
         return 0
@@ -90,11 +94,11 @@ def run_worker(run_id: str, prepared: Trainer | None = None) -> int:
         live.request_stop()
 
     for name in ("SIGTERM", "SIGINT", "SIGUSR1"):
-        if hasattr(signal, name):
+        if hasattr(signal, name) and not remote:
             signal.signal(getattr(signal, name), ask_stop)
     # the first progress record tells stop_run() that signals are handled from now on
     live.set_progress(phase="starting", epoch=run.epochs_done, epochs=run.epochs)
-    writer = LiveWriter(run_id, live, float(run.config.get("batch_metrics_every") or WRITE_EVERY_S))
+    writer = LiveWriter(run_id, live, float(run.config.get("batch_metrics_every") or WRITE_EVERY_S), store)
     writer.start()
     print(f"{time.strftime('%H:%M:%S')} worker {os.getpid()} starts run {run_id} (attempt {run.attempts})", flush=True)
     t0 = time.perf_counter()
@@ -104,7 +108,8 @@ def run_worker(run_id: str, prepared: Trainer | None = None) -> int:
         writer.stop()
     if not live.lost.is_set():
         _record_end(store, run_id, live, outcome, failure, time.perf_counter() - t0)
-    _start_next()
+    if not remote:
+        _start_next()
     return 0
 
 
