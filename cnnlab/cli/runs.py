@@ -38,6 +38,7 @@ _TRAIN_HELP = {
     "batch_metrics_every": "seconds between live per-batch metric writes (0 = off)",
     "kernel_snapshots": "save the first conv layer's kernels every epoch",
     "mixed_precision": "mixed_float16: float16 maths, float32 weights and output (faster on GPUs; slower on CPU)",
+    "device": "auto: whatever is visible; cpu: GPUs hidden; gpu: needs one (the Ray runner requests one)",
     "time_budget_s": "end after the epoch whose summed training time reaches this many seconds (0: no budget)",
 }
 
@@ -138,7 +139,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def add_train(sub) -> None:
     from dataclasses import MISSING, fields
 
-    from cnnlab.train.config import OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
+    from cnnlab.train.config import DEVICES, OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
 
     p = sub.add_parser("train", help="train a network as a background run (waits unless --detach)")
     add_arch_arguments(p, default_dataset="mnist-sample")
@@ -147,6 +148,7 @@ def add_train(sub) -> None:
         "optimizer": OPTIMIZERS,
         "schedule": SCHEDULES,
         "strategy": STRATEGIES,
+        "device": DEVICES,
         "monitor": ("val_loss", "val_accuracy", "loss", "accuracy"),
     }
     for f in fields(TrainConfig):

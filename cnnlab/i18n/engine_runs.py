@@ -140,6 +140,12 @@ STRINGS = {
     "engine.run.stopped_early": ("stopped before it started", "在开始之前就停止了"),
     "engine.run.stopped": ("stopped on request", "已按要求停止"),
     "engine.run.early_stopping": ("early stopping after epoch {epoch}", "在第 {epoch} 轮之后提前停止"),
+    "engine.run.no_gpu": (
+        "this run asks for a GPU (device gpu) and {host} has none it can use; train it on a machine with one "
+        "(the Ray runner sends it to a node that has one), or set device to auto",
+        "这个运行要求使用 GPU（device 为 gpu），但 {host} 上没有可用的 GPU；请在有 GPU 的机器上训练"
+        "（Ray 运行器会把它发到有 GPU 的节点），或把 device 设为 auto",
+    ),
     "engine.run.time_budget": (
         "its time budget of {seconds} s of training was reached after epoch {epoch}",
         "训练时间预算 {seconds} 秒在第 {epoch} 轮之后用完",

@@ -32,6 +32,7 @@ MONITORS = ("val_loss", "val_accuracy", "loss", "accuracy")
 
 
 STRATEGIES = ("default", "mirrored")
+DEVICES = ("auto", "cpu", "gpu")  # what a run asks its runner for (a Ray task requests a GPU for "gpu")
 
 
 MAX_EPOCHS = 10_000
@@ -133,6 +134,7 @@ class TrainConfig:
     batch_metrics_every: float = 0.25  # seconds between live per-batch metric writes; 0 turns them off
     kernel_snapshots: bool = True  # save the first conv layer's kernels every epoch (for Inspect)
     mixed_precision: bool = False  # mixed_float16 on GPUs; slower on CPU (the output layer stays float32)
+    device: str = "auto"  # auto: whatever is visible | cpu: GPUs hidden | gpu: needs one (Ray: requests one)
     time_budget_s: float = 0.0  # > 0: end after the epoch whose training time (summed over epochs) reaches it
 
     # ------------------------------------------------------------ (de)serialisation
@@ -200,6 +202,7 @@ class TrainConfig:
             ("schedule", SCHEDULES),
             ("monitor", MONITORS),
             ("strategy", STRATEGIES),
+            ("device", DEVICES),
         ):
             if getattr(self, name) not in choices:
                 value = repr(getattr(self, name))

@@ -50,6 +50,33 @@ def configure_compilation_cache() -> None:
         os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(subdir("cache") / "jax"))
 
 
+def use_device(device: str) -> None:
+    """Before the backend starts: "cpu" hides every GPU from this run. (Where the framework is loaded already, a
+    warm standby, TensorFlow is told directly.)"""
+    if device != "cpu":
+        return
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    os.environ["JAX_PLATFORMS"] = "cpu"
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        with contextlib.suppress(RuntimeError, ValueError):  # (already initialised: it keeps what it has)
+            tf.config.set_visible_devices([], "GPU")
+
+
+def gpu_count() -> int:
+    """GPUs the backend of this process sees (imports it)."""
+    if keras_backend() == "jax":
+        import jax
+
+        return sum(1 for d in jax.devices() if d.platform == "gpu")
+    if keras_backend() == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    return 0
+
+
 def configure_devices(strategy: str) -> None:
     """Before the backend starts: split the CPU into logical devices when mirroring without GPUs.
 

@@ -105,7 +105,7 @@ class StoreKeeper:
         import ray
 
         me = ray.get_runtime_context().current_actor
-        cpus, gpus = float(os.environ.get("CNNLAB_RAY_CPUS", "1")), float(os.environ.get("CNNLAB_RAY_GPUS", "0"))
+        cpus, gpus = task_resources(self.store.get_run(run_id).config)
         task = ray.remote(max_calls=1, max_retries=0)(train_task).options(num_cpus=cpus, num_gpus=gpus)
         task.remote(run_id, me)
 
@@ -193,6 +193,14 @@ class StoreKeeper:
 
 
 # ---------------------------------------------------------------- the worker's side
+
+
+def task_resources(config: dict[str, Any]) -> tuple[float, float]:
+    """(CPUs, GPUs) a run's Ray task asks for: CNNLAB_RAY_CPUS / CNNLAB_RAY_GPUS, and one GPU at least for a run
+    whose config says device "gpu" (none for "cpu"): Ray then starts it only on a node that has one."""
+    cpus, gpus = float(os.environ.get("CNNLAB_RAY_CPUS", "1")), float(os.environ.get("CNNLAB_RAY_GPUS", "0"))
+    device = config.get("device", "auto")
+    return cpus, max(gpus, 1.0) if device == "gpu" else 0.0 if device == "cpu" else gpus
 
 
 def train_task(run_id: str, keeper) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -118,11 +119,15 @@ def _train(
 ) -> tuple[Outcome | None, CnnLabError | None]:
     """Run the trainer; every way it can fail becomes an error with a sentence a user can read."""
     try:
-        from cnnlab.train.devices import configure_compilation_cache, configure_devices
+        from cnnlab.train.devices import configure_compilation_cache, configure_devices, gpu_count, use_device
         from cnnlab.train.trainer import Trainer
 
+        device = run.config.get("device", "auto")
+        use_device(device)
         configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
+        if device == "gpu" and gpu_count() == 0:
+            return None, BrokenRun("engine.run.no_gpu", host=socket.gethostname())
         if prepared is not None and prepared.adopt(run.id, store, live):
             return prepared.run(), None
         return Trainer(run.id, store, live).run(), None  # (layers are named by the spec: a second model is alike)

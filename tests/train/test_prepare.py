@@ -97,3 +97,30 @@ def test_a_small_dataset_trains_with_the_default_batch(home_with_data):
     assert run.status == FINISHED, run.reason
     assert run.config["batch_size"] == 64 and run.epochs_done == 2
     assert run.evaluation["n_test"] == 24 and 0 <= run.final_metrics["test_accuracy"] <= 1  # its own test split
+
+
+def test_a_run_asks_its_runner_for_a_device_and_an_unknown_one_is_refused() -> None:
+    from cnnlab.train.ray_runner import task_resources  # (imports Ray only when a task is launched)
+
+    problems = TrainConfig(device="tpu").problems()
+    assert [p.key for p in problems] == ["engine.train.not_choice"] and "auto, cpu, gpu" in str(problems[0])
+    assert task_resources({"device": "gpu"}) == (1.0, 1.0)  # Ray starts it only on a node with a GPU
+    assert task_resources({"device": "cpu"}) == (1.0, 0.0)
+    assert task_resources({}) == (1.0, 0.0)
+
+
+@pytest.mark.slow
+def test_a_run_that_needs_a_gpu_fails_with_a_sentence_on_a_machine_without_one(home_with_data) -> None:
+    import shutil
+
+    from cnnlab.runs.jobs import wait_for
+    from cnnlab.runs.store import FAILED, RunStore
+    from cnnlab.train.launch import start_run
+
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine has a GPU: the run would train on it")
+    with RunStore() as store:
+        run = wait_for(start_run({"epochs": 1, "max_train_samples": 64, "device": "gpu"}, store=store), timeout=240,
+                       store=store)  # fmt: skip
+    assert run.status == FAILED and run.epochs_done == 0
+    assert "asks for a GPU" in run.reason and "要求使用 GPU" in run.reason_error.message("zh")
