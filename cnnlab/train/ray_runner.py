@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -54,11 +55,31 @@ def connect() -> None:
 
     if ray.is_initialized():
         return
+    address = os.environ.get("RAY_ADDRESS", "")
+    if not reachable(address):  # ray.init would wait a minute or more for an address where nothing listens
+        how = {"setting": "RAY_ADDRESS", "command": "ray start --head"}
+        raise CnnLabError("engine.runner.no_cluster", detail=f"nothing answers at {address}", **how)
     try:
         ray.init(namespace=NAMESPACE, log_to_driver=False, runtime_env=job_runtime_env())
     except Exception as exc:  # (a wrong address, a head node that is down)
         detail, how = f"{type(exc).__name__}: {exc}", {"setting": "RAY_ADDRESS", "command": "ray start --head"}
         raise CnnLabError("engine.runner.no_cluster", detail=detail, **how) from None
+
+
+REACH_TIMEOUT_S = 3.0
+
+
+def reachable(address: str) -> bool:
+    """Whether something listens at a RAY_ADDRESS of the form host:port (or ray://host:port); other forms ("auto",
+    none) are left to Ray."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return True
+    try:
+        socket.create_connection((host, int(port)), timeout=REACH_TIMEOUT_S).close()
+    except OSError:
+        return False
+    return True
 
 
 def job_runtime_env(env_vars: dict[str, str] | None = None) -> dict[str, Any]:

@@ -8,7 +8,9 @@ Without Ray installed these tests skip, saying what to install; the sentence the
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -22,7 +24,7 @@ from cnnlab.errors import CnnLabError
 from cnnlab.runs import jobs, runners, studies
 from cnnlab.runs.store import FINISHED, INTERRUPTED, STOPPED, RunStore
 from cnnlab.train.studies import start_arena, study_summary
-from conftest import seed_sample
+from conftest import ROOT, seed_sample
 
 SHORT = {"max_train_samples": 256, "batch_size": 64}
 pytestmark = pytest.mark.timeout(600)
@@ -39,6 +41,33 @@ def test_the_ray_runner_without_ray_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setenv("CNNLAB_RUNNER", "slurm")
     with pytest.raises(CnnLabError, match="choose local, ray"):
         runners.selected()
+
+
+def test_a_ray_address_where_nothing_listens_fails_the_run_at_once_with_a_sentence(home_with_data) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed: pip install -r requirements-cluster.txt")
+    import socket
+
+    from browser import free_port
+    from cnnlab.train.ray_runner import reachable
+
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        assert reachable(f"127.0.0.1:{listening.getsockname()[1]}")
+    nobody = f"127.0.0.1:{free_port()}"
+    assert not reachable(nobody) and not reachable(f"ray://{nobody}") and reachable("auto")
+    # in a fresh process (this one may have joined a cluster already): queue a run, let reconcile hand it to Ray
+    code = (
+        "from cnnlab.runs.jobs import reconcile; from cnnlab.runs.store import RunStore;"
+        "from cnnlab.train.launch import start_run; s = RunStore();"
+        "run_id = start_run({'epochs': 1}, store=s); reconcile(s); r = s.get_run(run_id);"
+        "print(r.status); print(r.reason)"
+    )
+    env = {**os.environ, "CNNLAB_RUNNER": "ray", "RAY_ADDRESS": nobody}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                         check=False)  # fmt: skip
+    status, reason = out.stdout.strip().splitlines()[-2:]
+    assert status == "failed" and f"nothing answers at {nobody}" in reason and "RAY_ADDRESS" in reason, out
 
 
 @pytest.fixture(scope="module")
