@@ -32,6 +32,7 @@ pytestmark = pytest.mark.timeout(600)
 
 def test_the_ray_runner_without_ray_says_what_to_install(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "ray", None)  # (as if it were not installed)
+    monkeypatch.setenv("CNNLAB_RUNNER", "local")  # select() writes the environment: restored after the test
     assert not runners.ray_available()
     with pytest.raises(CnnLabError) as caught:
         runners.select("ray")
