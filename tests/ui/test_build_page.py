@@ -82,6 +82,22 @@ def test_moving_a_layer_reorders_the_spec():
     assert any("layer 5 (Dense 120): gets a 4x4x16 feature map" in e.value for e in at.error)
 
 
+def test_the_moved_layer_stays_selected_so_a_second_click_moves_it_further():
+    at = build_page()
+    at.number_input(key="build_move").set_value(3).run()  # the second Conv2D
+    up = next(b for b in at.button if b.label == "↑ Move up")
+    up.click().run()
+    assert at.number_input(key="build_move").value == 2  # the box follows the layer
+    next(b for b in at.button if b.label == "↑ Move up").click().run()
+    assert at.number_input(key="build_move").value == 1
+    types = [layer["type"] for layer in at.session_state["arch_spec"]["layers"]]
+    assert types == ["Conv2D", "Conv2D", "MaxPooling2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+    assert at.session_state["arch_spec"]["layers"][0]["params"]["filters"] == 16  # LeNet-5's second convolution
+    next(b for b in at.button if b.label == "↓ Move down").click().run()
+    assert at.number_input(key="build_move").value == 2
+    assert at.session_state["arch_spec"]["layers"][1]["params"]["filters"] == 16
+
+
 def test_transfer_preset_offline_warns_and_offers_random_weights():
     at = build_page()
     at.selectbox(key="build_preset").set_value("transfer").run()
