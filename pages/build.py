@@ -32,7 +32,8 @@ base = spec_.ArchSpec.from_dict(ss["build_base"])
 if tuple(base.input_shape) != shape or base.num_classes != classes:  # the dataset changed
     build_views.load(base := adapt_to_dataset(base, shape, classes))
 
-build_views.preset_box(base, shape, classes, t)
+if build_views.preset_box(base, shape, classes, t):
+    shell.stop()  # transfer from a saved model that is still to be picked: no stale stack meanwhile
 
 st.subheader(t("build.layers"))
 st.caption(t("build.layers_help"))
