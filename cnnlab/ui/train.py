@@ -9,11 +9,28 @@ import streamlit as st
 
 from cnnlab.data import datasets as data
 from cnnlab.errors import CnnLabError
-from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig
+from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig, training_images
 from cnnlab.ui import links, shell, widgets
 
 PRESETS_FOR_TRAINING = ["lenet5", "simple_cnn", "mlp", "vgg_small", "resnet_small", "alexnet"]
 FROM_BUILD = "build"  # the Train form's architecture choice for the spec edited on Build
+FEW_PER_CLASS = 100  # below this many training images per class, the pages say what to expect
+
+
+def few_images_note(n_train: int, classes: int, t: Callable[..., str]) -> None:
+    """What to expect from a small training split, and what helps (Data and Train pages); nothing when large."""
+    if n_train and classes and n_train < FEW_PER_CLASS * classes:
+        st.info(t("train.few_images", n=n_train, per=max(1, round(n_train / classes))), icon=":material/info:")
+
+
+def _adapt_batch(n_train: int, default: int) -> None:
+    """The batch size starts at the default recipe's, shrunk to fit a small training split (the largest power of
+    two that fits, as the engine does); a value the user typed is kept, the automatic one follows the dataset."""
+    ss = st.session_state
+    auto = min(default, 2 ** (n_train.bit_length() - 1)) if n_train else default
+    if ss.get("tr_batch_size") in (None, ss.get("tr_batch_auto")):
+        ss["tr_batch_size"] = auto
+    ss["tr_batch_auto"] = auto
 
 
 def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
@@ -24,12 +41,17 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         return widget(t(f"train.{key}"), *args, help=t(f"train.help.{key}"), key=f"tr_{key}", **kwargs)
 
     dataset, arch, run_name = _dataset_and_arch(t)
+    info = data.dataset_info(dataset)
+    val = st.session_state.get("tr_val_fraction", d.val_fraction)
+    n_train = training_images(TrainConfig(dataset=dataset, val_fraction=val), info)
 
     b = st.columns(4)
     epochs = field(b[0].number_input, "epochs", 1, 500, d.epochs)
-    batch_size = field(b[1].select_slider, "batch_size", [16, 32, 64, 128, 256, 512], d.batch_size)
+    _adapt_batch(n_train, d.batch_size)
+    batch_size = field(b[1].number_input, "batch_size", 1, 65536, step=1)
     optimizer = field(b[2].selectbox, "optimizer", OPTIMIZERS, index=OPTIMIZERS.index(d.optimizer))
     lr = field(b[3].number_input, "learning_rate", 1e-5, 1.0, d.learning_rate, format="%.4f", step=0.0005)
+    few_images_note(n_train, len(info.class_names), t)
     tabs = st.tabs([t("train.schedule_box"), t("train.regularisation"), t("train.validation_box"), t("train.advanced")])
     with tabs[0]:
         s = st.columns(4)

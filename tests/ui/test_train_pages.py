@@ -53,3 +53,42 @@ def test_runs_page_lists_runs_and_manages_one(tiny_run):
 def test_runs_page_empty_state():
     at = open_app("pages/runs.py")
     assert any("No runs yet" in i.value for i in at.info)
+
+
+def _small_dataset(name: str = "three-shapes", per_class: int = 30) -> None:
+    """A user dataset as the Data page's upload makes it: 3 classes of `per_class` 28x28 PNGs."""
+    from cnnlab.data.upload import ingest_upload
+    from tests import hostile
+
+    members = [(f"d/{c}/{i}.png", hostile.noise_png((28, 28), seed=100 * k + i))
+               for k, c in enumerate("abc") for i in range(per_class)]  # fmt: skip
+    ingest_upload(hostile.build_zip(members), name, kind="zip")
+
+
+def test_a_small_dataset_gets_a_batch_that_fits_any_typed_batch_and_a_word_on_what_to_expect(cnnlab_home):
+    _small_dataset()
+    at = open_app("pages/train.py", dataset="three-shapes")
+    batch = at.number_input(key="tr_batch_size")
+    assert batch.value == 32  # 90 images minus test and validation leave 63 to train on: not the default 128
+    note = " ".join(i.value for i in at.info)
+    assert "Only **63 training images** (about 21 per class)" in note
+    assert "augmentation" in note and "Transfer learning" in note
+    batch.set_value(50).run()  # any value can be typed, not only powers of two
+    assert at.number_input(key="tr_batch_size").value == 50
+    from cnnlab.ui.links import read_setup
+
+    query = {k: v if isinstance(v, str) else v[0] for k, v in at.query_params.items()}
+    assert read_setup(query)["batch_size"] == 50  # the form really uses it (the share link holds it)
+    assert not at.exception and not at.error
+
+    mnist = open_app("pages/train.py")  # a large dataset: the default batch, no note
+    assert mnist.number_input(key="tr_batch_size").value == 128
+    assert not any("training images" in i.value for i in mnist.info)
+
+
+def test_the_data_page_says_what_to_expect_from_a_small_dataset_in_both_languages(cnnlab_home):
+    _small_dataset()
+    en = open_app("pages/data.py", dataset="three-shapes")
+    assert any("training images" in i.value and "Transfer learning" in i.value for i in en.info)
+    zh = open_app("pages/data.py", "zh", dataset="three-shapes")
+    assert any("张训练图像" in i.value and "迁移学习" in i.value for i in zh.info)
