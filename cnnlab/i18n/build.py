@@ -80,9 +80,10 @@ STRINGS = {
     "build.col.issue": ("Problem", "问题"),
     "build.export": ("Export", "导出"),
     "build.export_help": (
-        "Runnable Keras scripts with data loading, training, evaluation and saving. Run one with --smoke for a "
-        "quick check on a tiny slice of data.",
-        "可直接运行的 Keras 脚本，包含数据载入、训练、评估和保存。加上 --smoke 参数可用一小部分数据快速检查能否运行。",
+        "Runnable Keras scripts with data loading, training, evaluation and saving. The first lines of each say "
+        "how to run it, and how to check it quickly on a tiny slice of data.",
+        "可直接运行的 Keras 脚本，包含数据载入、训练、评估和保存。每个脚本开头都写明了如何运行，"
+        "以及如何用一小部分数据快速检查能否运行。",
     ),
     "build.export_blocked": (
         "Fix the problems above to export code.",
