@@ -26,6 +26,10 @@ STRINGS = {
         "每次更新权重所用的图像数。小批量更新频繁但噪声大；大批量更平稳，每张图更快。通常取 32–128；"
         "它不能超过训练图像数，数据集较小时会从能放下的最大的 2 的幂开始。可以输入任意值。",
     ),
+    "train.random_weights_set": (
+        "The transfer base now starts from random weights (on Build too). Press **Train** to start.",
+        "迁移学习的基础网络现在从随机权重开始（搭建页也已同步）。按 **开始训练** 开始。",
+    ),
     "train.few_images": (
         "Only **{n} training images** (about {per} per class). Expect a modest, noisy accuracy: a network trained "
         "from scratch on so few images starts to memorise them within a few epochs (the validation loss rises "

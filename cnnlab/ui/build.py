@@ -145,6 +145,21 @@ def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T)
     return waiting
 
 
+def imagenet_files(spec: dict) -> list[str]:
+    """The ImageNet weight files a spec's transfer bases ask for (the file names a teacher copies in)."""
+    try:
+        arch = spec_.ArchSpec.from_dict(spec)
+    except (spec_.SpecError, KeyError, TypeError):
+        return []
+    files = []
+    for layer in arch.layers:
+        p = spec_.resolved_params(layer) if layer.type == "TransferBase" else {}
+        if p.get("weights") == "imagenet" and p.get("base") in ("mobilenet_v2", "resnet50"):
+            side = transfer_geometry(p, tuple(arch.input_shape)).base_input[0]
+            files.append(imagenet_weights_file(p["base"], side))
+    return files
+
+
 def _base_side(base: spec_.ArchSpec, chosen: dict, shape: tuple[int, ...]) -> int:
     """The side the transfer base's images are resized to (what the ImageNet weights file is chosen by)."""
     for layer in base.layers:

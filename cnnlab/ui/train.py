@@ -23,6 +23,49 @@ def few_images_note(n_train: int, classes: int, t: Callable[..., str]) -> None:
         st.info(t("train.few_images", n=n_train, per=max(1, round(n_train / classes))), icon=":material/info:")
 
 
+def refusal(t: Callable[..., str]) -> None:
+    """A config the engine refused before any run started: every reason, and for ImageNet weights this computer
+    cannot have, the two ways out as buttons (random weights now, or how to add the weights file). Only that
+    refusal stays until the next Train click (its buttons rerun the page); the others show once."""
+    ss = st.session_state
+    if ss.pop("tr_weights_note", False):
+        st.success(t("train.random_weights_set"), icon=":material/check_circle:")
+    problems = ss.get("tr_refused") or []
+    offline = any(p.key == "engine.spec.imagenet_offline" for p in problems)
+    if not offline:
+        ss.pop("tr_refused", None)
+    if not problems:
+        return
+    st.error(t("train.invalid") + "\n\n" + shell.reasons(problems))
+    if not offline:
+        return
+    from cnnlab.ui import build as build_views
+
+    a, b, _ = st.columns([1, 1, 2])
+    a.button(t("build.use_random"), on_click=_random_weights, key="tr_use_random", width="stretch")
+    with b.popover(t("build.copy_weights"), width="stretch"):
+        for file in build_views.imagenet_files(st.session_state.get("arch_spec") or {}):
+            st.markdown(t("build.copy_weights_how", file=file))
+
+
+def _random_weights() -> None:
+    """Button callback: every transfer base of the architecture (Train's and Build's) starts from random weights."""
+    ss = st.session_state
+
+    def random(spec: dict) -> dict:
+        layers = [{**x, "params": {**x.get("params", {}), "weights": None}} if x.get("type") == "TransferBase" else x
+                  for x in spec.get("layers", [])]  # fmt: skip
+        return {**spec, "layers": layers}
+
+    for key in ("arch_spec", "build_base"):
+        if ss.get(key):
+            ss[key] = random(ss[key])
+    ss["build_opt_transfer_weights"] = "none"
+    ss["build_ver"] = ss.get("build_ver", 0) + 1  # Build's editor starts again from the changed stack
+    ss["tr_weights_note"] = True
+    ss.pop("tr_refused", None)
+
+
 def _adapt_batch(n_train: int, default: int) -> None:
     """The batch size starts at the default recipe's, shrunk to fit a small training split (the largest power of
     two that fits, as the engine does); a value the user typed is kept, the automatic one follows the dataset."""
@@ -114,7 +157,8 @@ def _dataset_and_arch(t: Callable[..., str]) -> tuple[str, dict[str, Any] | str,
     fits = (
         bool(spec) and tuple(spec["input_shape"]) == info.image_shape and spec["num_classes"] == len(info.class_names)
     )
-    custom = fits and "spec" in links.arch_params(spec)  # edited on Build (or a file): offered under its own name
+    # edited on Build (or a file), or a preset Train does not list (transfer learning): offered under its own name
+    custom = fits and ("spec" in links.arch_params(spec) or spec.get("name") not in PRESETS_FOR_TRAINING)
     choices = ([FROM_BUILD] if custom else []) + PRESETS_FOR_TRAINING
     widgets.keep_option("tr_arch", choices)
     preferred = FROM_BUILD if custom else (spec or {}).get("name", "lenet5")

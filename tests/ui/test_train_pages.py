@@ -92,3 +92,34 @@ def test_the_data_page_says_what_to_expect_from_a_small_dataset_in_both_language
     assert any("training images" in i.value and "Transfer learning" in i.value for i in en.info)
     zh = open_app("pages/data.py", "zh", dataset="three-shapes")
     assert any("张训练图像" in i.value and "迁移学习" in i.value for i in zh.info)
+
+
+def test_offline_imagenet_is_refused_before_a_run_with_two_ways_out(cnnlab_home):
+    from cnnlab.arch.presets import preset
+
+    spec = preset("transfer", (28, 28, 1), 10).to_dict()  # MobileNetV2 with ImageNet weights: none here
+    at = open_app("pages/train.py", arch_spec=spec, build_base=spec)
+    assert at.selectbox(key="tr_arch").value == "build"  # Build's transfer network, not a silent LeNet-5
+    next(b for b in at.button if b.label == "Train").click().run()
+    assert "ImageNet weights" in at.error[0].value and "Weights to random" in at.error[0].value
+    shown = at.error[0].value + " ".join(m.value for m in at.markdown)
+    assert "WeightsUnavailable" not in shown and "/root" not in shown and "--option" not in shown
+    assert any("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in m.value for m in at.markdown)
+    with RunStore() as store:
+        assert store.list_runs() == []  # refused before any run was queued
+    next(b for b in at.button if b.label == "Use random weights").click().run()
+    assert not at.error
+    assert any("random weights" in s.value for s in at.success)
+    for key in ("arch_spec", "build_base"):  # Train's architecture and Build's stack alike
+        assert at.session_state[key]["layers"][0]["params"]["weights"] is None
+    assert at.session_state["build_opt_transfer_weights"] == "none"
+
+
+def test_offline_imagenet_refusal_in_chinese(cnnlab_home):
+    from cnnlab.arch.presets import preset
+
+    spec = preset("transfer", (28, 28, 1), 10).to_dict()
+    at = open_app("pages/train.py", "zh", arch_spec=spec)
+    next(b for b in at.button if b.label == "开始训练").click().run()
+    assert "ImageNet" in at.error[0].value and "随机" in at.error[0].value
+    assert {"改用随机权重"} <= {b.label for b in at.button}
