@@ -375,26 +375,20 @@ def value_grid(values: Any, *, title: str = "", colorscale: str = "RdBu_r", symm
 
     z = np.asarray(values, dtype=np.float32)
     show = np.asarray(text if text is not None else number_text(z, decimals), dtype=object)
-    big = z.shape[0] * z.shape[1] > 49
     finite = z[np.isfinite(z)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if symmetric:
-        low, high = -max(abs(low), abs(high)), max(abs(low), abs(high))
+    low, high = (-max(abs(low), abs(high)), max(abs(low), abs(high))) if symmetric else (low, high)
     high = high if high > low else low + 1
     scale = get_colorscale(colorscale)  # the same scale in Python (text colours) and in the browser (cells)
     rows, cols = np.indices(z.shape)
     shares = np.clip((np.nan_to_num(z, nan=low) - low) / (high - low), 0, 1).ravel()
-    cells = sample_colorscale(scale, [float(v) for v in shares], colortype="tuple")
-    fig = go.Figure(
-        go.Heatmap(z=z, colorscale=scale, zmin=low, zmax=high, showscale=False, xgap=1, ygap=1,
-                   hovertemplate="(%{y}, %{x}) %{z:.4f}<extra></extra>")
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=cols.ravel(), y=rows.ravel(), text=[str(v) for v in show.ravel()], mode="text",
-                   textfont={"size": 8 if big else 11, "color": [readable_text_colour(tuple(255 * c for c in rgb))
-                                                                  for rgb in cells]},
-                   hoverinfo="skip", showlegend=False)
-    )  # fmt: skip
+    colours = [readable_text_colour(tuple(255 * c for c in rgb))
+               for rgb in sample_colorscale(scale, [float(v) for v in shares], colortype="tuple")]  # fmt: skip
+    fig = go.Figure(go.Heatmap(z=z, colorscale=scale, zmin=low, zmax=high, showscale=False, xgap=1, ygap=1,
+                               hovertemplate="(%{y}, %{x}) %{z:.4f}<extra></extra>"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=cols.ravel(), y=rows.ravel(), text=[str(v) for v in show.ravel()], mode="text",
+                             textfont={"size": 8 if z.size > 49 else 11, "color": colours}, hoverinfo="skip",
+                             showlegend=False))  # fmt: skip
     if outline is not None:
         r, c = outline
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#111", width=3))

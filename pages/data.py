@@ -53,7 +53,7 @@ c[0].metric(t("data.train"), f"{counts['train']:,}")
 c[1].metric(t("data.val"), f"{counts['validation']:,}")
 c[2].metric(t("data.test"), f"{counts['test']:,}")
 c[3].metric(t("data.shape"), "×".join(map(str, ds.image_shape)))
-train_form.few_images_note(counts["train"], ds.num_classes, t)
+train_form.few_images_note(counts["train"], ds.num_classes, t, name)
 
 left, right = st.columns([3, 2])
 with left:

@@ -30,6 +30,16 @@ STRINGS = {
         "The transfer base now starts from random weights (on Build too). Press **Train** to start.",
         "迁移学习的基础网络现在从随机权重开始（搭建页也已同步）。按 **开始训练** 开始。",
     ),
+    "train.few_measured": (
+        "Your best run on it so far, **{name}**, reached {acc} test accuracy.",
+        "到目前为止你在它上面最好的运行 **{name}** 的测试准确率为 {acc}。",
+    ),
+    "train.few_overfit": (
+        "Your best run on it so far, **{name}**, reached {acc} test accuracy; its validation loss was lowest after "
+        "epoch {low} of {last} and rose after that: the later epochs memorised the training images.",
+        "到目前为止你在它上面最好的运行 **{name}** 的测试准确率为 {acc}；它的验证损失在第 {low} 轮（共 {last} 轮）"
+        "之后最低，此后开始上升：后面的几轮是在死记训练图像。",
+    ),
     "train.few_images": (
         "Only **{n} training images** (about {per} per class). Expect a modest, noisy accuracy: a network trained "
         "from scratch on so few images starts to memorise them within a few epochs (the validation loss rises "

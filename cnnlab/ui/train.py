@@ -17,10 +17,32 @@ FROM_BUILD = "build"  # the Train form's architecture choice for the spec edited
 FEW_PER_CLASS = 100  # below this many training images per class, the pages say what to expect
 
 
-def few_images_note(n_train: int, classes: int, t: Callable[..., str]) -> None:
-    """What to expect from a small training split, and what helps (Data and Train pages); nothing when large."""
+def few_images_note(n_train: int, classes: int, t: Callable[..., str], dataset: str = "") -> None:
+    """What to expect from a small training split, and what helps (Data and Train pages); nothing when large.
+    With a finished run on `dataset`, what that run measured: its test accuracy and where its validation loss
+    was lowest (later epochs memorised the training images)."""
     if n_train and classes and n_train < FEW_PER_CLASS * classes:
-        st.info(t("train.few_images", n=n_train, per=max(1, round(n_train / classes))), icon=":material/info:")
+        note = t("train.few_images", n=n_train, per=max(1, round(n_train / classes)))
+        st.info(note + measured_on(dataset, t), icon=":material/info:")
+
+
+def measured_on(dataset: str, t: Callable[..., str]) -> str:
+    """' ' + what the best finished run on `dataset` measured, or '' when there is none."""
+    from cnnlab.runs.store import FINISHED
+    from cnnlab.ui import state
+
+    if not dataset:
+        return ""
+    store = state.store()
+    runs = [r for r in store.list_runs([FINISHED]) if r.dataset == dataset and "test_accuracy" in r.final_metrics]
+    if not runs:
+        return ""
+    best = max(runs, key=lambda r: r.final_metrics["test_accuracy"])
+    acc = f"{best.final_metrics['test_accuracy']:.1%}"
+    losses = [(row["epoch"], row["val_loss"]) for row in store.epoch_table(best.id) if row.get("val_loss") is not None]
+    if len(losses) >= 2 and (low := min(losses, key=lambda e: e[1])[0]) < losses[-1][0]:
+        return " " + t("train.few_overfit", name=best.name, acc=acc, low=low, last=losses[-1][0])
+    return " " + t("train.few_measured", name=best.name, acc=acc)
 
 
 def refusal(t: Callable[..., str]) -> None:
@@ -94,7 +116,7 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
     batch_size = field(b[1].number_input, "batch_size", 1, 65536, step=1)
     optimizer = field(b[2].selectbox, "optimizer", OPTIMIZERS, index=OPTIMIZERS.index(d.optimizer))
     lr = field(b[3].number_input, "learning_rate", 1e-5, 1.0, d.learning_rate, format="%.4f", step=0.0005)
-    few_images_note(n_train, len(info.class_names), t)
+    few_images_note(n_train, len(info.class_names), t, dataset)
     tabs = st.tabs([t("train.schedule_box"), t("train.regularisation"), t("train.validation_box"), t("train.advanced")])
     with tabs[0]:
         s = st.columns(4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from cnnlab.runs.store import RunStore
 from conftest import open_app
 
@@ -123,3 +125,22 @@ def test_offline_imagenet_refusal_in_chinese(cnnlab_home):
     next(b for b in at.button if b.label == "开始训练").click().run()
     assert "ImageNet" in at.error[0].value and "随机" in at.error[0].value
     assert {"改用随机权重"} <= {b.label for b in at.button}
+
+
+@pytest.mark.slow
+def test_a_small_datasets_note_says_what_its_best_run_measured(home_with_data):
+    from conftest import train_run
+
+    _small_dataset()
+    run_id = train_run({"dataset": "three-shapes", "arch": "lenet5", "epochs": 4, "batch_size": 16}, "shapes run")
+    with RunStore() as store:
+        run = store.get_run(run_id)
+        losses = [(r["epoch"], r["val_loss"]) for r in store.epoch_table(run_id)]
+    acc = f"{run.final_metrics['test_accuracy']:.1%}"
+    low = min(losses, key=lambda e: e[1])[0]
+    for page in ("pages/train.py", "pages/data.py"):
+        note = " ".join(i.value for i in open_app(page, dataset="three-shapes").info)
+        assert f"Your best run on it so far, **shapes run**, reached {acc} test accuracy" in note
+        assert (f"lowest after epoch {low} of 4" in note) == (low < 4), (losses, note)
+    zh = " ".join(i.value for i in open_app("pages/train.py", "zh", dataset="three-shapes").info)
+    assert f"**shapes run** 的测试准确率为 {acc}" in zh
