@@ -153,7 +153,9 @@ def scaled(fig: go.Figure, scale: float = 1.0) -> go.Figure:
     for note in fig.layout.annotations or ():
         note.font.size = round((note.font.size or base) * scale, 1)
     for trace in fig.data:
-        if trace.type == "scatter":
+        if trace.type == "scatter" and trace.mode == "text":  # numbers written on cells
+            trace.textfont.size = (trace.textfont.size or 12) * scale
+        elif trace.type == "scatter":
             trace.line.width = (trace.line.width or 2) * scale
             trace.marker.size = (trace.marker.size or 6) * scale
         elif trace.type == "heatmap" and trace.textfont and trace.textfont.size:
@@ -351,28 +353,42 @@ def number_text(values: Any, decimals: int = 2) -> Any:
     return np.vectorize(lambda v: "" if np.isnan(v) else f"{0.0 if abs(v) < tiny else v:.{decimals}f}", otypes=[str])(z)
 
 
+def readable_text_colour(rgb: tuple[float, float, float]) -> str:
+    """Black or white, whichever contrasts more with a cell of colour `rgb` (0..255 each; WCAG relative
+    luminance): numbers written on dark cells are white, on light cells black (at least 4.5:1 either way)."""
+    lin = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+    luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 def value_grid(values: Any, *, title: str = "", colorscale: str = "RdBu_r", symmetric: bool = True,
                text: Any = None, outline: tuple[int, int] | None = None, height: int = 260,
                decimals: int = 2) -> go.Figure:  # fmt: skip
-    """A small matrix (a patch, a kernel, element-wise products) as coloured cells with their numbers written in.
+    """A small matrix (a patch, a kernel, element-wise products) as coloured cells with their numbers written in,
+    each number in black or white by its cell's luminance, so it reads on every colour.
 
     `symmetric` centres the colour scale on zero (weights and products); `text` replaces the printed numbers
     (e.g. "pad" in the zero padding); `outline` draws a box around one cell (the max-pooling winner).
     """
     import numpy as np
+    from plotly.colors import get_colorscale, sample_colorscale
 
     z = np.asarray(values, dtype=np.float32)
-    show = text if text is not None else number_text(z, decimals)
-    big = z.shape[0] * z.shape[1] > 49
+    show = np.asarray(text if text is not None else number_text(z, decimals), dtype=object)
     finite = z[np.isfinite(z)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    scale = dict(zmid=0) if symmetric else dict(zmin=low, zmax=high if high > low else low + 1)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, text=show, texttemplate="%{text}", textfont={"size": 8 if big else 11}, colorscale=colorscale,
-            showscale=False, hovertemplate="(%{y}, %{x}) %{z:.4f}<extra></extra>", xgap=1, ygap=1, **scale,
-        )
-    )  # fmt: skip
+    low, high = (-max(abs(low), abs(high)), max(abs(low), abs(high))) if symmetric else (low, high)
+    high = high if high > low else low + 1
+    scale = get_colorscale(colorscale)  # the same scale in Python (text colours) and in the browser (cells)
+    rows, cols = np.indices(z.shape)
+    shares = np.clip((np.nan_to_num(z, nan=low) - low) / (high - low), 0, 1).ravel()
+    colours = [readable_text_colour(tuple(255 * c for c in rgb))
+               for rgb in sample_colorscale(scale, [float(v) for v in shares], colortype="tuple")]  # fmt: skip
+    fig = go.Figure(go.Heatmap(z=z, colorscale=scale, zmin=low, zmax=high, showscale=False, xgap=1, ygap=1,
+                               hovertemplate="(%{y}, %{x}) %{z:.4f}<extra></extra>"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=cols.ravel(), y=rows.ravel(), text=[str(v) for v in show.ravel()], mode="text",
+                             textfont={"size": 8 if z.size > 49 else 11, "color": colours}, hoverinfo="skip",
+                             showlegend=False))  # fmt: skip
     if outline is not None:
         r, c = outline
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(color="#111", width=3))

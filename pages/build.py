@@ -32,7 +32,8 @@ base = spec_.ArchSpec.from_dict(ss["build_base"])
 if tuple(base.input_shape) != shape or base.num_classes != classes:  # the dataset changed
     build_views.load(base := adapt_to_dataset(base, shape, classes))
 
-build_views.preset_box(base, shape, classes, t)
+if build_views.preset_box(base, shape, classes, t):
+    shell.stop()  # transfer from a saved model that is still to be picked: no stale stack meanwhile
 
 st.subheader(t("build.layers"))
 st.caption(t("build.layers_help"))
@@ -60,11 +61,14 @@ spec = base.with_layers(layers := table_.table_to_layers(edited.to_dict("records
 ss["arch_spec"] = spec.to_dict()  # the Train page builds exactly this
 
 move = st.columns([2, 1, 1, 3], vertical_alignment="bottom")
-which = move[0].number_input(t("build.move_which"), 1, max(len(layers), 1), 1, key="build_move") - 1
+if "build_move_next" in ss:  # the moved layer stays selected: a second click moves it further, not back
+    ss["build_move"] = ss.pop("build_move_next")
+which = move[0].number_input(t("build.move_which"), 1, max(len(layers), 1), key="build_move") - 1
 for col, step, label in ((move[1], -1, "build.move_up"), (move[2], 1, "build.move_down")):
     if col.button(t(label), width="stretch") and 0 <= which + step < len(layers):
         layers[which], layers[which + step] = layers[which + step], layers[which]
         build_views.load(spec.with_layers(layers))
+        ss["build_move_next"] = which + step + 1
         st.rerun()
 
 result = analyze(spec)

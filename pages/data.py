@@ -17,6 +17,7 @@ from cnnlab.data.datasets import (
 )
 from cnnlab.imaging import enlarge
 from cnnlab.ui import router, shell, uploads
+from cnnlab.ui import train as train_form
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
@@ -52,6 +53,7 @@ c[0].metric(t("data.train"), f"{counts['train']:,}")
 c[1].metric(t("data.val"), f"{counts['validation']:,}")
 c[2].metric(t("data.test"), f"{counts['test']:,}")
 c[3].metric(t("data.shape"), "×".join(map(str, ds.image_shape)))
+train_form.few_images_note(counts["train"], ds.num_classes, t, name)
 
 left, right = st.columns([3, 2])
 with left:

@@ -36,4 +36,4 @@ st.markdown("\n".join("| " + " | ".join(r) + " |" for r in [header, ["---"] * le
 for i in infos:
     if i.status != "ok":
         st.caption(f"**{i.name}** — {t('home.how_to_enable')}: {shell.dataset_problem(i, t)}")
-st.caption(t("home.data_home", path=paths.data_home()))
+st.caption(t("home.data_home", path=shell.visible_path(paths.data_home())))

@@ -19,15 +19,17 @@ with st.expander(t("train.new"), expanded=not state.current_run_id()):
     with share:
         train_form.share_box(config, t)
     if go.button(t("train.start"), type="primary", icon=":material/play_arrow:", help=t("train.start_help")):
+        st.session_state.pop("tr_refused", None)
         if shell.require("train", t):
             try:
                 run_id = start_run(config, name=run_name, store=state.store())
             except ConfigError as exc:
-                st.error(t("train.invalid") + "\n\n" + shell.reasons(exc.problems))
+                st.session_state["tr_refused"] = exc.problems  # shown below (its buttons rerun the page)
             else:
                 st.session_state["dataset"] = config["dataset"]
                 state.show_run(run_id)
                 st.rerun()
+    train_form.refusal(t)
 
 run_id = state.current_run_id()
 if not run_id:

@@ -3,6 +3,7 @@ accuracy reads in round percentages, and the epoch that just ended is drawn befo
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from cnnlab import charts
@@ -92,3 +93,62 @@ def test_the_epoch_that_just_ended_is_appended_until_the_store_has_it():
     assert charts.with_latest_epoch(stored, {}) == stored
     fig = charts.epoch_curves(table, LABELS, epochs=5)
     assert list(fig.data[0].x) == [1, 2]
+
+
+# ---------------------------------------------------------------- step-through numbers on coloured cells
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """'#rrggbb' or 'rgb(r, g, b)' as three 0..255 numbers."""
+    if colour.startswith("#"):
+        return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return tuple(float(v) for v in colour[colour.index("(") + 1 : colour.index(")")].split(",")[:3])
+
+
+def _cell_colour(scale, value: float, low: float, high: float) -> tuple[float, float, float]:
+    """The colour a heatmap paints `value` with: linear interpolation on the scale between zmin and zmax."""
+    f = min(1.0, max(0.0, (value - low) / (high - low)))
+    for (a, ca), (b, cb) in itertools.pairwise(scale):
+        if a <= f <= b:
+            w = 0.0 if b == a else (f - a) / (b - a)
+            return tuple(x + w * (y - x) for x, y in zip(_rgb(ca), _rgb(cb), strict=True))
+    return _rgb(scale[-1][1])
+
+
+def _contrast(one, two) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1 .. 21)."""
+
+    def luminance(rgb) -> float:
+        lin = [c / 255 / 12.92 if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(one), luminance(two)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_step_through_numbers_are_readable_on_every_cell_colour():
+    import numpy as np
+
+    ramp = np.linspace(-1, 1, 49).reshape(7, 7)  # every shade from one end of the scale to the other
+    cases = [  # the patch (grey), the kernel and products (red-blue around zero), the pooling window (Viridis)
+        (ramp, dict(colorscale="Gray", symmetric=False)),
+        (ramp, {}),
+        (ramp * 3 + 0.5, {}),
+        (ramp, dict(colorscale="Viridis", symmetric=False)),
+        (np.array([[0.0, 0.05], [0.5, 1.0]]), dict(colorscale="Gray", symmetric=False)),
+    ]
+    for values, kw in cases:
+        fig = charts.value_grid(values, **kw)
+        heat = next(tr for tr in fig.data if tr.type == "heatmap")
+        words = next(tr for tr in fig.data if tr.type == "scatter")  # the numbers, one colour per cell
+        assert not heat.texttemplate  # the numbers are not left to the heatmap's own colour choice
+        scale = [(float(a), str(c)) for a, c in heat.colorscale]
+        colours = list(words.textfont.color)
+        assert len(colours) == values.size == len(words.text)
+        worst = min(
+            _contrast(_cell_colour(scale, float(values[r, c]), heat.zmin, heat.zmax), _rgb(colours[i]))
+            for i, (r, c) in enumerate(zip(words.y, words.x, strict=True))
+        )
+        assert worst >= 4.5, (kw, worst)  # WCAG AA for normal text, on the darkest and the lightest cells alike
+    dark, light = charts.value_grid(np.array([[0.0, 1.0]]), colorscale="Gray", symmetric=False).data[1].textfont.color
+    assert (dark, light) == ("#ffffff", "#000000")  # white on the black cell, black on the white one

@@ -12,15 +12,34 @@ STRINGS = {
     "build.preset": ("Start from", "起点"),
     "build.auto": ("auto", "自动"),
     "build.no_runs": ("no saved models yet — train one first", "还没有保存的模型——请先训练一个"),
+    "build.pick_of": ("pick one of your {n} saved models", "从你保存的 {n} 个模型中选一个"),
+    "build.pick_run": (
+        "Pick a saved model above: its layers up to the classifier become the base, and the analysis, the diagram "
+        "and the code follow.",
+        "请在上方选择一个已保存的模型：它在分类层之前的各层会成为基础网络，分析、结构图和代码随之更新。",
+    ),
+    "build.run_option": ("{name} · {dataset} · test {acc} · {date}", "{name} · {dataset} · 测试准确率 {acc} · {date}"),
+    "build.use_random": ("Use random weights", "改用随机权重"),
+    "build.copy_weights": ("How to add the weights file", "如何添加权重文件"),
+    "build.copy_weights_how": (
+        "On a computer with internet access, start CNN Lab once with this base (Keras downloads the file), or "
+        "download **{file}** from the Keras applications weights page. Then copy it into the **models** folder of "
+        "the Keras cache (`.keras/models` in the home folder of the account that runs CNN Lab) on this computer "
+        "and reload the page.",
+        "在能上网的电脑上用这个基础网络启动一次 CNN Lab（Keras 会下载该文件），或从 Keras applications 的权重页面"
+        "下载 **{file}**。然后把它复制到这台电脑上 Keras 缓存的 **models** 文件夹（运行 CNN Lab 的账户主目录下的 "
+        "`.keras/models`），再刷新页面。",
+    ),
     "build.weights_ok": (
         "ImageNet weights are available (cached or downloadable).",
         "ImageNet 预训练权重可用（已缓存或可以下载）。",
     ),
     "build.weights_missing": (
-        "ImageNet weights are unavailable here: they are not in the Keras cache and there is no network. Set "
-        "**Weights** to *random* to train the same network from scratch, or copy the weight file into the cache.",
-        "此处无法使用 ImageNet 预训练权重：Keras 缓存中没有该文件，且当前没有网络。"
-        "可以把 **权重** 设为“随机初始化”，从零开始训练同一个网络；或把权重文件复制到缓存目录。",
+        "ImageNet weights are unavailable here: they are not in the Keras cache and there is no network, so a run "
+        "with them would be refused. Use random weights to train the same network from scratch, or add the weights "
+        "file.",
+        "此处无法使用 ImageNet 预训练权重：Keras 缓存中没有该文件，且当前没有网络，因此使用它们的训练会被拒绝。"
+        "可以改用随机权重，从零开始训练同一个网络；或者添加权重文件。",
     ),
     "build.upload": ("Load a spec file (JSON)", "载入结构文件（JSON）"),
     "build.upload_bad": ("That file is not a usable spec: {reason}", "这个文件不是可用的结构文件：{reason}"),
@@ -61,9 +80,10 @@ STRINGS = {
     "build.col.issue": ("Problem", "问题"),
     "build.export": ("Export", "导出"),
     "build.export_help": (
-        "Runnable Keras scripts with data loading, training, evaluation and saving. Run one with --smoke for a "
-        "quick check on a tiny slice of data.",
-        "可直接运行的 Keras 脚本，包含数据载入、训练、评估和保存。加上 --smoke 参数可用一小部分数据快速检查能否运行。",
+        "Runnable Keras scripts with data loading, training, evaluation and saving. The first lines of each say "
+        "how to run it, and how to check it quickly on a tiny slice of data.",
+        "可直接运行的 Keras 脚本，包含数据载入、训练、评估和保存。每个脚本开头都写明了如何运行，"
+        "以及如何用一小部分数据快速检查能否运行。",
     ),
     "build.export_blocked": (
         "Fix the problems above to export code.",

@@ -21,8 +21,36 @@ STRINGS = {
     "train.batch_size": ("Batch size", "批大小（batch size）"),
     "train.help.batch_size": (
         "Images per weight update. Small batches update often but noisily; large ones are smoother and "
-        "faster per image. 32–128 is typical.",
-        "每次更新权重所用的图像数。小批量更新频繁但噪声大；大批量更平稳，每张图更快。通常取 32–128。",
+        "faster per image. 32–128 is typical; it cannot exceed the training images, and on a small dataset it "
+        "starts at the largest power of two that fits. Type any value.",
+        "每次更新权重所用的图像数。小批量更新频繁但噪声大；大批量更平稳，每张图更快。通常取 32–128；"
+        "它不能超过训练图像数，数据集较小时会从能放下的最大的 2 的幂开始。可以输入任意值。",
+    ),
+    "train.random_weights_set": (
+        "The transfer base now starts from random weights (on Build too). Press **Train** to start.",
+        "迁移学习的基础网络现在从随机权重开始（搭建页也已同步）。按 **开始训练** 开始。",
+    ),
+    "train.few_measured": (
+        "Your best run on it so far, **{name}**, reached {acc} test accuracy.",
+        "到目前为止你在它上面最好的运行 **{name}** 的测试准确率为 {acc}。",
+    ),
+    "train.few_overfit": (
+        "Your best run on it so far, **{name}**, reached {acc} test accuracy; its validation loss was lowest after "
+        "epoch {low} of {last} and rose after that: the later epochs memorised the training images.",
+        "到目前为止你在它上面最好的运行 **{name}** 的测试准确率为 {acc}；它的验证损失在第 {low} 轮（共 {last} 轮）"
+        "之后最低，此后开始上升：后面的几轮是在死记训练图像。",
+    ),
+    "train.few_images": (
+        "Only **{n} training images** (about {per} per class). Expect a modest, noisy accuracy: a network trained "
+        "from scratch on so few images starts to memorise them within a few epochs (the validation loss rises "
+        "while the training loss keeps falling). What helps: augmentation and early stopping (Train, tabs "
+        "Regularisation and augmentation, and Validation and early stopping), and transfer learning (Build → "
+        "Transfer learning) from a model trained on similar images; a base trained on different images (digits "
+        "for photos) helps little.",
+        "只有 **{n} 张训练图像**（每类约 {per} 张）。准确率会比较有限且波动较大：在这么少的图像上从零训练的网络，"
+        "几轮之后就会开始死记训练图像（验证损失上升，而训练损失继续下降）。有帮助的做法：数据增强和提前停止"
+        "（训练页的“正则化与数据增强”和“验证与提前停止”标签页），以及从在相似图像上训练过的模型做迁移学习"
+        "（搭建 → 迁移学习）；在不同类型图像上训练的基础网络（例如用数字模型识别照片）帮助不大。",
     ),
     "train.optimizer": ("Optimizer", "优化器"),
     "train.help.optimizer": (

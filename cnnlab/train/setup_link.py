@@ -24,17 +24,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from cnnlab.errors import CnnLabError
-from cnnlab.train.config import METRICS, MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig
+from cnnlab.train.config import MAX_BATCH, METRICS, MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig
 
 MAX_PARAM_CHARS = 8_000  # one parameter's text: long URLs get cut by mail clients, chat apps and proxies
 MAX_JSON_BYTES = 256_000  # decompressed: a hostile link cannot make the server inflate a zip bomb
 MAX_NAME_CHARS = 100  # a dataset or preset name
 
-BATCH_SIZES = (16, 32, 64, 128, 256, 512)
-
 # The Train form's ranges: (low, high) for numbers; a link outside them is refused (the form could not show it).
 FORM_LIMITS: dict[str, tuple[float, float]] = {
     "epochs": (1, 500),
+    "batch_size": (1, MAX_BATCH),  # any whole number: a small dataset's batch need not be a power of two
     "learning_rate": (1e-5, 1.0),
     "warmup_epochs": (0, 50),
     "step_epochs": (1, 500),
@@ -55,7 +54,6 @@ CHOICES: dict[str, tuple[Any, ...]] = {
     "optimizer": OPTIMIZERS,
     "schedule": SCHEDULES,
     "monitor": MONITORS,
-    "batch_size": BATCH_SIZES,
 }
 
 # Every hyperparameter the Train form sets, in the form's order.

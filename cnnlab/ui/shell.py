@@ -159,10 +159,18 @@ def allowed(action: str) -> bool:
 
 
 def visible_path(path: object) -> str:
-    """A server folder as this visitor may see it: whole for the presenter, its last two parts for a demo visitor."""
+    """A server folder as a page shows it, never whole (issue 21: no server paths on a page): under the home folder
+    of the account that runs CNN Lab, from there ("~/.keras/models"); elsewhere its last two parts ("…/lab/runs").
+    A demo visitor always gets the last two parts. The CLI prints whole paths."""
+    from pathlib import Path
+
+    text = str(path)
     if not demo.enabled() or st.session_state.get("demo_unlocked"):
-        return str(path)
-    parts = [p for p in re.split(r"[\\/]+", str(path)) if p]
+        try:
+            return "~/" + Path(text).resolve().relative_to(Path.home().resolve()).as_posix()
+        except (ValueError, OSError, RuntimeError):
+            pass
+    parts = [p for p in re.split(r"[\\/]+", text) if p]
     return "…/" + "/".join(parts[-2:])
 
 
@@ -252,7 +260,7 @@ def dataset_problem(info, t: Callable[..., str]) -> str:
     from cnnlab.paths import keras_home
 
     if info.status == "offline":
-        return t("datasets.offline") + t(f"datasets.fix.{info.name}", cache=keras_home() / "datasets")
+        return t("datasets.offline") + t(f"datasets.fix.{info.name}", cache=visible_path(keras_home() / "datasets"))
     if info.status in ("download", "missing"):
         return t(f"datasets.status.{info.status}")
     return reason(info.reason)

@@ -9,11 +9,93 @@ import streamlit as st
 
 from cnnlab.data import datasets as data
 from cnnlab.errors import CnnLabError
-from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig
+from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig, training_images
 from cnnlab.ui import links, shell, widgets
 
 PRESETS_FOR_TRAINING = ["lenet5", "simple_cnn", "mlp", "vgg_small", "resnet_small", "alexnet"]
 FROM_BUILD = "build"  # the Train form's architecture choice for the spec edited on Build
+FEW_PER_CLASS = 100  # below this many training images per class, the pages say what to expect
+
+
+def few_images_note(n_train: int, classes: int, t: Callable[..., str], dataset: str = "") -> None:
+    """What to expect from a small training split, and what helps (Data and Train pages); nothing when large.
+    With a finished run on `dataset`, what that run measured: its test accuracy and where its validation loss
+    was lowest (later epochs memorised the training images)."""
+    if n_train and classes and n_train < FEW_PER_CLASS * classes:
+        note = t("train.few_images", n=n_train, per=max(1, round(n_train / classes)))
+        st.info(note + measured_on(dataset, t), icon=":material/info:")
+
+
+def measured_on(dataset: str, t: Callable[..., str]) -> str:
+    """' ' + what the best finished run on `dataset` measured, or '' when there is none."""
+    from cnnlab.runs.store import FINISHED
+    from cnnlab.ui import state
+
+    if not dataset:
+        return ""
+    store = state.store()
+    runs = [r for r in store.list_runs([FINISHED]) if r.dataset == dataset and "test_accuracy" in r.final_metrics]
+    if not runs:
+        return ""
+    best = max(runs, key=lambda r: r.final_metrics["test_accuracy"])
+    acc = f"{best.final_metrics['test_accuracy']:.1%}"
+    losses = [(row["epoch"], row["val_loss"]) for row in store.epoch_table(best.id) if row.get("val_loss") is not None]
+    if len(losses) >= 2 and (low := min(losses, key=lambda e: e[1])[0]) < losses[-1][0]:
+        return " " + t("train.few_overfit", name=best.name, acc=acc, low=low, last=losses[-1][0])
+    return " " + t("train.few_measured", name=best.name, acc=acc)
+
+
+def refusal(t: Callable[..., str]) -> None:
+    """A config the engine refused before any run started: every reason, and for ImageNet weights this computer
+    cannot have, the two ways out as buttons (random weights now, or how to add the weights file). Only that
+    refusal stays until the next Train click (its buttons rerun the page); the others show once."""
+    ss = st.session_state
+    if ss.pop("tr_weights_note", False):
+        st.success(t("train.random_weights_set"), icon=":material/check_circle:")
+    problems = ss.get("tr_refused") or []
+    offline = any(p.key == "engine.spec.imagenet_offline" for p in problems)
+    if not offline:
+        ss.pop("tr_refused", None)
+    if not problems:
+        return
+    st.error(t("train.invalid") + "\n\n" + shell.reasons(problems))
+    if not offline:
+        return
+    from cnnlab.ui import build as build_views
+
+    a, b, _ = st.columns([1, 1, 2])
+    a.button(t("build.use_random"), on_click=_random_weights, key="tr_use_random", width="stretch")
+    with b.popover(t("build.copy_weights"), width="stretch"):
+        for file in build_views.imagenet_files(st.session_state.get("arch_spec") or {}):
+            st.markdown(t("build.copy_weights_how", file=file))
+
+
+def _random_weights() -> None:
+    """Button callback: every transfer base of the architecture (Train's and Build's) starts from random weights."""
+    ss = st.session_state
+
+    def random(spec: dict) -> dict:
+        layers = [{**x, "params": {**x.get("params", {}), "weights": None}} if x.get("type") == "TransferBase" else x
+                  for x in spec.get("layers", [])]  # fmt: skip
+        return {**spec, "layers": layers}
+
+    for key in ("arch_spec", "build_base"):
+        if ss.get(key):
+            ss[key] = random(ss[key])
+    ss["build_opt_transfer_weights"] = "none"
+    ss["build_ver"] = ss.get("build_ver", 0) + 1  # Build's editor starts again from the changed stack
+    ss["tr_weights_note"] = True
+    ss.pop("tr_refused", None)
+
+
+def _adapt_batch(n_train: int, default: int) -> None:
+    """The batch size starts at the default recipe's, shrunk to fit a small training split (the largest power of
+    two that fits, as the engine does); a value the user typed is kept, the automatic one follows the dataset."""
+    ss = st.session_state
+    auto = min(default, 2 ** (n_train.bit_length() - 1)) if n_train else default
+    if ss.get("tr_batch_size") in (None, ss.get("tr_batch_auto")):
+        ss["tr_batch_size"] = auto
+    ss["tr_batch_auto"] = auto
 
 
 def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
@@ -24,12 +106,17 @@ def settings(t: Callable[..., str]) -> tuple[dict[str, Any], str]:
         return widget(t(f"train.{key}"), *args, help=t(f"train.help.{key}"), key=f"tr_{key}", **kwargs)
 
     dataset, arch, run_name = _dataset_and_arch(t)
+    info = data.dataset_info(dataset)
+    val = st.session_state.get("tr_val_fraction", d.val_fraction)
+    n_train = training_images(TrainConfig(dataset=dataset, val_fraction=val), info)
 
     b = st.columns(4)
     epochs = field(b[0].number_input, "epochs", 1, 500, d.epochs)
-    batch_size = field(b[1].select_slider, "batch_size", [16, 32, 64, 128, 256, 512], d.batch_size)
+    _adapt_batch(n_train, d.batch_size)
+    batch_size = field(b[1].number_input, "batch_size", 1, 65536, step=1)
     optimizer = field(b[2].selectbox, "optimizer", OPTIMIZERS, index=OPTIMIZERS.index(d.optimizer))
     lr = field(b[3].number_input, "learning_rate", 1e-5, 1.0, d.learning_rate, format="%.4f", step=0.0005)
+    few_images_note(n_train, len(info.class_names), t, dataset)
     tabs = st.tabs([t("train.schedule_box"), t("train.regularisation"), t("train.validation_box"), t("train.advanced")])
     with tabs[0]:
         s = st.columns(4)
@@ -92,7 +179,8 @@ def _dataset_and_arch(t: Callable[..., str]) -> tuple[str, dict[str, Any] | str,
     fits = (
         bool(spec) and tuple(spec["input_shape"]) == info.image_shape and spec["num_classes"] == len(info.class_names)
     )
-    custom = fits and "spec" in links.arch_params(spec)  # edited on Build (or a file): offered under its own name
+    # edited on Build (or a file), or a preset Train does not list (transfer learning): offered under its own name
+    custom = fits and ("spec" in links.arch_params(spec) or spec.get("name") not in PRESETS_FOR_TRAINING)
     choices = ([FROM_BUILD] if custom else []) + PRESETS_FOR_TRAINING
     widgets.keep_option("tr_arch", choices)
     preferred = FROM_BUILD if custom else (spec or {}).get("name", "lenet5")

@@ -31,7 +31,7 @@ def _form(**changes) -> dict:
 
 def test_every_form_setting_round_trips_through_the_query_parameters():
     config = _form(
-        epochs=7, batch_size=32, optimizer="sgd", learning_rate=0.0123, schedule="step", warmup_epochs=3,
+        epochs=7, batch_size=50, optimizer="sgd", learning_rate=0.0123, schedule="step", warmup_epochs=3,
         step_epochs=4, decay_factor=0.5, weight_decay=0.001, label_smoothing=0.2, val_fraction=0.25,
         augmentation={"translation": 0.05, "rotation": 0.0, "zoom": 0.2, "flip": True}, early_stopping=True,
         monitor="val_accuracy", patience=5, restore_best=False, seed=1234, steps_per_execution=4, momentum=0.8,
@@ -69,7 +69,8 @@ def test_unknown_settings_are_ignored_so_newer_links_still_open():
         ({"setup": base64.urlsafe_b64encode(zlib.compress(b"{'a': NaN}")).decode()}, "engine.link.malformed"),
         ({"setup": pack({"epochs": "many"})}, "engine.link.bad_value"),
         ({"setup": pack({"epochs": 2.5})}, "engine.link.bad_value"),
-        ({"setup": pack({"batch_size": 100})}, "engine.link.bad_value"),
+        ({"setup": pack({"batch_size": 0})}, "engine.link.out_of_range"),
+        ({"setup": pack({"batch_size": 2.5})}, "engine.link.bad_value"),
         ({"setup": pack({"optimizer": "adagrad"})}, "engine.link.bad_value"),
         ({"setup": pack({"metrics": ["accuracy", "rm -rf"]})}, "engine.link.bad_value"),
         ({"setup": pack({"augmentation": {"zoom": 5}})}, "engine.link.bad_value"),

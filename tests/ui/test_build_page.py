@@ -82,6 +82,22 @@ def test_moving_a_layer_reorders_the_spec():
     assert any("layer 5 (Dense 120): gets a 4x4x16 feature map" in e.value for e in at.error)
 
 
+def test_the_moved_layer_stays_selected_so_a_second_click_moves_it_further():
+    at = build_page()
+    at.number_input(key="build_move").set_value(3).run()  # the second Conv2D
+    up = next(b for b in at.button if b.label == "↑ Move up")
+    up.click().run()
+    assert at.number_input(key="build_move").value == 2  # the box follows the layer
+    next(b for b in at.button if b.label == "↑ Move up").click().run()
+    assert at.number_input(key="build_move").value == 1
+    types = [layer["type"] for layer in at.session_state["arch_spec"]["layers"]]
+    assert types == ["Conv2D", "Conv2D", "MaxPooling2D", "MaxPooling2D", "Flatten", "Dense", "Dense"]
+    assert at.session_state["arch_spec"]["layers"][0]["params"]["filters"] == 16  # LeNet-5's second convolution
+    next(b for b in at.button if b.label == "↓ Move down").click().run()
+    assert at.number_input(key="build_move").value == 2
+    assert at.session_state["arch_spec"]["layers"][1]["params"]["filters"] == 16
+
+
 def test_transfer_preset_offline_warns_and_offers_random_weights():
     at = build_page()
     at.selectbox(key="build_preset").set_value("transfer").run()
@@ -94,8 +110,49 @@ def test_transfer_preset_offline_warns_and_offers_random_weights():
     assert at.number_input(key="build_opt_transfer_fine_tune_layers").value == 20
     assert at.session_state["arch_spec"]["layers"][0]["params"]["trainable_layers"] == 20
     at.selectbox(key="build_opt_transfer_base").set_value("run").run()
-    assert at.selectbox(key="build_opt_transfer_model_path").value is None  # no runs saved in a fresh data home
-    assert any("needs model_path" in e.value for e in at.error)
+    picker = at.selectbox(key="build_opt_transfer_model_path")
+    assert picker.value is None and picker.placeholder == "no saved models yet — train one first"  # a fresh home
+    assert not at.error  # nothing to pick yet is not a mistake: no "needs model_path"
+
+
+def test_offline_imagenet_offers_two_ways_out_as_buttons():
+    at = build_page()
+    at.selectbox(key="build_preset").set_value("transfer").run()
+    assert any("ImageNet weights are unavailable" in w.value for w in at.warning)
+    texts = " ".join(m.value for m in at.markdown)
+    assert "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5" in texts  # the file to copy
+    assert "/root" not in texts and "/tmp" not in texts  # named by its folder's place, not a server path
+    next(b for b in at.button if b.label == "Use random weights").click().run()
+    assert at.selectbox(key="build_opt_transfer_weights").value == "none"
+    assert not at.warning and not at.error
+    assert at.session_state["arch_spec"]["layers"][0]["params"]["weights"] is None
+
+
+def test_offline_imagenet_buttons_in_chinese():
+    at = build_page("zh")
+    at.selectbox(key="build_preset").set_value("transfer").run()
+    assert {"改用随机权重"} <= {b.label for b in at.button}
+    assert any("复制" in m.value for m in at.markdown)
+
+
+def test_transfer_from_a_run_lists_runs_by_name_and_follows_the_choice_at_once(tiny_run):
+    at = build_page(dataset="mnist-sample")
+    at.selectbox(key="build_preset").set_value("transfer").run()
+    assert any(r["type"] == "TransferBase" for r in at.session_state["arch_spec"]["layers"])
+    at.selectbox(key="build_opt_transfer_base").set_value("run").run()
+    picker = at.selectbox(key="build_opt_transfer_model_path")
+    assert picker.value is None and picker.placeholder == "pick one of your 1 saved models"
+    assert not at.error  # no "needs model_path" before the user could pick
+    assert any("Pick a saved model" in i.value for i in at.info)
+    assert not at.metric and not at.get("download_button")  # no stale MobileNetV2 analysis or code meanwhile
+    (label,) = picker.options
+    assert label.startswith("tiny lenet · mnist-sample · test ") and label.count("%") == 1, label
+    assert tiny_run.run_id not in label and "20" in label.split(" · ")[-1]  # a date, not the bare id
+    picker.set_value(str(tiny_run.home / "runs" / tiny_run.run_id / "best.keras")).run()
+    assert not at.error, [e.value for e in at.error]
+    base = at.session_state["arch_spec"]["layers"][0]
+    assert base["params"]["base"] == "run" and base["params"]["model_path"].endswith("best.keras")
+    assert metrics(at)["Trainable"] == f"{84 * 10 + 10:,}"  # the analysis follows the pick at once
 
 
 def test_the_architecture_follows_the_dataset():
