@@ -141,10 +141,10 @@ STRINGS = {
     "engine.run.stopped": ("stopped on request", "已按要求停止"),
     "engine.run.early_stopping": ("early stopping after epoch {epoch}", "在第 {epoch} 轮之后提前停止"),
     "engine.run.no_gpu": (
-        "this run asks for a GPU (device gpu) and {host} has none it can use; train it on a machine with one "
-        "(the Ray runner sends it to a node that has one), or set device to auto",
-        "这个运行要求使用 GPU（device 为 gpu），但 {host} 上没有可用的 GPU；请在有 GPU 的机器上训练"
-        "（Ray 运行器会把它发到有 GPU 的节点），或把 device 设为 auto",
+        "this run asks for a {gpu} ({setting} {value}) and {host} has none it can use; train it on a machine with one "
+        "(the Ray runner sends it to a node that has one), or set {setting} to {auto}",
+        "这个运行要求使用 {gpu}（{setting} 为 {value}），但 {host} 上没有可用的 {gpu}；请在有 {gpu} 的机器上训练"
+        "（Ray 运行器会把它发到有 {gpu} 的节点），或把 {setting} 设为 {auto}",
     ),
     "engine.run.time_budget": (
         "its time budget of {seconds} s of training was reached after epoch {epoch}",

@@ -127,7 +127,8 @@ def _train(
         configure_compilation_cache()
         configure_devices(run.config.get("strategy", "default"))
         if device == "gpu" and gpu_count() == 0:
-            return None, BrokenRun("engine.run.no_gpu", host=socket.gethostname())
+            how = {"gpu": "GPU", "setting": "device", "value": "gpu", "auto": "auto"}
+            return None, BrokenRun("engine.run.no_gpu", host=socket.gethostname(), **how)
         if prepared is not None and prepared.adopt(run.id, store, live):
             return prepared.run(), None
         return Trainer(run.id, store, live).run(), None  # (layers are named by the spec: a second model is alike)
