@@ -6,6 +6,13 @@ STRINGS = {
     "train.new": ("New training run", "新建训练"),
     "train.dataset": ("Dataset", "数据集"),
     "train.arch": ("Architecture", "网络结构"),
+    "train.recipe": ("Recipe", "训练配方"),
+    "train.recipe.default": ("Default (LeNet-5, for learning)", "默认（LeNet-5，适合学习）"),
+    "train.recipe.drawings": ("Best for drawings", "最适合手绘数字"),
+    "train.help.recipe": (
+        "RECIPE_HELP_EN",
+        "RECIPE_HELP_ZH",
+    ),
     "train.run_name": ("Run name (optional)", "运行名称（可选）"),
     "train.basics": ("Basics", "基本设置"),
     "train.schedule_box": ("Learning-rate schedule", "学习率调度"),
