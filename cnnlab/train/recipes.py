@@ -25,7 +25,38 @@ class Recipe:
 
 
 DRAWINGS_RECIPE_NOTES = """\
-(filled in from the sweep)
+"Best for drawings": the simple CNN (conv 32 3x3, pool, conv 64 3x3, pool, dense 128; 225k parameters) with the
+default recipe's Adam 0.005 / warm-up 2 / cosine / batch 128 / label smoothing 0.1 / shift-rotation-zoom, plus
+the pen changes of cnnlab/data/strokes.py: stroke thickening/thinning on 20% of the images and elastic distortion
+0.1 (Simard's alpha 17), 20 epochs. Same offline MNIST sample, split and 2 CPU cores as DEFAULT_RECIPE_NOTES.
+
+Sweep through `python -m cnnlab train --dataset mnist-sample --json` (CNNLAB_STANDBY=0, a fresh home), while
+another process ran tests on the same 2 cores. Test = the sample's 1,000 test images; drawn = the same digits
+re-drawn as canvas strokes (cnnlab/data/drawn.py), ratio = drawn / test; wall = command to result, including
+about 13 s of TensorFlow import and the drawn-set evaluation. One image = 0.1 point, so under ~0.5 is noise.
+
+  config                                                   seed  test   drawn  ratio   wall
+  default recipe (LeNet-5, 40 epochs)                       0    98.1   96.4   0.983   29 s
+  LeNet-5, stroke 0.3, elastic 0.2, 40 epochs               0    97.7   96.5   0.988   65 s
+  simple CNN, stroke 0.3, elastic 0.2, 15 epochs            0    97.6   96.5   0.989   42 s
+  VGG-small 2 blocks (batch norm, dropout 0.5), stroke 0.3,
+    elastic 0.2, 12 epochs cut by a 60 s budget at 8        0    59.4   56.8   0.956   87 s  (BN diverged at 0.005)
+  same, stroke 0.2, elastic 0.1, Adam 0.001, warm-up 1,
+    8 epochs                                                0    29.9   27.9   0.933   80 s  (train 88%, val 32%)
+  simple CNN, no pen changes, 20 epochs                     0    98.6   97.0   0.984   36 s
+                                                            1    97.8   96.6   0.988   29 s
+  simple CNN, stroke 0.2, elastic 0.1, 30 epochs            0    98.3   97.1   0.988   60 s
+  simple CNN, stroke 0.2, elastic 0.1, 20 epochs (chosen)   0    98.1   97.2   0.991   55 s
+                                                            1    97.7   96.9   0.992   38 s
+
+Against the issue's goal (>=99.0% test, ratio >=0.99, <=90 s): the ratio and the time are met (0.991-0.992 in
+38-55 s); test accuracy misses by 0.9-1.3 points (98.1 / 97.7). The pen changes cost 0.1-0.5 points of test
+accuracy (noise-sized) and buy 0.2-0.3 points of drawn accuracy and a ratio of 0.99 in both seeds, which is what
+this recipe is for. Why 99% was not reached here: the models see 3,500 training images; the widest net that fits
+the time on 2 busy cores (simple CNN) peaks at 98.6% without pen changes; wider nets with batch norm (VGG-small)
+train at about 7-10 s an epoch here, so 90 s buys under 10 epochs (about 220 steps), too few for batch norm's
+moving averages to settle: training accuracy 88% but validation 32%. Next to try, with more time: the full MNIST
+(README: "Using the full datasets offline") or a GPU, where VGG-small with these pen changes gets its epochs.
 """
 
 
