@@ -63,22 +63,29 @@ def _run_payload(run) -> dict[str, Any]:
 
 
 def _train_config(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's config: the recipe's (default: "default"), then every flag given over it. --arch/--spec replace
+    the recipe's architecture; without them, --option values go over the recipe preset's options."""
+    import json
     from dataclasses import fields
 
     from cnnlab.train.config import TrainConfig
+    from cnnlab.train.recipes import RECIPES, recipe_config
 
+    recipe = RECIPES[args.recipe or "default"]
+    if not (args.arch or args.spec):
+        args.arch = recipe.preset
+        args.option = [f"{k}={json.dumps(v)}" for k, v in recipe.options.items()] + list(args.option)
     spec, dataset = spec_from_args(args)
-    cfg: dict[str, Any] = {"dataset": dataset, "arch": spec.to_dict()}
+    cfg = recipe_config(args.recipe or "default", dataset)
+    cfg["arch"] = spec.to_dict()
     for f in fields(TrainConfig):
         value = getattr(args, f.name, None)
         if f.name in _TRAIN_HELP and value is not None:
             cfg[f.name] = value
     if args.metrics is not None:
         cfg["metrics"] = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    aug = dict(TrainConfig().augmentation)
-    if args.no_augmentation:
-        aug = {}
-    for key in ("translation", "rotation", "zoom", "flip"):
+    aug = {} if args.no_augmentation else dict(cfg["augmentation"])
+    for key in ("translation", "rotation", "zoom", "flip", "stroke", "elastic"):
         if getattr(args, key) is not None:
             aug[key] = getattr(args, key)
     cfg["augmentation"] = aug
@@ -140,10 +147,16 @@ def add_train(sub) -> None:
     from dataclasses import MISSING, fields
 
     from cnnlab.train.config import DEVICES, OPTIMIZERS, SCHEDULES, STRATEGIES, TrainConfig
+    from cnnlab.train.recipes import RECIPES
 
     p = sub.add_parser("train", help="train a network as a background run (waits unless --detach)")
     add_arch_arguments(p, default_dataset="mnist-sample")
     p.add_argument("--name", help="a name for the run (default: architecture on dataset)")
+    p.add_argument(
+        "--recipe",
+        choices=tuple(RECIPES),
+        help="a named recipe (architecture and settings); flags given override its values (default: default)",
+    )
     choices = {
         "optimizer": OPTIMIZERS,
         "schedule": SCHEDULES,
@@ -170,6 +183,8 @@ def add_train(sub) -> None:
     p.add_argument("--rotation", type=float, help="augmentation: random rotation, fraction of a full turn (0.05)")
     p.add_argument("--zoom", type=float, help="augmentation: random zoom, fraction (default 0.1)")
     p.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None, help="augmentation: mirror images")
+    p.add_argument("--stroke", type=float, help="augmentation: fraction of images whose strokes are thickened/thinned")
+    p.add_argument("--elastic", type=float, help="augmentation: elastic distortion strength (0.2 = Simard's alpha 34)")
     p.add_argument("--no-augmentation", action="store_true", help="turn every augmentation off")
     p.add_argument("--detach", action="store_true", help="return at once; the run trains in the background")
     p.add_argument(

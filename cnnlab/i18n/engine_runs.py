@@ -55,6 +55,10 @@ STRINGS = {
         "unknown dataset {name}; choose one of {names}",
         "未知的数据集 {name}，请从以下数据集中选择：{names}",
     ),
+    "engine.train.unknown_recipe": (
+        "unknown recipe {name}; choose one of {names}",
+        "未知的训练配方 {name}，请从以下配方中选择：{names}",
+    ),
     "engine.train.dataset_unavailable": ("dataset {name} is not available: {reason}", "数据集 {name} 不可用：{reason}"),
     "engine.train.batch_too_big": (  # names the setting as the Train page labels it ("train.batch_size")
         "Batch size {batch} is larger than the {count} training images; set Batch size to {count} or less",

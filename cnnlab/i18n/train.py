@@ -6,6 +6,18 @@ STRINGS = {
     "train.new": ("New training run", "新建训练"),
     "train.dataset": ("Dataset", "数据集"),
     "train.arch": ("Architecture", "网络结构"),
+    "train.recipe": ("Recipe", "训练配方"),
+    "train.recipe.default": ("Default (LeNet-5, for learning)", "默认（LeNet-5，适合学习）"),
+    "train.recipe.drawings": ("Best for drawings", "最适合手绘数字"),
+    "train.help.recipe": (
+        "Fills the form with a named recipe; measured on the MNIST sample (2 CPU cores): the default LeNet-5 reads "
+        "98.1% of unseen test digits and 96.4% of the same digits re-drawn as canvas strokes in about 30 s; "
+        "best for drawings (a wider CNN with thicker/thinner-stroke and elastic augmentation) reads 98.1% and "
+        "97.2% (ratio 0.99) in about 55 s.",
+        "用一个命名的训练配方填好表单；在 MNIST 样本上（2 个 CPU 核）实测：默认的 LeNet-5 约 30 秒训练后认对 98.1% "
+        "的未见过的测试数字、96.4% 的重画成画板笔画的同一批数字；“最适合手绘数字”（更宽的 CNN，"
+        "加笔画加粗/变细与弹性形变增强）约 55 秒后分别认对 98.1% 和 97.2%（比值 0.99）。",
+    ),
     "train.run_name": ("Run name (optional)", "运行名称（可选）"),
     "train.basics": ("Basics", "基本设置"),
     "train.schedule_box": ("Learning-rate schedule", "学习率调度"),

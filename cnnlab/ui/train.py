@@ -10,6 +10,7 @@ import streamlit as st
 from cnnlab.data import datasets as data
 from cnnlab.errors import CnnLabError
 from cnnlab.train.config import MONITORS, OPTIMIZERS, SCHEDULES, TrainConfig, training_images
+from cnnlab.train.recipes import RECIPES, recipe_config
 from cnnlab.ui import links, shell, widgets
 
 PRESETS_FOR_TRAINING = ["lenet5", "simple_cnn", "mlp", "vgg_small", "resnet_small", "alexnet"]
@@ -169,7 +170,11 @@ def _dataset_and_arch(t: Callable[..., str]) -> tuple[str, dict[str, Any] | str,
     from_link = _apply_link(names, t)
     current = st.session_state.get("dataset", data.DEFAULT_DATASET)
     widgets.keep_option("tr_dataset", names)
-    c1, c2, c3 = st.columns(3)
+    c0, c1, c2, c3 = st.columns(4)
+    c0.selectbox(
+        t("train.recipe"), tuple(RECIPES), key="tr_recipe", on_change=_apply_recipe,
+        format_func=lambda r: t(f"train.recipe.{r}"), help=t("train.help.recipe"),
+    )  # fmt: skip
     dataset = c1.selectbox(
         t("train.dataset"), names, index=names.index(current) if current in names else 0, key="tr_dataset"
     )
@@ -192,6 +197,25 @@ def _dataset_and_arch(t: Callable[..., str]) -> tuple[str, dict[str, Any] | str,
     if from_link:
         st.info(t("share.loaded"), icon=":material/link:")
     return dataset, spec if arch == FROM_BUILD else arch, run_name
+
+
+def _apply_recipe() -> None:
+    """The Recipe choice's callback: the recipe's architecture and every setting go into the form's widgets."""
+    from cnnlab.train.setup_link import FORM_FIELDS
+
+    ss = st.session_state
+    name = ss.get("tr_recipe", "default")
+    cfg = recipe_config(name, ss.get("tr_dataset") or ss.get("dataset"))
+    if RECIPES[name].options:  # a preset with options: offered as the spec it builds
+        ss["arch_spec"], ss["tr_arch"] = cfg["arch"], FROM_BUILD
+    else:
+        ss["tr_arch"] = RECIPES[name].preset
+    for key in FORM_FIELDS:
+        if key != "augmentation":
+            ss[f"tr_{key}"] = cfg[key]
+    for key in ("translation", "rotation", "zoom", "stroke", "elastic"):
+        ss[f"tr_aug_{key}"] = float(cfg["augmentation"].get(key, 0.0))
+    ss["tr_aug_flip"] = bool(cfg["augmentation"].get("flip", False))
 
 
 def _apply_link(datasets: list[str], t: Callable[..., str]) -> bool:
