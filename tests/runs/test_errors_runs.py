@@ -268,6 +268,9 @@ NOT_DRIVEN = {
     "engine.export.savedmodel_failed", "engine.export.tflite_failed",
     "engine.inspect.backend", "engine.inspect.data_format", "engine.inspect.padding",
     "engine.demo.busy",
+    # driven by real runs elsewhere: a gpu run without a GPU (tests/train/test_prepare.py), an arena's budget in
+    # seconds (tests/train/test_studies.py), an unknown recipe (tests/cli/test_cli_recipes.py)
+    "engine.run.no_gpu", "engine.run.time_budget", "engine.train.unknown_recipe",
 }  # fmt: skip
 
 
