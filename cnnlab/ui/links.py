@@ -35,6 +35,7 @@ PAGE_PARAMS: dict[str, tuple[str, ...]] = {
 PAGES = ("home", "learn", "data", "build", "train", "runs", "experiments", "inspect", "predict")
 _ROOT = Path(__file__).resolve().parents[2]
 _WRITTEN = "_links_written"  # what this session last put into the URL
+_WRITTEN_BEFORE = "_links_written_before"  # ... and what it put there before that
 _INCOMING = "_links_incoming"  # this run's URL values that differ from it (a reload, a shared link)
 _PAGE = "_links_page"  # per page: {param: value} for its links
 _BOUND = "_links_bound"  # per page: {param: what it shows now (a function)}
@@ -50,6 +51,10 @@ def adopt() -> None:
     written: dict[str, str] = ss.get(_WRITTEN, {})
     url = {k: st.query_params.get(k) for k in st.query_params}
     incoming = {k: v for k, v in url.items() if isinstance(v, str) and written.get(k) != v}
+    if incoming and url == ss.get(_WRITTEN_BEFORE):
+        # an echo, not a link: a widget changed again before the browser showed this session's last URL, so it
+        # sent the one before (taking it in would undo the change just made, e.g. Train's epochs typed, then Train)
+        incoming = {}
     ss[_INCOMING] = incoming
     ss["_links_shown"] = set()
     from cnnlab.i18n import LANGUAGES
@@ -204,7 +209,10 @@ def sync(page: str) -> None:
     current = {k: st.query_params.get(k) for k in st.query_params}
     if current != wanted:
         st.query_params.from_dict(wanted)
-    st.session_state[_WRITTEN] = wanted
+    ss = st.session_state
+    if ss.get(_WRITTEN) != wanted:
+        ss[_WRITTEN_BEFORE] = ss.get(_WRITTEN)
+    ss[_WRITTEN] = wanted
 
 
 # ---------------------------------------------------------------- links and page switches

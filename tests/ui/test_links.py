@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnlab.arch.presets import preset
 from cnnlab.train.config import TrainConfig
-from cnnlab.train.setup_link import FORM_FIELDS, encode_setup, pack
+from cnnlab.train.setup_link import FORM_FIELDS, decode_setup, encode_setup, pack
 from tests.conftest import APP_PATH
 
 pytestmark = pytest.mark.usefixtures("cnnlab_home")
@@ -173,3 +173,23 @@ def test_pages_link_and_switch_only_through_cnnlab_ui_links():
     direct = re.compile(r"\b(st|container|col|c)\.(page_link|switch_page)\(")
     offenders = [str(f.relative_to(root)) for f in files if f.name != "links.py" and direct.search(f.read_text())]
     assert offenders == []
+
+
+def test_a_stale_address_echoed_by_the_browser_does_not_undo_a_change_just_made():
+    """Typing epochs and pressing Train at once: the second rerun can carry the address from before the first one's
+    write arrived. That echo must not be taken for a link (it would put the old epochs back into the form)."""
+    at = _open("pages/train.py", {})
+    before = dict(at.query_params)
+    assert "setup" in before  # the page wrote its form into the address
+    at.number_input(key="tr_epochs").set_value(12).run()
+    assert at.query_params["setup"] != before["setup"]
+    for k, v in before.items():  # the browser still shows the address of the run before
+        at.query_params[k] = v
+    at.run()
+    assert at.number_input(key="tr_epochs").value == 12
+    assert decode_setup(dict(at.query_params))["epochs"] == 12
+    # a real link to another setup is still taken in
+    for k, v in encode_setup({**SHARED, "epochs": 9}).items():
+        at.query_params[k] = v
+    at.run()
+    assert at.number_input(key="tr_epochs").value == 9
