@@ -70,7 +70,7 @@ def test_train_watch_stop_reload_compare_and_translate(tmp_path):
         page.reload()
         wait_for_app(page)
         assert run_id_in_url(page) == second
-        page.locator("code", has_text=second).wait_for()
+        page.locator("[data-testid='stMain'] code", has_text=second).first.wait_for()  # (the sidebar names it too)
         page.get_by_text("Stopped").first.wait_for()
 
         # compare both on the Runs page
