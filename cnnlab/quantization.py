@@ -167,6 +167,11 @@ def _weights(model: Any, int8: bytes) -> dict[str, Any] | None:
     }
 
 
+def _stamp(model_path: Any) -> dict[str, Any]:
+    """What a kept result was measured on: the checkpoint file's version and this module's result layout."""
+    return {"checkpoint": model_path.stat().st_mtime_ns, "version": VERSION}
+
+
 def _cached(path, stamp: dict[str, Any]) -> dict[str, Any] | None:
     try:
         result = json.loads(path.read_text())
@@ -181,7 +186,7 @@ def stored_result(store: RunStore, run_id: str) -> dict[str, Any] | None:
         model_path = run_model_path(store, run_id)
     except ModelMissing:
         return None
-    return _cached(store.run_dir(run_id) / FILE, {"checkpoint": model_path.stat().st_mtime_ns, "version": VERSION})
+    return _cached(store.run_dir(run_id) / FILE, _stamp(model_path))
 
 
 def quantize_run(
@@ -195,7 +200,7 @@ def quantize_run(
         model_path = run_model_path(store, run_id)
     except ModelMissing as exc:
         raise ExportError(exc.key, **exc.values) from None
-    stamp = {"checkpoint": model_path.stat().st_mtime_ns, "version": VERSION}
+    stamp = _stamp(model_path)
     target = store.run_dir(run_id) / FILE
     if (cached := _cached(target, stamp)) is not None:
         return cached

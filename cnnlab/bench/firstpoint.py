@@ -51,19 +51,25 @@ def idle_standby(store) -> Any:
     raise RuntimeError(f"no standby was ready within {WAIT_S:.0f} s")
 
 
+def started_until_first_point(store, config: dict[str, Any], name: str, poll: float = 0.005) -> tuple[str, float]:
+    """(run id, seconds) from start_run to the run's first batch metric row in the store."""
+    from cnnlab.train.launch import start_run
+
+    t0 = time.perf_counter()
+    run_id = start_run(config, name=name, store=store)
+    while not store.metrics(run_id, scope="batch", limit=1):
+        if time.perf_counter() - t0 > WAIT_S:
+            raise RuntimeError(f"run {run_id}: no batch point within {WAIT_S:.0f} s ({store.get_run(run_id).status})")
+        time.sleep(poll)
+    return run_id, time.perf_counter() - t0
+
+
 def first_point(store, config: dict[str, Any]) -> tuple[float, int | None]:
     """Seconds from the Train click (start_run) to the run's first batch metric row; then the run is stopped.
     Also the pid the run went to."""
     from cnnlab.runs import jobs
-    from cnnlab.train.launch import start_run
 
-    t0 = time.perf_counter()
-    run_id = start_run(config, name="bench-firstpoint", store=store)
-    while not store.metrics(run_id, scope="batch", limit=1):
-        if time.perf_counter() - t0 > WAIT_S:
-            raise RuntimeError(f"run {run_id}: no batch point within {WAIT_S:.0f} s ({store.get_run(run_id).status})")
-        time.sleep(0.005)
-    seconds = time.perf_counter() - t0
+    run_id, seconds = started_until_first_point(store, config, "bench-firstpoint")
     pid = store.get_run(run_id).pid
     jobs.stop_run(run_id, store)
     run = jobs.wait_for(run_id, timeout=WAIT_S, store=store, poll=0.1)

@@ -13,22 +13,16 @@ import time
 from typing import Any
 
 from cnnlab.bench.common import load_average, spread
-from cnnlab.bench.firstpoint import WAIT_S, page_config, standby_setting
+from cnnlab.bench.firstpoint import WAIT_S, page_config, standby_setting, started_until_first_point
 
 RUNNERS = ("local", "ray")
 
 
 def _one_run(store, config: dict[str, Any]) -> dict[str, float]:
     from cnnlab.runs import jobs
-    from cnnlab.train.launch import start_run
 
     t0 = time.perf_counter()
-    run_id = start_run(config, name="bench-runner", store=store)
-    while not store.metrics(run_id, scope="batch", limit=1):
-        if time.perf_counter() - t0 > WAIT_S:
-            raise RuntimeError(f"run {run_id}: no batch point within {WAIT_S:.0f} s ({store.get_run(run_id).status})")
-        time.sleep(0.01)
-    first = time.perf_counter() - t0
+    run_id, first = started_until_first_point(store, config, "bench-runner", poll=0.01)
     run = jobs.wait_for(run_id, timeout=WAIT_S, store=store, poll=0.05)
     if run.status != "finished":
         raise RuntimeError(f"run {run_id} ended {run.status}: {run.reason}")
