@@ -1,5 +1,5 @@
 """Per-session and per-server state shared by the pages: the run store (one per thread), the run in view,
-links between pages, and trained models cached per checkpoint file version."""
+links between pages, and handles on trained models (served by cnnlab.inspection.service) per checkpoint version."""
 
 from __future__ import annotations
 
@@ -46,22 +46,18 @@ def page_link(container, page: str, label: str, icon: str, **query: str) -> None
     links.page_link(container, page, label, icon, **query)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _cached_model(path: str, mtime: float):
-    """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
-    from cnnlab.inspection.forward import predictor
-    from cnnlab.modelfiles import load_model
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _handle(path: str, mtime: float):
+    """One handle per checkpoint file version (it remembers the model's input shape and classes once asked)."""
+    from cnnlab.inspection.service import open_model
 
-    model = load_model(path)
-    return model, predictor(model), threading.Lock()
+    return open_model(path)
 
 
 def run_model(run_id: str):
-    """(run, model, predictor, lock) for a run's best checkpoint, cached per (run id, file mtime).
-
-    Nothing large goes into st.session_state; hold `lock` around predictions (models are shared by
-    every session of this server). Returns None when the run has no checkpoint yet.
-    """
+    """(run, model) for a run's best checkpoint: `model` is a handle on it in the model service (its own process,
+    so TensorFlow never loads into this server; visitors' predictions are batched there). None without a
+    checkpoint yet."""
     from cnnlab.runs.files import ModelMissing, run_model_path
 
     run = store().find_run(run_id)
@@ -69,8 +65,7 @@ def run_model(run_id: str):
         path = run_model_path(store(), run.id)
     except ModelMissing:
         return None
-    model, pred, lock = _cached_model(str(path), path.stat().st_mtime)
-    return run, model, pred, lock
+    return run, _handle(str(path), path.stat().st_mtime)
 
 
 def finished_runs(shape: tuple[int, ...] | None = None) -> list:

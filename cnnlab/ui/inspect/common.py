@@ -2,8 +2,9 @@
 per-tab error guard. Imported by the other cnnlab.ui.inspect modules; imports none of them (small widget helpers
 live in cnnlab.ui.widgets).
 
-Everything heavy is computed by `cnnlab.inspection` under the model's lock and cached with st.cache_resource
-(keyed by the model file's version or sha256); st.session_state only holds small choices (indices, names).
+Everything heavy is computed by `cnnlab.inspection` in the model service (through the handle) and cached with
+st.cache_resource (keyed by the model file's version or sha256); st.session_state only holds small choices
+(indices, names).
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ class Subject:
 
     key: str  # names this model version + dataset in caches
     title: str
-    model: Any
-    predictor: Any
-    lock: Any
+    model: Any  # a cnnlab.inspection.service.ModelHandle: the model itself lives in the model service
     dataset: data.Dataset
     run: Any = None  # the store's Run, or None for an uploaded model
 
