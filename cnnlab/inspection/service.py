@@ -248,6 +248,36 @@ def open_model(path: str | os.PathLike) -> ModelHandle:
     return ModelHandle(path)
 
 
+_warming: set[str] = set()
+
+
+def warm_enabled() -> bool:
+    """CNNLAB_WARM=0: no model is loaded before somebody asks (the tests, a CLI)."""
+    return os.environ.get("CNNLAB_WARM", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def warm(model_path: Callable[[], str | os.PathLike | None]) -> None:
+    """Start the service and load the model `model_path()` names, in the background, once per process: the web
+    server calls it at start so the first visitor's drawing does not wait ~10 s for TensorFlow to import."""
+    with _default_lock:
+        if not warm_enabled() or "started" in _warming:
+            return
+        _warming.add("started")
+
+    def load() -> None:
+        try:
+            path = model_path()
+            if path is None:
+                default_service().request("stats")  # started, nothing to load yet
+                return
+            handle = open_model(path)
+            handle.predict(np.zeros(handle.input_shape, np.float32))  # loaded and its predictor compiled
+        except (CnnLabError, OSError, ValueError):
+            pass  # the first visitor's request will try again and say what is wrong
+
+    threading.Thread(target=load, daemon=True, name="warm-models").start()
+
+
 KEPT_UPLOADS = 8  # clean copies of uploaded model files kept for the service (the oldest go first)
 
 

@@ -22,7 +22,27 @@ def store():
     if cached is None or getattr(_local, "home", None) != home:
         _local.store, _local.home = RunStore(), home
         ensure_standby(_local.store)  # once per server and data home; CNNLAB_STANDBY=0: nothing
+        _warm_models()  # once per server; CNNLAB_WARM=0: nothing
     return _local.store
+
+
+def _warm_models() -> None:
+    """The model service started, with the model Predict shows first loaded, before the first visitor asks."""
+    from cnnlab.inspection.prediction import best_for_drawings
+    from cnnlab.inspection.service import warm
+    from cnnlab.runs.files import ModelMissing, run_model_path
+    from cnnlab.runs.store import RunStore
+
+    def first_model():
+        with RunStore() as store:  # (this runs in the warming thread: a connection of its own)
+            runs = [r for r in store.list_runs() if not r.active and store.artifact(r.id, "best_model")]
+            best = best_for_drawings(runs)
+            try:
+                return run_model_path(store, best.id) if best else None
+            except ModelMissing:
+                return None
+
+    warm(first_model)
 
 
 def current_run_id() -> str | None:
