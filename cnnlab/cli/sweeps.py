@@ -49,11 +49,12 @@ def space_of(args: argparse.Namespace) -> dict[str, list]:
 
 def sweep_text(summary: dict[str, Any]) -> str:
     lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]
+    width = max([len(r["label"]) for r in summary["rows"]] + [14])
     for r in summary["rows"]:
         acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
         val = "-" if r["val_accuracy"] is None else f"{r['val_accuracy']:.4f}"
         mark = "*" if r["run_id"] == summary.get("best") else " "
-        lines.append(f" {mark}{r['label']:34} {r['run_id']:21} {r['status']:11} test {acc}  val {val}")
+        lines.append(f" {mark}{r['label']:{width}} {r['run_id']:21} {r['status']:11} test {acc}  val {val}")
     return "\n".join(lines)
 
 

@@ -209,6 +209,8 @@ def start_sweep(
         "trials": trials if mode == "random" else None, "seed": int(seed), "epochs": int(epochs),
         **(overrides or {}), "configs": [{"label": lb, "values": values} for lb, values, _ in entries],
     }  # fmt: skip
+    if "epochs" in settings["space"]:
+        del settings["epochs"]  # each configuration has its own
     study_id = studies.create_study(store, name=title, kind="sweep", settings=settings)
     for entry, _values, config in entries:
         run_id = start_run(config, name=f"{title} · {entry}", store=store)
