@@ -94,16 +94,16 @@ def sweep_parcoords(
                              range=_padded(list(range(len(distinct))))))  # fmt: skip
     accuracy = [r["test_accuracy"] for r in done]
     low, high = (min(accuracy), max(accuracy)) if accuracy else (0.0, 1.0)
-    dims.append(dict(label=labels["test_accuracy"], values=accuracy, tickformat=".1%",
+    dims.append(dict(label=labels["test_accuracy"], values=accuracy, tickformat=".0%",
                      range=[max(0.0, low - 0.02), min(1.0, high + 0.02)]))  # fmt: skip
     fig = go.Figure(go.Parcoords(
         dimensions=dims,
         line=dict(color=accuracy, colorscale="Viridis", cmin=low, cmax=high if high > low else low + 1e-3,
-                  showscale=True, colorbar=dict(tickformat=".0%", thickness=14, len=0.9)),
+                  showscale=True, colorbar=dict(tickformat=".0%", thickness=14, len=0.9, x=1.04)),
         labelfont=dict(size=14), tickfont=dict(size=12), rangefont=dict(size=1, color="rgba(0,0,0,0)"),
     ))  # fmt: skip
     _layout(fig, height)
-    fig.update_layout(margin=dict(l=70, r=40, t=70, b=30))
+    fig.update_layout(margin=dict(l=70, r=70, t=70, b=30))
     return fig
 
 

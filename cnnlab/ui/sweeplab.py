@@ -59,7 +59,7 @@ def _live(study_id: str, t: T) -> None:
 def space_form(t: T) -> dict[str, list]:
     """One multiselect per hyperparameter: one value keeps it fixed, several sweep it."""
     out = {}
-    cols = st.columns(len(OFFERED))
+    cols = [*st.columns(3), *st.columns(3)[:2]]  # two rows: room for a few chosen values each
     for col, (name, (offered, first)) in zip(cols, OFFERED.items(), strict=True):
         out[name] = col.multiselect(
             t(f"sweep.hp.{name}"), offered, default=first, key=f"sweep_{name}", format_func=_value,
@@ -103,6 +103,11 @@ def form(t: T) -> str | None:
         return None
 
 
+def described(row: dict, axes: list[str], t: T) -> str:
+    """A configuration in the reader's language: "Learning rate 0.005 · Batch size 32"."""
+    return " · ".join(f"{t(f'sweep.hp.{n}')} {_value(row[n])}" for n in axes if row.get(n) is not None)
+
+
 def _value(v: Any) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
@@ -133,7 +138,7 @@ def view(study: studies.Study, t: T) -> None:
     axes = sweeps.swept(study)
     if top is not None:
         left, right = st.columns([3, 1], vertical_alignment="center")
-        left.success(t("sweep.best", label=top["label"], accuracy=f"{top['test_accuracy']:.1%}"),
+        left.success(t("sweep.best", label=described(top, axes, t), accuracy=f"{top['test_accuracy']:.1%}"),
                      icon=":material/emoji_events:")  # fmt: skip
         if right.button(t("sweep.train_best"), type="primary", icon=":material/model_training:",
                         help=t("sweep.train_best_help"), key="sweep_train_best"):  # fmt: skip

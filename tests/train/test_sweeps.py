@@ -183,7 +183,8 @@ def test_the_sweep_tab_shows_the_sweep_and_opens_train_with_its_best_configurati
     assert at.selectbox(key="sweep_study").value == summary["id"]
     best = next(r for r in summary["rows"] if r["run_id"] == summary["best"])
     [success] = at.success
-    assert f"**{best['label']}**, test accuracy {best['test_accuracy']:.1%}" in success.value
+    lr = f"{best['learning_rate']:g}"
+    assert f"**Learning rate {lr}**, test accuracy {best['test_accuracy']:.1%}" in success.value
     table = at.dataframe[0].value
     assert list(table.columns) == ["Best", "Learning rate", "State", "Test accuracy", "Validation accuracy",
                                    "Training time"]  # fmt: skip
@@ -192,7 +193,7 @@ def test_the_sweep_tab_shows_the_sweep_and_opens_train_with_its_best_configurati
     zh = open_app("pages/experiments.py", lang="zh")
     zh.query_params["tab"] = "sweep"
     zh.run()
-    assert "目前最好" in zh.success[0].value and "用最佳配置训练" in [b.label for b in zh.button]
+    assert f"目前最好：**学习率 {lr}**" in zh.success[0].value and "用最佳配置训练" in [b.label for b in zh.button]
 
     at.button(key="sweep_train_best").click().run()
     assert not at.exception, at.exception
