@@ -1,19 +1,22 @@
 """Hyperparameter sweeps: grid and seeded random expansion, caps and refusals before anything is queued, dropout
 set on the architecture, the parallel-coordinates chart, and a real sweep trained to the end by the workers (from
-the CLI), its best run's Train setup link, and the Experiments page's Sweep tab opening Train with it."""
+the CLI), its best run's Train setup link, the Experiments page's Sweep tab opening Train with it, and stop/resume
+of the whole sweep."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from cnnlab import cli
-from cnnlab.runs import studies
+from cnnlab.runs import jobs, studies
 from cnnlab.runs.store import RunStore
 from cnnlab.train import sweeps
 from cnnlab.train.config import ConfigError
 from cnnlab.train.setup_link import decode_setup
+from cnnlab.train.studies import resume_study, stop_study
 from conftest import checkpoint, copy_home, data_home, open_app, run_cli, seed_sample
 
 SPACE = {"learning_rate": [0.001, 0.005, 0.02], "batch_size": [32, 64], "optimizer": ["adam", "sgd"]}
@@ -214,3 +217,22 @@ def test_the_cli_refuses_a_sweep_it_cannot_run_with_a_sentence(home_with_data) -
     assert done.returncode != 0 and "give one --epochs" in done.stderr, done.stderr
     with RunStore() as store:
         assert store.list_runs() == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_sweep_is_stopped_and_resumed_as_a_whole(home_with_data) -> None:
+    store = RunStore()
+    space = {"learning_rate": [0.001, 0.005]}
+    study_id = sweeps.start_sweep("lenet5", dataset="mnist-sample", space=space, epochs=20, store=store,
+                                  overrides={"max_train_samples": 256})  # fmt: skip
+    assert stop_study(study_id, store).status == studies.STOPPED
+    deadline = time.monotonic() + 300
+    while (summary := sweeps.sweep_summary(studies.get_study(store, study_id), store))["state"] != "stopped":
+        jobs.reconcile(store)
+        assert time.monotonic() < deadline, summary
+        time.sleep(0.3)
+    assert {r["status"] for r in summary["rows"]} == {"stopped"} and summary["best"] is None
+    resume_study(study_id, store)
+    assert sweeps.sweep_summary(studies.get_study(store, study_id), store)["state"] == "running"
+    stop_study(study_id, store)  # (20 epochs would take a while: resumed is what this checks)
