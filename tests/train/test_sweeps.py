@@ -236,3 +236,15 @@ def test_a_sweep_is_stopped_and_resumed_as_a_whole(home_with_data) -> None:
     resume_study(study_id, store)
     assert sweeps.sweep_summary(studies.get_study(store, study_id), store)["state"] == "running"
     stop_study(study_id, store)  # (20 epochs would take a while: resumed is what this checks)
+
+
+@pytest.mark.slow
+def test_a_run_of_a_sweep_links_to_the_sweep_tab(tiny_run) -> None:
+    from tests.ui.test_runs_page import ticked
+
+    with RunStore() as store:
+        study = studies.create_study(store, name="my sweep", kind="sweep", settings={})
+        studies.add_run(store, study, tiny_run.run_id, "lr 0.005")
+    at = open_app("pages/runs.py", page_state=ticked(0))
+    [link] = [e for e in at.get("page_link") if "my sweep" in e.proto.label]
+    assert f"study={study}" in link.proto.query_string and "tab=sweep" in link.proto.query_string, link.proto
