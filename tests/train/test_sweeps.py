@@ -248,3 +248,33 @@ def test_a_run_of_a_sweep_links_to_the_sweep_tab(tiny_run) -> None:
     at = open_app("pages/runs.py", page_state=ticked(0))
     [link] = [e for e in at.get("page_link") if "my sweep" in e.proto.label]
     assert f"study={study}" in link.proto.query_string and "tab=sweep" in link.proto.query_string, link.proto
+
+
+def test_the_sweep_form_says_what_it_cannot_start_and_queues_nothing(home_with_data) -> None:
+    at = open_app("pages/experiments.py", page_state={"exp_tab__id": "sweep"})
+    assert any("No sweeps yet" in i.value for i in at.info)
+    assert any("4 runs will be queued" in c.value for c in at.caption)  # 2 learning rates x 2 batch sizes
+    at.multiselect(key="sweep_learning_rate").set_value([0.001]).run()
+    at.multiselect(key="sweep_batch_size").set_value([64]).run()
+    assert any("this grid makes 1" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.button(key="sweep_start").click().run()
+    assert any("This sweep cannot start" in e.value and "this grid makes 1" in e.value for e in at.error)
+    with RunStore() as store:
+        assert studies.list_studies(store) == [] and store.list_runs() == []
+
+
+@pytest.mark.slow
+def test_the_sweep_form_queues_one_run_per_configuration(home_with_data) -> None:
+    at = open_app("pages/experiments.py", page_state={"exp_tab__id": "sweep"})
+    at.segmented_control(key="sweep_mode").set_value("random").run()
+    at.multiselect(key="sweep_optimizer").set_value(["adam", "sgd"]).run()
+    at.multiselect(key="sweep_epochs").set_value([1]).run()
+    at.number_input(key="sweep_trials").set_value(3).run()
+    at.button(key="sweep_start").click().run()
+    assert not at.exception, at.exception
+    with RunStore() as store:
+        [study] = studies.list_studies(store)
+        stop_study(study.id, store)  # what was queued is what this checks, not the training
+        assert study.kind == "sweep" and study.settings["mode"] == "random" and study.settings["trials"] == 3
+        assert len(study.runs) == 3 and len(store.list_runs()) == 3
+    assert at.selectbox(key="sweep_study").value == study.id  # the new sweep in view
