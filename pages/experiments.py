@@ -5,16 +5,17 @@ import streamlit as st
 
 from cnnlab.runs import jobs, studies
 from cnnlab.ui import experiments as exp
-from cnnlab.ui import linked, quantlab, router, shell, state
+from cnnlab.ui import linked, quantlab, router, shell, state, sweeplab
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("experiments.title"))
 st.caption(t("exp.intro"))
 
-arena_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
-    "experiments", "exp_tab", ["arena", "quant"],
-    [f":material/stadium: {t('exp.tab_arena')}", f":material/compress: {t('quant.tab')}"],
+arena_tab, sweep_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
+    "experiments", "exp_tab", ["arena", "sweep", "quant"],
+    [f":material/stadium: {t('exp.tab_arena')}", f":material/tune: {t('exp.tab_sweep')}",
+     f":material/compress: {t('quant.tab')}"],
 )
 with quant_tab:
     shell.run_safely(lambda: quantlab.section(t), t)
@@ -27,16 +28,19 @@ def study_live(study_id: str) -> None:
 
 
 with arena_tab:
-    with st.expander(t("exp.new_arena"), expanded=not studies.list_studies(state.store())):
+    arenas = [s for s in studies.list_studies(state.store()) if s.kind == "arena"]
+    with st.expander(t("exp.new_arena"), expanded=not arenas):
         started = exp.arena_form(t)
         if started:
             st.session_state["exp_study"] = started
             st.rerun()
     jobs.reconcile(state.store())
-    chosen = exp.study_choice(studies.list_studies(state.store()), t)
+    chosen = exp.study_choice([s for s in studies.list_studies(state.store()) if s.kind == "arena"], t)
     if chosen is None:
         st.info(t("exp.none"))
     else:
         runs = [state.store().get_run(r.run_id) for r in chosen.runs]
         running = studies.study_state(runs, chosen.status) == "running"
         st.fragment(study_live, run_every=1.0 if running else None)(chosen.id)
+with sweep_tab:  # after the arena's: while it is open, its study is the one ?study= carries
+    shell.run_safely(lambda: sweeplab.section(t), t)
