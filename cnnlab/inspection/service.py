@@ -344,6 +344,7 @@ class _Server:
         self.predictions: queue.Queue = queue.Queue()
         self.calls: queue.Queue = queue.Queue()
         self.batches: list[int] = []
+        self.answered: dict[str, int] = {}  # inspection calls answered, by name
 
     def serve(self, listener: Listener) -> None:
         threading.Thread(target=self._predict_lane, daemon=True, name="predict-lane").start()
@@ -412,7 +413,8 @@ class _Server:
     def _answer(self, kind: str, payload: tuple, reply: Callable[[str, Any], None]) -> Any:
         if kind == "stats":
             sizes = self.batches[-1000:]
-            return {"batches": len(self.batches), "largest_batch": max(sizes, default=0), "pid": os.getpid()}
+            return {"batches": len(self.batches), "largest_batch": max(sizes, default=0), "pid": os.getpid(),
+                    "calls": dict(self.answered)}  # fmt: skip
         path, mtime, *rest = payload
         model = self.models.get(path, mtime)
         if kind == "info":
@@ -421,6 +423,7 @@ class _Server:
             shape = tuple(int(d) for d in predictor(model).input_shape)
             return ModelInfo(shape, int(model.outputs[0].shape[-1]))
         name, args, kwargs = rest
+        self.answered[name] = self.answered.get(name, 0) + 1
         if kwargs.get("progress") == PROGRESS:
             kwargs = {**kwargs, "progress": lambda *done: reply("progress", done)}
         module, _, function = CALLS[name].partition(":")

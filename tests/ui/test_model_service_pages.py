@@ -88,3 +88,25 @@ def test_predict_and_inspect_run_every_model_in_the_service_never_in_the_server(
     assert all(count > 0 for count in out["tabs"].values()), out["tabs"]
     assert any("Loaded **mine.h5**" in s for s in out["upload"]), out["upload"]
     assert "Test accuracy" in out["upload_metrics"]
+
+
+def test_thirty_visitors_opening_inspect_on_one_run_ask_the_service_for_its_figures_once(tiny_run):
+    """Inspect's figures are built once per checkpoint and input, not per visitor: a second session opening the same
+    run's feature maps and Grad-CAM gets them without a request to the model service."""
+    from conftest import open_app
+
+    from cnnlab.i18n import t
+    from cnnlab.inspection.service import default_service
+
+    def visit(tab: str) -> None:
+        at = open_app("pages/inspect.py", timeout=300, run_id=tiny_run.run_id, insp_tab=t(f"inspect.tab.{tab}"))
+        assert not at.error and at.get("image")
+
+    for tab in ("fm", "cam"):
+        visit(tab)  # the first visitor: the service computes
+        before = default_service().stats()["calls"]
+        visit(tab)  # a second visitor, a session of its own
+        visit(tab)
+        after = default_service().stats()["calls"]
+        asked = {name: after[name] - before.get(name, 0) for name in after if after[name] != before.get(name, 0)}
+        assert asked == {}, asked  # nothing was computed again for them

@@ -21,7 +21,7 @@ from cnnlab import charts
 from cnnlab.imaging import enlarge, overlay, to_display
 from cnnlab.inspection.forward import PASS_THROUGH
 from cnnlab.ui import state, widgets
-from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.common import Picked, Subject, T, shared
 
 _MEMORY: OrderedDict[str, Any] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
@@ -85,7 +85,7 @@ def progress_bar(text: str) -> tuple[Any, Callable[[int, int], None]]:
 
 def occlusion_cell(column: Any, subj: Subject, picked: Picked, k: int, t: T, size: int = 200) -> None:
     """Where hiding a 6x6 patch of the image lowers class k's probability most, over the input."""
-    found = subj.model.occlusion_map(picked.image, k)
+    found = shared(subj, "occlusion_map", picked.image, k)
     worst = float(found.grid.max())
     column.image(enlarge(overlay(picked.image, found.heat()), size), caption=t("probe.occl_caption", drop=worst))
 
@@ -117,7 +117,7 @@ def _clicked(chart_key: str, row_key: str, col_key: str) -> None:
 
 def rf_tab(subj: Subject, picked: Picked, t: T) -> None:
     st.caption(t("probe.rf_help"))
-    infos = [i for i in subj.model.layer_infos() if i.spatial and i.type not in PASS_THROUGH]
+    infos = [i for i in shared(subj, "layer_infos") if i.spatial and i.type not in PASS_THROUGH]
     if not infos:
         st.info(t("probe.rf_none"))
         return
@@ -138,7 +138,7 @@ def rf_tab(subj: Subject, picked: Picked, t: T) -> None:
 
     field = subj.model.receptive_field(name, row, col)
     erf = subj.model.effective_receptive_field(picked.image, name, row, col, None if channel < 0 else channel)
-    maps = {m.name: m for m in subj.model.feature_maps(picked.image)}
+    maps = {m.name: m for m in shared(subj, "feature_maps", picked.image)}
     left, mid, right = st.columns(3, gap="medium")
     with left:
         fmap = maps[name].array if name in maps else np.zeros((h, w, channels), np.float32)

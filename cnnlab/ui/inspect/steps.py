@@ -9,7 +9,7 @@ import streamlit as st
 from cnnlab import charts
 from cnnlab.inspection.forward import CONV_TYPES, POOL_TYPES, LayerInfo
 from cnnlab.ui import widgets
-from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.common import Picked, Subject, T, shared
 
 # ---------------------------------------------------------------- tab: step-through
 
@@ -17,7 +17,7 @@ OK, OFF = ":material/check_circle:", ":material/warning:"  # icons that render w
 
 
 def step_tab(subj: Subject, picked: Picked, t: T) -> None:
-    infos = subj.model.layer_infos()
+    infos = shared(subj, "layer_infos")
     convs = [i for i in infos if i.type in CONV_TYPES]
     pools = [i for i in infos if i.type in POOL_TYPES]
     kinds = [k for k, found in (("conv", convs), ("pool", pools)) if found]

@@ -16,7 +16,7 @@ from cnnlab.inspection.maximise import AscentSettings
 from cnnlab.inspection.probecache import remember
 from cnnlab.inspection.robustness import SweepSettings
 from cnnlab.ui import widgets
-from cnnlab.ui.inspect.common import Subject, T
+from cnnlab.ui.inspect.common import Subject, T, shared
 from cnnlab.ui.inspect.probe import known, once, progress_bar
 
 CHANNEL_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense")
@@ -53,7 +53,7 @@ def _pictures(subj: Subject, layer: str, channels: list[int], t: T) -> dict[str,
 
 def want_tab(subj: Subject, t: T) -> None:
     st.caption(t("probe.want_help"))
-    infos = [i for i in subj.model.layer_infos() if i.type in CHANNEL_TYPES]
+    infos = [i for i in shared(subj, "layer_infos") if i.type in CHANNEL_TYPES]
     if not infos:
         st.info(t("probe.want_none"))
         return
