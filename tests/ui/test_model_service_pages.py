@@ -93,10 +93,9 @@ def test_predict_and_inspect_run_every_model_in_the_service_never_in_the_server(
 def test_thirty_visitors_opening_inspect_on_one_run_ask_the_service_for_its_figures_once(tiny_run):
     """Inspect's figures are built once per checkpoint and input, not per visitor: a second session opening the same
     run's feature maps and Grad-CAM gets them without a request to the model service."""
-    from conftest import open_app
-
     from cnnlab.i18n import t
     from cnnlab.inspection.service import default_service
+    from conftest import open_app
 
     def visit(tab: str) -> None:
         at = open_app("pages/inspect.py", timeout=300, run_id=tiny_run.run_id, insp_tab=t(f"inspect.tab.{tab}"))
