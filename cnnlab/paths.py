@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from cnnlab.errors import CnnLabError
@@ -12,9 +13,14 @@ class DataHomeError(CnnLabError, OSError):
     """The data folder cannot be used (a file is in its place, or it cannot be created)."""
 
 
+@lru_cache(maxsize=64)
+def _resolved(raw: str, cwd: str) -> Path:
+    return (Path(cwd) / Path(raw).expanduser()).resolve()  # (following links costs a system call per part)
+
+
 def data_home() -> Path:
     """The app's data folder (created on first use); everything the app writes lives below it."""
-    home = Path(os.environ.get("CNNLAB_HOME") or "cnnlab-data").expanduser().resolve()
+    home = _resolved(os.environ.get("CNNLAB_HOME") or "cnnlab-data", os.getcwd())
     try:
         home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

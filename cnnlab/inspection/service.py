@@ -42,6 +42,7 @@ from cnnlab.errors import CnnLabError
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MAX_MODELS = 4  # loaded models kept (least recently used goes first)
 MAX_BATCH = 256  # images of waiting predictions run together
+MAX_IDLE_CONNECTIONS = 64  # kept open for the next requests (each has a reader thread in the service)
 START_TIMEOUT_S = 120.0  # importing TensorFlow on a busy 2-core machine
 
 # what a ModelHandle may ask for: name -> "module:function(model, ...)"
@@ -71,6 +72,13 @@ CALLS: dict[str, str] = {
     "nearest": "cnnlab.inspection.neighbours:nearest",
     "attack": "cnnlab.inspection.adversarial:attack",
     "smallest_flip": "cnnlab.inspection.adversarial:smallest_flip",
+}
+# what a page may run in the service on a run of the store (store, run_id, ..., progress=): TensorFlow Lite and
+# SavedModel work that would otherwise load TensorFlow into the web server
+TASKS: dict[str, str] = {
+    "quantize_run": "cnnlab.quantization:quantize_run",
+    "export_savedmodel": "cnnlab.export:export_savedmodel",
+    "export_tflite": "cnnlab.export:export_tflite",
 }
 PROGRESS = "__progress__"  # a `progress=` callback's place in a request: the service reports through the connection
 
@@ -147,7 +155,7 @@ class ModelService:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._local = threading.local()
+        self._idle: list[tuple[Connection, int]] = []
         self._proc: subprocess.Popen | None = None
         self._address: str | None = None
         self._key = b""
@@ -158,8 +166,9 @@ class ModelService:
         A broken connection is opened again; if that fails too, the service is started afresh (it died: killed,
         out of memory) and asked once more."""
         for attempt in range(3):
+            conn, generation = None, self._generation
             try:
-                conn, generation = self._connection()
+                conn, generation = self._checkout()
                 conn.send((kind, payload))
                 status, value = conn.recv()
                 while status == "progress":
@@ -167,14 +176,27 @@ class ModelService:
                         on_progress(*value)
                     status, value = conn.recv()
             except (EOFError, OSError, ConnectionError):
-                self._local.conn = None
+                if conn is not None:
+                    conn.close()
                 if attempt == 1:
                     self._restart(generation)
                 continue
+            except BaseException:  # (a rerun of the page stopped us mid-answer: that connection is out of step)
+                if conn is not None:
+                    conn.close()
+                raise
+            self._checkin(conn, generation)
             if status == "error":
                 raise value
             return value
         raise ServiceError("engine.service.stopped")
+
+    def run_task(self, name: str, store: Any, *args: Any, progress: Callable[..., Any] | None = None) -> Any:
+        """`TASKS[name](store, *args)` run in the service on the same run store (its file and data home)."""
+        if name not in TASKS:
+            raise ValueError(f"the model service has no task {name!r}")
+        kwargs = {"progress": PROGRESS} if progress is not None else {}
+        return self.request("task", name, str(store.home), str(store.path), args, kwargs, on_progress=progress)
 
     def stats(self) -> dict[str, Any]:
         """How the service has worked so far (batches run, their sizes, models loaded): for the benchmark."""
@@ -189,16 +211,26 @@ class ModelService:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
 
-    def _connection(self) -> tuple[Connection, int]:
+    def _checkout(self) -> tuple[Connection, int]:
+        """An idle connection to the running service, or a new one. Streamlit runs every script run in a thread of
+        its own, so connections are pooled, not kept per thread (opening one costs an authentication round trip)."""
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
                 self._start()
             generation = self._generation
-        conn = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "generation", None) != generation:
-            conn = Client(self._address, family="AF_UNIX", authkey=self._key)
-            self._local.conn, self._local.generation = conn, generation
-        return conn, generation
+            while self._idle:
+                conn, made_for = self._idle.pop()
+                if made_for == generation:
+                    return conn, generation
+                conn.close()
+        return Client(self._address, family="AF_UNIX", authkey=self._key), generation
+
+    def _checkin(self, conn: Connection, generation: int) -> None:
+        with self._lock:
+            if generation == self._generation and len(self._idle) < MAX_IDLE_CONNECTIONS:
+                self._idle.append((conn, generation))
+                return
+        conn.close()
 
     def _restart(self, generation: int) -> None:
         """Give up on the service of `generation` (unless another thread already replaced it)."""
@@ -410,11 +442,17 @@ class _Server:
             except Exception as exc:
                 reply("error", _plain_error(exc))
 
+    def _task(self, name: str, home: str, db: str, args: tuple, kwargs: dict, reply: Callable[..., None]) -> Any:
+        self.answered[name] = self.answered.get(name, 0) + 1
+        return _task_in_home(name, home, db, args, kwargs, reply)
+
     def _answer(self, kind: str, payload: tuple, reply: Callable[[str, Any], None]) -> Any:
         if kind == "stats":
             sizes = self.batches[-1000:]
             return {"batches": len(self.batches), "largest_batch": max(sizes, default=0), "pid": os.getpid(),
                     "calls": dict(self.answered)}  # fmt: skip
+        if kind == "task":
+            return self._task(*payload, reply)
         path, mtime, *rest = payload
         model = self.models.get(path, mtime)
         if kind == "info":
@@ -428,6 +466,27 @@ class _Server:
             kwargs = {**kwargs, "progress": lambda *done: reply("progress", done)}
         module, _, function = CALLS[name].partition(":")
         return getattr(importlib.import_module(module), function)(model, *args, **kwargs)
+
+
+def _task_in_home(name: str, home: str, db: str, args: tuple, kwargs: dict, reply: Callable[[str, Any], None]) -> Any:
+    """A TASKS function on the caller's run store, with the caller's data home in force while it runs (the call
+    lane runs one request at a time, so setting it for the process is safe)."""
+    from cnnlab.runs.store import RunStore
+
+    if kwargs.get("progress") == PROGRESS:
+        kwargs = {**kwargs, "progress": lambda *done: reply("progress", done)}
+    module, _, function = TASKS[name].partition(":")
+    before = os.environ.get("CNNLAB_HOME")
+    os.environ["CNNLAB_HOME"] = home
+    try:
+        with RunStore(db) as store:
+            store.home = Path(home)
+            return getattr(importlib.import_module(module), function)(store, *args, **kwargs)
+    finally:
+        if before is None:
+            os.environ.pop("CNNLAB_HOME", None)
+        else:
+            os.environ["CNNLAB_HOME"] = before
 
 
 def _plain_error(exc: BaseException) -> CnnLabError:

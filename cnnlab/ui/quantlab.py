@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnlab import quantization as quant
 from cnnlab.errors import CnnLabError
+from cnnlab.inspection.service import default_service
 from cnnlab.studycharts import confusion_change, weights_before_after
 from cnnlab.ui import shell, state, widgets
 
@@ -46,7 +47,7 @@ def _measure(run_id: str, t: T) -> dict[str, Any] | None:
         bar.progress(done / total, text=t("quant.working", done=done, total=total))
 
     try:
-        result = quant.quantize_run(state.store(), run_id, report)
+        result = default_service().run_task("quantize_run", state.store(), run_id, progress=report)  # TF: not here
     except CnnLabError as exc:
         bar.empty()
         st.warning(shell.reason(exc))

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from cnnlab import export
+from cnnlab.inspection.service import default_service
 from cnnlab.runs import studies
 from cnnlab.runs.files import ModelMissing, metrics_csv, run_model_path
 from cnnlab.ui import links, live, shell, state
@@ -130,9 +131,7 @@ def run_downloads(run, store, t: Callable[..., str]) -> None:
                 if st.button(t(label), key=f"export_{kind}") and shell.require("export", t):
                     with st.spinner(t("runs.exporting")):
                         try:
-                            result = (export.export_savedmodel if kind == "savedmodel" else export.export_tflite)(
-                                store, run.id
-                            )
+                            result = default_service().run_task(f"export_{kind}", store, run.id)  # not here: TF
                         except export.ExportError as exc:
                             st.error(t("runs.export_failed", reason=shell.reason(exc)))
                         else:
