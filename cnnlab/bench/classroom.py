@@ -38,6 +38,7 @@ CHROMIUM = Path(os.environ.get("CNNLAB_CHROMIUM", "/usr/bin/chromium"))
 CANVAS = "canvas.cnnlab-canvas"
 STROKES = {"1": [(150, 60), (140, 240)], "7": [(60, 60), (210, 60), (110, 240)]}
 TIMEOUT_MS = 600_000
+DIGITS = ("1", "7")  # what visitor i draws: DIGITS[i % 2]
 
 
 def _percentiles(values: list[float]) -> dict[str, float]:
@@ -303,7 +304,7 @@ async def _protocol_visitor(ws: str, load: Any, draw: Any, widget: str, value: s
 async def _protocol_round(url: str, sent: list[bytes], n: int) -> dict[str, Any]:
     load, draw, widget = _templates(sent)
     ws = url.replace("http://", "ws://") + "/_stcore/stream"
-    digits = [("1", "7")[i % 2] for i in range(n)]
+    digits = [DIGITS[i % 2] for i in range(n)]
     values = [drawing_value(d, i) for i, d in enumerate(digits)]
     ready: list = []
     start = asyncio.Event()
@@ -318,7 +319,23 @@ async def _protocol_round(url: str, sent: list[bytes], n: int) -> dict[str, Any]
         print(f"classroom: a protocol visitor failed: {failure!r}"[:300], flush=True)
     return {"visitors": n, "draw_to_answer_s": _percentiles([f["seconds"] for f in ok]),
             "right": sum(bool(f["right"]) for f in ok),
-            "errors": (n - len(ok)) + sum(f["errors"] > 0 for f in ok)}  # fmt: skip
+            "errors": (n - len(ok)) + sum(f["errors"] > 0 for f in ok),
+            "answers": [f.get("answer") if isinstance(f, dict) else None for f in found]}  # fmt: skip
+
+
+def protocol_classroom(url: str, run_id: str, visitors: int) -> dict[str, Any]:
+    """One real Chromium visitor draws on `url`'s Predict (recorded), then `visitors` protocol-level visitors draw
+    at once: the round's figures and each visitor's answer (visitor i draws DIGITS[i % 2] as drawing_value(.., i))."""
+    from playwright.async_api import async_playwright
+
+    async def go() -> dict[str, Any]:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            sent = await _recorded(browser, f"{url}/predict?run={run_id}")
+            await browser.close()
+        return await _protocol_round(url, sent, visitors)
+
+    return asyncio.run(go())
 
 
 async def _classroom(url: str, run_id: str, sizes: list[int], protocol_sizes: list[int], inspect_n: int,
