@@ -1,14 +1,15 @@
 """Charts of studies (Plotly, labels passed in, no Streamlit): an arena's accuracy against its cost, with the
-Pareto front marked."""
+Pareto front marked; a learning curve's test accuracy against the number of training images."""
 
 from __future__ import annotations
 
+import math
 from itertools import pairwise
 from typing import Any
 
 import plotly.graph_objects as go
 
-from cnnlab.charts import PALETTE, _layout
+from cnnlab.charts import PALETTE, _layout, scaled
 
 
 def pareto_chart(
@@ -68,3 +69,46 @@ def weights_before_after(weights: dict[str, Any], labels: dict[str, str], height
     fig.update_layout(barmode="overlay", xaxis=dict(title=labels["value"]), yaxis=dict(title=labels["count"]),
                       legend=dict(orientation="h", y=1.12))  # fmt: skip
     return _layout(fig, height)
+
+
+def curve_chart(
+    lines: list[dict[str, Any]], names: list[str], labels: dict[str, str], full_n: int = 0, height: int = 420,
+    scale: float = 1.0,
+) -> go.Figure:  # fmt: skip
+    """A learning curve: test accuracy (y, %) against training images (x, log scale), one line per (architecture,
+    augmentation) of `lines` (cnnlab.train.curves.curve_points), named by `names`; the spread over seeds as error bars
+    from the lowest to the highest; lines without augmentation dashed. The whole split (`full_n`) is ticked as
+    labels["full"]; labels also: "x", "y", "spread" (hover text, with {seeds})."""
+    fig = go.Figure()
+    sizes: set[int] = set()
+    lows = []
+    for i, (line, name) in enumerate(zip(lines, names, strict=True)):
+        pts = line["points"]
+        sizes.update(p["n"] for p in pts)
+        lows += [p["min"] for p in pts]
+        hover = [f"{name} · n={p['n']:,}: {p['mean']:.1%}" + _spread(p, labels["spread"]) for p in pts]
+        fig.add_scatter(
+            x=[p["n"] for p in pts], y=[p["mean"] for p in pts], name=name, mode="lines+markers",
+            line=dict(color=PALETTE[i % len(PALETTE)], width=3, dash="solid" if line["augmentation"] else "dash"),
+            marker=dict(size=10, symbol="circle" if line["augmentation"] else "square"),
+            error_y=dict(type="data", symmetric=False, array=[p["max"] - p["mean"] for p in pts],
+                         arrayminus=[p["mean"] - p["min"] for p in pts], thickness=2, width=8),
+            text=hover, hovertemplate="%{text}<extra></extra>",
+        )  # fmt: skip
+    ticks = sorted(sizes)
+    text = [labels["full"] if full_n and n == full_n else f"{n:,}" for n in ticks]
+    span = [math.log10(min(ticks)) - 0.12, math.log10(max(ticks)) + 0.12] if ticks else None
+    low = max(0.0, math.floor((min(lows) - 0.05) * 10) / 10) if lows else 0.0
+    fig.update_layout(
+        xaxis=dict(title=labels["x"], type="log", tickvals=ticks, ticktext=text, range=span),
+        yaxis=dict(title=labels["y"], tickformat=".0%", range=[low, 1.02]),
+    )  # fmt: skip
+    fig = _layout(fig, height)
+    fig.update_layout(hovermode="closest", font=dict(size=14))
+    return scaled(fig, scale)
+
+
+def _spread(point: dict[str, Any], words: str) -> str:
+    if point["seeds"] < 2:
+        return ""
+    return f"<br>{words.format(seeds=point['seeds'])}: {point['min']:.1%}–{point['max']:.1%}"

@@ -1,21 +1,25 @@
-"""Experiments: studies of many runs (an arena trains several architectures alike and compares them), and the
-quantization lab (one run as TensorFlow Lite float32, dynamic-range and int8)."""
+"""Experiments: studies of many runs (an arena trains several architectures alike and compares them; a learning
+curve trains one recipe on growing subsets, with and without augmentation), and the quantization lab
+(one run as TensorFlow Lite float32, dynamic-range and int8)."""
 
 import streamlit as st
 
 from cnnlab.runs import jobs, studies
+from cnnlab.ui import curvelab, linked, quantlab, router, shell, state
 from cnnlab.ui import experiments as exp
-from cnnlab.ui import linked, quantlab, router, shell, state
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("experiments.title"))
 st.caption(t("exp.intro"))
 
-arena_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
-    "experiments", "exp_tab", ["arena", "quant"],
-    [f":material/stadium: {t('exp.tab_arena')}", f":material/compress: {t('quant.tab')}"],
-)
+arena_tab, curve_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
+    "experiments", "exp_tab", ["arena", "curve", "quant"],
+    [f":material/stadium: {t('exp.tab_arena')}", f":material/show_chart: {t('curve.tab')}",
+     f":material/compress: {t('quant.tab')}"],
+)  # fmt: skip
+with curve_tab:  # the data budget and augmentation lab (cnnlab/ui/curvelab.py)
+    shell.run_safely(lambda: curvelab.section(t), t)
 with quant_tab:
     shell.run_safely(lambda: quantlab.section(t), t)
 

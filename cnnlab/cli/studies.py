@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from cnnlab.cli.common import CliError, emit
+from cnnlab.cli.curves import curve_text, start_curve_study
 
 
 def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
 
 
 def _text(summary: dict[str, Any]) -> str:
+    if summary["kind"] == "curve":
+        return curve_text(summary)
     lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]
     for r in summary["rows"]:
         acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
@@ -53,10 +56,13 @@ def cmd_study(args: argparse.Namespace) -> int:
     archs = [a.strip() for a in args.arch.split(",") if a.strip()]
     store = RunStore()
     try:
-        overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
-        epochs = args.epochs or (SECONDS_CAP_EPOCHS if args.seconds else 5)
-        study_id = start_arena(archs, dataset=args.dataset, epochs=epochs, name=args.name, seed=args.seed,
-                               overrides=overrides, store=store, seconds=args.seconds)  # fmt: skip
+        if args.kind == "curve":
+            study_id = start_curve_study(args, archs, store)
+        else:
+            overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
+            epochs = args.epochs or (SECONDS_CAP_EPOCHS if args.seconds else 5)
+            study_id = start_arena(archs, dataset=args.dataset, epochs=epochs, name=args.name, seed=args.seed,
+                                   overrides=overrides, store=store, seconds=args.seconds)  # fmt: skip
     except ConfigError as exc:
         raise CliError(f"cannot start the study: {exc}") from None
     if args.detach:
@@ -68,14 +74,21 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def add_study(sub) -> None:
-    p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare")
-    p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn")
+    p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare"
+                                     " (--kind curve: a learning curve over training-set sizes, with augmentation"
+                                     " off and on)")  # fmt: skip
+    p.add_argument("--kind", choices=("arena", "curve"), default="arena", help="the kind of study (default arena)")
+    p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn (a curve: 1-2)")
     p.add_argument("--dataset", default="mnist-sample", help="dataset name (`datasets` lists them)")
     p.add_argument("--epochs", type=int, help="epochs for every entry (default 5; with --seconds, the most any trains)")
     p.add_argument("--seconds", type=float, help="a budget of training time instead: each entry trains this long")
     p.add_argument("--seed", type=int, default=0, help="the seed every entry shares")
     p.add_argument("--name", help="the study's name")
     p.add_argument("--max-train-samples", type=int, help="every entry trains on the first N training images only")
+    p.add_argument("--sizes", help="a curve: training images per point, e.g. 250,500,full (default "
+                                   "250,500,1000,2000,full)")  # fmt: skip
+    p.add_argument("--augment", choices=("off", "on", "both"), default="both", help="a curve: augmentation")
+    p.add_argument("--seeds", type=int, default=1, help="a curve: how many seeds (1-3) each point is trained with")
     p.add_argument("--detach", action="store_true", help="return at once; the runs train in the background")
     p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
