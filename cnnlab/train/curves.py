@@ -186,7 +186,10 @@ def curve_rows(study: studies.Study, runs: list) -> list[dict[str, Any]]:
     """One row per run: its point (n, augmentation, architecture, seed), how far it got, and its test accuracy."""
     settings = study.settings
     full_n = int(settings.get("full_n") or 0)
-    points = {p.label(len(settings["archs"]) > 1, full_n): p for p in plan(settings)}
+    try:
+        points = {p.label(len(settings["archs"]) > 1, full_n): p for p in plan(settings)}
+    except (KeyError, TypeError, ValueError):  # settings this version cannot read: the rows say only what ran
+        points = {}
     rows = []
     for entry, run in zip(study.runs, runs, strict=True):
         point = points.get(entry.label)
