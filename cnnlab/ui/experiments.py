@@ -67,11 +67,17 @@ def study_choice(
         ss[key] = links.incoming("study")
     keys = ss.setdefault("_exp_study_keys", {})
     keys[kind] = key
-    links.bound("experiments")["study"] = lambda: ss.get(keys.get(ss.get("exp_tab__id", "arena"), ""))
+    links.bound("experiments")["study"] = lambda: _open_tab_study(ss, keys)
     widgets.keep_option(key, ids)
     labels = {s.id: f"{s.name} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))}" for s in mine}
     chosen = st.selectbox(t(label), ids, format_func=labels.get, key=key)
     return mine[ids.index(chosen)]
+
+
+def _open_tab_study(ss, keys: dict[str, str]) -> str | None:
+    """The study chosen in the open tab (None on a tab without studies)."""
+    key = keys.get(ss.get("exp_tab__id", "arena"))
+    return ss.get(key) if key else None
 
 
 def _table(rows: list[dict[str, Any]], t: T):
