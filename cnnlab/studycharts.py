@@ -100,11 +100,14 @@ def curve_chart(
     span = [math.log10(min(ticks)) - 0.12, math.log10(max(ticks)) + 0.12] if ticks else None
     low = max(0.0, math.floor((min(lows) - 0.05) * 10) / 10) if lows else 0.0
     fig.update_layout(
-        xaxis=dict(title=labels["x"], type="log", tickvals=ticks, ticktext=text, range=span),
-        yaxis=dict(title=labels["y"], tickformat=".0%", range=[low, 1.02]),
+        xaxis=dict(title=dict(text=labels["x"], font=dict(size=16)), type="log", tickvals=ticks, ticktext=text,
+                   range=span, tickfont=dict(size=15)),
+        yaxis=dict(title=dict(text=labels["y"], font=dict(size=16)), tickformat=".0%", range=[low, 1.02],
+                   tickfont=dict(size=15)),
     )  # fmt: skip
-    fig = _layout(fig, height)
-    fig.update_layout(hovermode="closest", font=dict(size=14))
+    fig = _layout(fig, height)  # (sizes set here: a projector's back row reads them at 1280x720)
+    fig.update_layout(hovermode="closest", font=dict(size=15), legend=dict(font=dict(size=15)),
+                      margin=dict(l=10, r=10, t=40, b=10))  # fmt: skip
     return scaled(fig, scale)
 
 

@@ -50,9 +50,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "curve.seeds": ("Seeds", "随机种子数"),
     "curve.seeds_help": (
         "Each seed is its own split, subset and initialisation; 2-3 seeds show how much a point moves by chance "
-        "(the band around each line).",
-        "每个随机种子对应不同的数据划分、子集和初始权重；2-3 个种子可以看出每个点有多少偶然波动"
-        "（每条线周围的阴影带）。",
+        "(the bar through each point).",
+        "每个随机种子对应不同的数据划分、子集和初始权重；2-3 个种子可以看出每个点有多少偶然波动（每个点上的误差线）。",
     ),
     "curve.epochs": ("Epochs each", "每次训练轮数"),
     "curve.epochs_help": (
@@ -70,6 +69,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "共 {runs} 次运行：{sizes} 个规模 × {augs} 种数据增强 × {archs} 个网络结构 × {seeds} 个随机种子。",
     ),
     "curve.name": ("Name (optional)", "名称（可选）"),
+    "curve.default_name": ("learning curve: {archs} on {dataset}", "学习曲线：{archs}，{dataset}"),
     "curve.start": ("Start the learning curve", "开始学习曲线"),
     "curve.invalid": ("This learning curve cannot start:", "这条学习曲线无法开始："),
     "curve.study": ("Learning curve", "学习曲线"),
@@ -91,10 +91,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "curve.wait": ("The curve appears as soon as the first run has finished.", "第一次运行完成后，这里就会出现曲线。"),
     "curve.chart_help": (
         "Each point is the test accuracy at that many training images (the mean over the seeds that have finished; "
-        "the shaded band spans the lowest to the highest). Where the lines are steep, more data still helps; where "
+        "the bar through it spans the lowest to the highest). Where the lines are steep, more data still helps; where "
         "they flatten, it helps less. The gap between the two lines of one architecture is what augmentation is "
         "worth at that size.",
-        "每个点是用这么多训练图像时的测试准确率（已完成种子的平均值；阴影带从最低到最高）。线越陡，说明增加数据仍有帮"
+        "每个点是用这么多训练图像时的测试准确率（已完成种子的平均值；穿过它的误差线从最低到最高）。线越陡，说明增加数据仍有帮"
         "助；线变平时，帮助就小了。同一网络结构两条线之间的差距，就是在该数据量下数据增强的价值。",
     ),
 }

@@ -57,6 +57,8 @@ def form(t: T) -> str | None:
         return None
     if not shell.require("train", t):
         return None
+    named = " / ".join(shell.arch_name(a, t) for a in archs)
+    name = name.strip() or t("curve.default_name", archs=named, dataset=dataset)  # in the visitor's language
     try:
         return curves.start_curve(archs, dataset=dataset, epochs=int(epochs), sizes=sizes, augment=augment or "",
                                   seeds=int(seeds), name=name, store=state.store())  # fmt: skip
