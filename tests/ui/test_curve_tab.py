@@ -79,3 +79,13 @@ def test_a_curve_started_from_the_tab_trains_to_its_chart_and_table(home_with_da
     assert curve["data"][0]["y"] == [summary["rows"][0]["test_accuracy"]]
     [table] = [d for d in at.dataframe if "Training images" in d.value.columns]
     assert table.value["Training images"].tolist() == [250] and table.value["Seed"].tolist() == [0]
+
+
+def test_a_run_of_a_curve_links_to_the_curve_tab(tiny_run) -> None:
+    with RunStore() as store:
+        study = studies.create_study(store, name="my curve", kind="curve", settings={})
+        studies.add_run(store, study, tiny_run.run_id, "n=250 · aug · seed 0")
+    ticked = {"runs_table": {"selection": {"rows": [0], "columns": [], "cells": []}}}  # the run's row ticked
+    at = open_app("pages/runs.py", page_state=ticked)
+    [link] = [e for e in at.get("page_link") if "my curve" in e.proto.label]
+    assert f"study={study}" in link.proto.query_string and "tab=curve" in link.proto.query_string, link.proto
