@@ -77,8 +77,8 @@ def curve_chart(
 ) -> go.Figure:  # fmt: skip
     """A learning curve: test accuracy (y, %) against training images (x, log scale), one line per (architecture,
     augmentation) of `lines` (cnnlab.train.curves.curve_points), named by `names`; the spread over seeds as error bars
-    from the lowest to the highest; lines without augmentation dashed. The whole split (`full_n`) is ticked as
-    labels["full"]; labels also: "x", "y", "spread" (hover text, with {seeds})."""
+    from the lowest to the highest, the lines a little apart at each n; lines without augmentation dashed. The whole
+    split (`full_n`) is ticked as labels["full"]; labels also: "x", "y", "spread" (hover text, with {seeds})."""
     fig = go.Figure()
     sizes: set[int] = set()
     lows = []
@@ -87,8 +87,9 @@ def curve_chart(
         sizes.update(p["n"] for p in pts)
         lows += [p["min"] for p in pts]
         hover = [f"{name} · n={p['n']:,}: {p['mean']:.1%}" + _spread(p, labels["spread"]) for p in pts]
-        fig.add_scatter(
-            x=[p["n"] for p in pts], y=[p["mean"] for p in pts], name=name, mode="lines+markers",
+        dodge = 10 ** ((i - (len(lines) - 1) / 2) * 0.012)  # lines side by side at each n, so their bars do not
+        fig.add_scatter(  # hide each other (a few % of n on the log axis; the hover says the exact n)
+            x=[p["n"] * dodge for p in pts], y=[p["mean"] for p in pts], name=name, mode="lines+markers",
             line=dict(color=PALETTE[i % len(PALETTE)], width=3, dash="solid" if line["augmentation"] else "dash"),
             marker=dict(size=10, symbol="circle" if line["augmentation"] else "square"),
             error_y=dict(type="data", symmetric=False, array=[p["max"] - p["mean"] for p in pts],

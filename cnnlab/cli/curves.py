@@ -9,8 +9,8 @@ from cnnlab.cli.common import CliError
 
 
 def _sizes(text: str | None) -> list[Any] | None:
-    """"250,500,full" -> [250, 500, "full"]; a word that is neither a number nor "full" is passed on as it is, so the
-    engine's refusal names it."""
+    """The sizes of "250,500,full": [250, 500, "full"]; a word that is neither a number nor "full" is passed on as
+    it is, so the engine's refusal names it."""
     if not text:
         return None
     out: list[Any] = []

@@ -101,6 +101,8 @@ def test_the_chart_plots_accuracy_against_n_on_a_log_axis_one_line_per_architect
     assert list(fig.layout.xaxis.tickvals) == [250, 3500] and list(fig.layout.xaxis.ticktext) == ["250", "all 3,500"]
     assert len(fig.data) == 4 and [tr.name for tr in fig.data] == ["a", "b", "c", "d"]
     assert [tr.line.dash for tr in fig.data] == ["dash", "solid", "dash", "solid"]  # no augmentation dashed
+    firsts = [tr.x[0] for tr in fig.data]  # side by side at n=250, within a few per cent of it
+    assert len(set(firsts)) == 4 and all(abs(x / 250 - 1) < 0.05 for x in firsts)
     bars = fig.data[0].error_y
     assert list(bars.array) == pytest.approx([0.1, 0.0]) and list(bars.arrayminus) == pytest.approx([0.1, 0.0])
     assert "over 3 seeds: 40.0%–60.0%" in fig.data[0].text[0] and "<br>" not in fig.data[0].text[1]
