@@ -107,7 +107,7 @@ def curve_chart(
                    tickfont=dict(size=15)),
     )  # fmt: skip
     fig = _layout(fig, height)  # (sizes set here: a projector's back row reads them at 1280x720)
-    fig.update_layout(hovermode="closest", font=dict(size=15), legend=dict(font=dict(size=15)),
+    fig.update_layout(hovermode="closest", font=dict(size=15), legend=dict(font=dict(size=15)), showlegend=True,
                       margin=dict(l=10, r=10, t=40, b=10))  # fmt: skip
     return scaled(fig, scale)
 

@@ -100,6 +100,7 @@ def test_the_chart_plots_accuracy_against_n_on_a_log_axis_one_line_per_architect
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == labels["x"]
     assert list(fig.layout.xaxis.tickvals) == [250, 3500] and list(fig.layout.xaxis.ticktext) == ["250", "all 3,500"]
     assert len(fig.data) == 4 and [tr.name for tr in fig.data] == ["a", "b", "c", "d"]
+    assert fig.layout.showlegend is True  # a single line is named too (no augmentation, say)
     assert [tr.line.dash for tr in fig.data] == ["dash", "solid", "dash", "solid"]  # no augmentation dashed
     firsts = [tr.x[0] for tr in fig.data]  # side by side at n=250, within a few per cent of it
     assert len(set(firsts)) == 4 and all(abs(x / 250 - 1) < 0.05 for x in firsts)
