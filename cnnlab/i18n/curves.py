@@ -26,6 +26,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     # ------------------------------------------------------------ the tab (cnnlab/ui/curvelab.py)
     "curve.tab": ("Learning curves", "学习曲线"),
+    "curve.intro": (
+        "Learning curves: test accuracy against the number of training images, with and without augmentation — "
+        "what more data is worth, and what augmentation is worth at each amount of it.",
+        "学习曲线：测试准确率随训练图像数量的变化，分有无数据增强两种情况——看更多数据值多少，以及在每种数据量下数据增强"
+        "值多少。",
+    ),
     "curve.new": ("New learning curve", "新建学习曲线"),
     "curve.help": (
         "How much does more data help, and how much does augmentation? The same recipe trains on 250, 500, 1,000, "

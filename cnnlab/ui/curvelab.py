@@ -135,6 +135,7 @@ def section(t: T) -> None:
     """The whole tab: the form (open while there is no learning curve yet), the choice of study, and its view."""
     store = state.store()
     mine = [s for s in studies.list_studies(store) if s.kind == curves.KIND]
+    st.caption(t("curve.intro"))
     with st.expander(t("curve.new"), expanded=not mine):
         started = form(t)
         if started:
