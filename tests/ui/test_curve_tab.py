@@ -89,3 +89,34 @@ def test_a_run_of_a_curve_links_to_the_curve_tab(tiny_run) -> None:
     at = open_app("pages/runs.py", page_state=ticked)
     [link] = [e for e in at.get("page_link") if "my curve" in e.proto.label]
     assert f"study={study}" in link.proto.query_string and "tab=curve" in link.proto.query_string, link.proto
+
+
+def _wait_state(study_id: str, states: set[str], timeout: float = 300) -> dict:
+    deadline = time.monotonic() + timeout
+    with RunStore() as store:
+        while (summary := study_summary(studies.get_study(store, study_id), store))["state"] not in states:
+            jobs.reconcile(store)
+            assert time.monotonic() < deadline, summary
+            time.sleep(0.3)
+    return summary
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_tab_stops_and_resumes_a_curve_as_a_whole(home_with_data) -> None:
+    at = open_app("pages/experiments.py", page_state={"curve_augment": "off"})
+    at.multiselect(key="curve_sizes").set_value([250, 500]).run()
+    at.number_input(key="curve_epochs").set_value(30).run()
+    _start(at)
+    study_id = at.selectbox(key="curve_study").value
+    next(b for b in at.button if b.label == "Stop the learning curve").click().run()
+    summary = _wait_state(study_id, {"stopped"})
+    assert {r["status"] for r in summary["rows"]} == {"stopped"}  # every run, the queued one too
+    at.run()
+    assert any("Stopped: 0 of 2 finished" in str(p.proto.text) for p in at.get("progress"))
+    next(b for b in at.button if b.label == "Resume the learning curve").click().run()
+    with RunStore() as store:
+        assert studies.get_study(store, study_id).status == studies.ACTIVE
+        assert study_summary(studies.get_study(store, study_id), store)["state"] == "running"
+    next(b for b in at.button if b.label == "Stop the learning curve").click().run()  # (30 epochs: resumed is enough)
+    _wait_state(study_id, {"stopped"})
