@@ -88,7 +88,8 @@ def add_study(sub) -> None:
     p.add_argument("--sizes", help="a curve: training images per point, e.g. 250,500,full (default "
                                    "250,500,1000,2000,full)")  # fmt: skip
     p.add_argument("--augment", choices=("off", "on", "both"), default="both", help="a curve: augmentation")
-    p.add_argument("--seeds", type=int, default=1, help="a curve: how many seeds (1-3) each point is trained with")
+    p.add_argument("--seeds", type=int, default=1,
+                   help="a curve: how many seeds (1-3: --seed, --seed+1, ...) each point is trained with")  # fmt: skip
     p.add_argument("--detach", action="store_true", help="return at once; the runs train in the background")
     p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
