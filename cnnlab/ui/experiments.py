@@ -56,28 +56,18 @@ def arena_form(t: T) -> str | None:
 def study_choice(
     all_studies: list[studies.Study], t: T, kind: str = "arena", key: str = "exp_study", label: str = "exp.study"
 ) -> studies.Study | None:
-    """The `kind` study in view (its tab's id is `kind`): `?study=` when it names one, else the newest; a select box
-    switches, and the URL follows the open tab's choice."""
+    """The `kind` study in view, in the tab whose id is `kind`: `?study=` when it names one, else the newest; a select
+    box switches, and while its tab is open the URL follows the choice."""
     mine = [s for s in all_studies if s.kind == kind]
     if not mine:
         return None
     ids = [s.id for s in mine]
-    ss = st.session_state
-    if links.incoming("study") in ids:  # ?study= opens it (in its own kind's tab)
-        ss[key] = links.incoming("study")
-    keys = ss.setdefault("_exp_study_keys", {})
-    keys[kind] = key
-    links.bound("experiments")["study"] = lambda: _open_tab_study(ss, keys)
+    if st.session_state.get("exp_tab__id", "arena") == kind:  # the open tab's study is the one ?study= carries
+        links.bind("experiments", "study", key)
     widgets.keep_option(key, ids)
     labels = {s.id: f"{s.name} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))}" for s in mine}
     chosen = st.selectbox(t(label), ids, format_func=labels.get, key=key)
     return mine[ids.index(chosen)]
-
-
-def _open_tab_study(ss, keys: dict[str, str]) -> str | None:
-    """The study chosen in the open tab (None on a tab without studies)."""
-    key = keys.get(ss.get("exp_tab__id", "arena"))
-    return ss.get(key) if key else None
 
 
 def _table(rows: list[dict[str, Any]], t: T):
