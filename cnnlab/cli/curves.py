@@ -32,6 +32,15 @@ def start_curve_study(args: argparse.Namespace, archs: list[str], store) -> str:
     )  # fmt: skip
 
 
+def add_curve_args(p: argparse.ArgumentParser) -> None:
+    """The `study` command's learning-curve options."""
+    p.add_argument("--sizes", help="a curve: training images per point, e.g. 250,500,full (default "
+                                   "250,500,1000,2000,full)")  # fmt: skip
+    p.add_argument("--augment", choices=("off", "on", "both"), default="both", help="a curve: augmentation")
+    p.add_argument("--seeds", type=int, default=1,
+                   help="a curve: how many seeds (1-3: --seed, --seed+1, ...) each point is trained with")  # fmt: skip
+
+
 def curve_text(summary: dict[str, Any]) -> str:
     """The study, a line per run, then a line per curve: n -> mean test accuracy (lowest-highest over seeds)."""
     lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]

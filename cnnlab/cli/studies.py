@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from cnnlab.cli.common import CliError, emit
-from cnnlab.cli.curves import curve_text, start_curve_study
+from cnnlab.cli.curves import add_curve_args, curve_text, start_curve_study
 
 
 def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
@@ -85,14 +85,10 @@ def add_study(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="the seed every entry shares")
     p.add_argument("--name", help="the study's name")
     p.add_argument("--max-train-samples", type=int, help="every entry trains on the first N training images only")
-    p.add_argument("--sizes", help="a curve: training images per point, e.g. 250,500,full (default "
-                                   "250,500,1000,2000,full)")  # fmt: skip
-    p.add_argument("--augment", choices=("off", "on", "both"), default="both", help="a curve: augmentation")
-    p.add_argument("--seeds", type=int, default=1,
-                   help="a curve: how many seeds (1-3: --seed, --seed+1, ...) each point is trained with")  # fmt: skip
     p.add_argument("--detach", action="store_true", help="return at once; the runs train in the background")
     p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_curve_args(p)
     p.set_defaults(func=cmd_study)
 
 
