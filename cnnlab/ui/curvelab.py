@@ -39,7 +39,7 @@ def form(t: T) -> str | None:
     if st.session_state.get("curve_sizes_for") != dataset:  # another dataset: the sizes start again from all that fit
         st.session_state["curve_sizes_for"] = dataset
         st.session_state["curve_sizes"] = options
-    sizes = a.multiselect(
+    sizes = st.multiselect(  # its own row: the five sizes' chips fit at 1280 px
         t("curve.sizes"), options, key="curve_sizes", help=t("curve.sizes_help", full=full),
         format_func=lambda n: t("curve.full", full=full) if n == curves.FULL else f"{n:,}",
     )  # fmt: skip
@@ -51,7 +51,7 @@ def form(t: T) -> str | None:
     epochs = c.number_input(t("curve.epochs"), 1, 100, 5, key="curve_epochs", help=t("curve.epochs_help"))
     name = c.text_input(t("curve.name"), max_chars=80, key="curve_name")
     augs = 2 if augment == "both" else 1
-    st.caption(t("curve.plan", runs=len(sizes) * augs * max(1, len(archs)) * int(seeds), sizes=len(sizes), augs=augs,
+    st.caption(t("curve.plan", runs=len(sizes) * augs * len(archs) * int(seeds), sizes=len(sizes), augs=augs,
                  archs=len(archs), seeds=int(seeds)))  # fmt: skip
     if not st.button(t("curve.start"), type="primary", icon=":material/play_arrow:", key="curve_start"):
         return None
