@@ -1,5 +1,6 @@
 """Charts of studies (Plotly, labels passed in, no Streamlit): an arena's accuracy against its cost, with the
-Pareto front marked; a learning curve's test accuracy against the number of training images."""
+Pareto front marked; a sweep's runs as parallel coordinates; a learning curve's test accuracy against the number
+of training images; the quantization lab's changes."""
 
 from __future__ import annotations
 
@@ -69,6 +70,49 @@ def weights_before_after(weights: dict[str, Any], labels: dict[str, str], height
     fig.update_layout(barmode="overlay", xaxis=dict(title=labels["value"]), yaxis=dict(title=labels["count"]),
                       legend=dict(orientation="h", y=1.12))  # fmt: skip
     return _layout(fig, height)
+
+
+def sweep_parcoords(
+    rows: list[dict[str, Any]], axes: list[str], labels: dict[str, str], height: int = 420
+) -> go.Figure:
+    """A sweep's finished runs as parallel coordinates (TensorBoard's HParams view): one axis per swept
+    hyperparameter, then test accuracy, each run a line coloured by its accuracy. Learning rates sit on a log
+    scale, categories (the optimizer) at evenly spaced ticks, and every axis is ticked at the values swept."""
+    done = [r for r in rows if r.get("test_accuracy") is not None]
+    dims = []
+    for name in axes:
+        values = [r[name] for r in done]
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            distinct = sorted(set(values))
+            log = name == "learning_rate" and all(v > 0 for v in distinct)
+            where = [math.log10(v) for v in distinct] if log else list(distinct)
+            dims.append(dict(label=labels[name], values=[math.log10(v) if log else v for v in values],
+                             tickvals=where, ticktext=[f"{v:g}" for v in distinct], range=_padded(where)))  # fmt: skip
+        else:
+            distinct = sorted(set(map(str, values)))
+            dims.append(dict(label=labels[name], values=[distinct.index(str(v)) for v in values],
+                             tickvals=list(range(len(distinct))), ticktext=distinct,
+                             range=_padded(list(range(len(distinct))))))  # fmt: skip
+    accuracy = [r["test_accuracy"] for r in done]
+    low, high = (min(accuracy), max(accuracy)) if accuracy else (0.0, 1.0)
+    dims.append(dict(label=labels["test_accuracy"], values=accuracy, tickformat=".0%",
+                     range=[max(0.0, low - 0.02), min(1.0, high + 0.02)]))  # fmt: skip
+    fig = go.Figure(go.Parcoords(
+        dimensions=dims,
+        line=dict(color=accuracy, colorscale="Viridis", cmin=low, cmax=high if high > low else low + 1e-3,
+                  showscale=True, colorbar=dict(tickformat=".0%", thickness=14, len=0.9, x=1.04)),
+        labelfont=dict(size=14), tickfont=dict(size=12), rangefont=dict(size=1, color="rgba(0,0,0,0)"),
+    ))  # fmt: skip
+    _layout(fig, height)
+    fig.update_layout(margin=dict(l=70, r=70, t=70, b=30))
+    return fig
+
+
+def _padded(values: list[float]) -> list[float]:
+    """An axis range around `values`, with room so a single value or the ends are not on the frame."""
+    low, high = min(values, default=0.0), max(values, default=1.0)
+    pad = (high - low) * 0.08 or 0.5
+    return [low - pad, high + pad]
 
 
 def curve_chart(

@@ -24,8 +24,8 @@ loaded = state.run_model(run.id)
 if loaded is None:
     st.warning(t("predict.no_checkpoint"))
     shell.stop()
-_, model, predictor, _ = loaded
-names = class_names_for(run.dataset, int(model.outputs[0].shape[-1]))
+_, model = loaded  # a handle: the model itself lives in the model service
+names = class_names_for(run.dataset, model.info.classes)
 
 draw_tab, webcam_tab, upload_tab, photo_tab = linked.tabs(  # by id (?tab=upload): a language switch keeps it
     "predict", "predict_tab", ["draw", "webcam", "upload", "photos"],
@@ -33,11 +33,11 @@ draw_tab, webcam_tab, upload_tab, photo_tab = linked.tabs(  # by id (?tab=upload
      f":material/upload: {t('predict.tab_upload')}", f":material/photo_camera: {t('predict.tab_photos')}"],
 )  # fmt: skip
 with draw_tab:
-    if is_digit_model(predictor.input_shape):
+    if is_digit_model(model.input_shape):
         draw_section(t, run.id, names, side=shell.canvas_size())
         my_drawings(t, run, names)
     else:
-        shape = "×".join(map(str, predictor.input_shape))
+        shape = "×".join(map(str, model.input_shape))
         st.info(t("predict.draw_needs_digits", name=run.name, shape=shape))
 with webcam_tab:
     webcam_section(t, run.id, names)

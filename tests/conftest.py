@@ -30,6 +30,7 @@ os.environ["CNNLAB_OFFLINE"] = "1"
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("CNNLAB_STANDBY", "0")  # no warm standby workers unless a test turns them on (tests/runs)
+os.environ.setdefault("CNNLAB_WARM", "0")  # no model service started at app start (a test that wants one asks)
 
 TINY_RUN = {"dataset": "mnist-sample", "arch": "lenet5", "epochs": 2, "max_train_samples": 1024}
 TINY_RUN_NAME = "tiny lenet"

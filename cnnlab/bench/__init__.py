@@ -24,6 +24,11 @@ With no section every one below runs, in one go, and a summary table ends the ou
              each against the same work in the server's own process.
   ray        the Ray runner against the local runner (both a fresh process per run): start -> first batch point,
              start -> finished, and training throughput, as ratios of interleaved rounds (needs Ray; not in "all").
+  classroom  N visitors draw on Predict at once against one server: drawing sent -> finished answer p50/p95/max,
+             answers right, errors, server + model service memory; visitors in Chromium contexts (what a person
+             sees; on 2 cores the browsers take most of the CPU) and protocol-level visitors (Streamlit's websocket
+             messages, recorded from a real browser and replayed with each visitor's drawing: the server's share);
+             and N visitors opening Inspect while a run trains (page open -> first chart). Not in "all" (minutes).
   settings   engine throughput in fresh processes under process-level settings (oneDNN, thread pools,
              steps_per_execution) that cannot change inside one process.
 
@@ -44,6 +49,8 @@ from typing import Any
 
 import cnnlab  # noqa: F401  (environment defaults before TensorFlow)
 from cnnlab.bench.app import bench_coldstart, bench_memory, print_coldstart, print_memory
+from cnnlab.bench.classroom import bench_classroom, print_classroom
+from cnnlab.bench.classroom import summary_rows as classroom_rows
 from cnnlab.bench.common import environment
 from cnnlab.bench.firstpoint import bench_firstpoint, print_firstpoint
 from cnnlab.bench.latency import bench_latency, print_latency
@@ -70,8 +77,9 @@ SECTIONS = {
     "probe": (bench_probe, print_probe),
     "untrusted": (bench_untrusted, print_untrusted),
     "ray": (bench_ray, print_ray),
+    "classroom": (bench_classroom, print_classroom),
 }
-# `settings` answers another question; `ray` needs requirements-cluster.txt
+# `settings` answers another question; `ray` needs requirements-cluster.txt; `classroom` takes minutes
 ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe", "untrusted")
 
 
@@ -115,12 +123,11 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append(("cold start: Home rendered in Chromium", f"{r['rendered_s']['median']:.2f} s", "< 3 s"))
         loaded = "yes" if r["tensorflow_loaded_after_home_data_build"] else "no"
         rows.append(("TensorFlow loaded by Home, Data, Build", loaded, "no"))
-    if "probe" in results:
-        rows += summary_rows(results["probe"])
-    if "untrusted" in results:
-        rows += untrusted_rows(results["untrusted"])
-    if "ray" in results:
-        rows += ray_rows(results["ray"])
+    sections = (("probe", summary_rows), ("untrusted", untrusted_rows), ("ray", ray_rows),
+                ("classroom", classroom_rows))  # fmt: skip
+    for name, rows_of in sections:
+        if name in results:
+            rows += rows_of(results[name])
     return rows
 
 
@@ -167,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--memory-epochs", type=_positive, default=3)
     o.add_argument("--firstpoint-rounds", type=_positive, default=3)
     o.add_argument("--cold-starts", type=_positive, default=3)
+    o.add_argument("--classroom", default=None, help="visitors drawing at once, per round (default 1,10,30)")
+    o.add_argument("--classroom-protocol", default=None,
+                   help="protocol-level visitors drawing at once, per round (default 1,10,30)")
+    o.add_argument("--classroom-inspect", type=int, default=None, help="visitors opening Inspect (default 30)")
     return parser
 
 
@@ -180,6 +191,12 @@ def _defaults(args: argparse.Namespace) -> None:
         args.batch_metrics_every = cfg.batch_metrics_every
     if args.rounds is None:
         args.rounds = 2 if args.quick else (4 if args.section == "settings" else 10)
+    if args.classroom is None:
+        args.classroom = "1,2" if args.quick else "1,5,10"
+    if args.classroom_protocol is None:
+        args.classroom_protocol = "1,3" if args.quick else "1,10,30"
+    if args.classroom_inspect is None:
+        args.classroom_inspect = 2 if args.quick else 30
     if args.quick:
         args.repeats, args.memory_epochs, args.cold_starts, args.firstpoint_rounds = 20, 1, 1, 1
         args.max_train_samples = args.max_train_samples or 512

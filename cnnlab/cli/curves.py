@@ -25,8 +25,11 @@ def start_curve_study(args: argparse.Namespace, archs: list[str], store) -> str:
 
     if args.seconds or args.max_train_samples:
         raise CliError("--seconds and --max-train-samples do not apply to a learning curve: --sizes sets its images")
+    if args.epochs and len(args.epochs) > 1:
+        raise CliError("a learning curve trains every point for the same epochs: give one --epochs")
     return start_curve(
-        archs, dataset=args.dataset, epochs=args.epochs or 5, sizes=_sizes(args.sizes) or list(SIZES),
+        archs, dataset=args.dataset, epochs=args.epochs[0] if args.epochs else 5,
+        sizes=_sizes(args.sizes) or list(SIZES),
         augment=args.augment, seeds=list(range(args.seed, args.seed + args.seeds)) if args.seeds > 0 else args.seeds,
         name=args.name, store=store,
     )  # fmt: skip

@@ -1,5 +1,5 @@
-"""`study`, `studies`: studies of many runs (an arena of architectures); `quantize`: one run as TFLite float32,
-dynamic-range and int8, measured."""
+"""`study`, `studies`: studies of many runs (an arena of architectures; a sweep: cli/sweeps.py; a learning curve:
+cli/curves.py); `quantize`: one run as TFLite float32, dynamic-range and int8, measured."""
 
 from __future__ import annotations
 
@@ -8,20 +8,27 @@ import sys
 import time
 from typing import Any
 
+from cnnlab.cli import sweeps
 from cnnlab.cli.common import CliError, emit
 from cnnlab.cli.curves import add_curve_args, curve_text, start_curve_study
+
+
+def _summary(study, store) -> dict[str, Any]:
+    """A study as `study --json` and `studies --json` print it: a sweep's rows are its configurations."""
+    from cnnlab.train.studies import study_summary
+
+    return sweeps.summary(study, store) if study.kind == "sweep" else study_summary(study, store)
 
 
 def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
     """Poll (reconciling, so dead workers are noticed and queued runs start) until no run is queued or running."""
     from cnnlab.runs import jobs, studies
-    from cnnlab.train.studies import study_summary
 
     deadline = None if timeout is None else time.monotonic() + timeout
     shown: set[str] = set()
     while True:
         jobs.reconcile(store)
-        summary = study_summary(studies.get_study(store, study_id), store)
+        summary = _summary(studies.get_study(store, study_id), store)
         for row in summary["rows"]:
             if row["status"] not in ("queued", "running") and row["run_id"] not in shown:
                 shown.add(row["run_id"])
@@ -34,6 +41,8 @@ def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
 
 
 def _text(summary: dict[str, Any]) -> str:
+    if summary["kind"] == "sweep":
+        return sweeps.sweep_text(summary)
     if summary["kind"] == "curve":
         return curve_text(summary)
     lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]
@@ -48,25 +57,37 @@ def _text(summary: dict[str, Any]) -> str:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from cnnlab.runs import studies
     from cnnlab.runs.store import RunStore
     from cnnlab.train.config import ConfigError
-    from cnnlab.train.studies import SECONDS_CAP_EPOCHS, start_arena, study_summary
+    from cnnlab.train.studies import SECONDS_CAP_EPOCHS, start_arena
 
     archs = [a.strip() for a in args.arch.split(",") if a.strip()]
     store = RunStore()
+    if args.kind == "sweep":
+        return _finish(args, store, sweeps.start(args, store))
+    if args.kind == "curve":
+        try:
+            return _finish(args, store, start_curve_study(args, archs, store))
+        except ConfigError as exc:
+            raise CliError(f"cannot start the study: {exc}") from None
+    if args.epochs and len(args.epochs) > 1:
+        raise CliError("an arena trains every entry for the same epochs: give one --epochs (a sweep takes a list)")
     try:
-        if args.kind == "curve":
-            study_id = start_curve_study(args, archs, store)
-        else:
-            overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
-            epochs = args.epochs or (SECONDS_CAP_EPOCHS if args.seconds else 5)
-            study_id = start_arena(archs, dataset=args.dataset, epochs=epochs, name=args.name, seed=args.seed,
-                                   overrides=overrides, store=store, seconds=args.seconds)  # fmt: skip
+        overrides = {"max_train_samples": args.max_train_samples} if args.max_train_samples else None
+        epochs = args.epochs[0] if args.epochs else (SECONDS_CAP_EPOCHS if args.seconds else 5)
+        study_id = start_arena(archs, dataset=args.dataset, epochs=epochs, name=args.name, seed=args.seed,
+                               overrides=overrides, store=store, seconds=args.seconds)  # fmt: skip
     except ConfigError as exc:
         raise CliError(f"cannot start the study: {exc}") from None
+    return _finish(args, store, study_id)
+
+
+def _finish(args: argparse.Namespace, store, study_id: str) -> int:
+    """Wait for the study (unless --detach), print it, and say by the exit status whether it went well."""
+    from cnnlab.runs import studies
+
     if args.detach:
-        summary = study_summary(studies.get_study(store, study_id), store)
+        summary = _summary(studies.get_study(store, study_id), store)
     else:
         summary = _wait(study_id, store, args.timeout)
     emit(args, summary, _text(summary))
@@ -74,13 +95,14 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 
 def add_study(sub) -> None:
-    p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare"
-                                     " (--kind curve: a learning curve over training-set sizes, with augmentation"
-                                     " off and on)")  # fmt: skip
-    p.add_argument("--kind", choices=("arena", "curve"), default="arena", help="the kind of study (default arena)")
-    p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn (a curve: 1-2)")
+    p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare "
+                       "(or --kind sweep: one architecture over a grid of hyperparameters; --kind curve: a learning "
+                       "curve over training-set sizes, with augmentation off and on)")  # fmt: skip
+    p.add_argument("--arch", required=True,
+                   help="comma-separated presets, e.g. lenet5,simple_cnn (a sweep: one; a curve: 1-2)")  # fmt: skip
     p.add_argument("--dataset", default="mnist-sample", help="dataset name (`datasets` lists them)")
-    p.add_argument("--epochs", type=int, help="epochs for every entry (default 5; with --seconds, the most any trains)")
+    p.add_argument("--epochs", type=sweeps.ints, help="epochs for every entry (default 5; with --seconds, the most any "
+                   "trains); a sweep takes a list, e.g. 1,3")  # fmt: skip
     p.add_argument("--seconds", type=float, help="a budget of training time instead: each entry trains this long")
     p.add_argument("--seed", type=int, default=0, help="the seed every entry shares")
     p.add_argument("--name", help="the study's name")
@@ -88,6 +110,7 @@ def add_study(sub) -> None:
     p.add_argument("--detach", action="store_true", help="return at once; the runs train in the background")
     p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    sweeps.add_sweep_args(p)
     add_curve_args(p)
     p.set_defaults(func=cmd_study)
 
@@ -95,11 +118,10 @@ def add_study(sub) -> None:
 def cmd_studies(args: argparse.Namespace) -> int:
     from cnnlab.runs import jobs, studies
     from cnnlab.runs.store import RunStore
-    from cnnlab.train.studies import study_summary
 
     store = RunStore()
     jobs.reconcile(store)
-    summaries = [study_summary(s, store) for s in studies.list_studies(store)]
+    summaries = [_summary(s, store) for s in studies.list_studies(store)]
     text = "\n".join(_text(s) for s in summaries) or "no studies yet; `python -m cnnlab study --arch A,B` starts one"
     emit(args, summaries, text)
     return 0

@@ -107,3 +107,17 @@ def saliency(model: Any, x: Any, class_index: int | None = None) -> np.ndarray:
     sal = np.abs(grads[0]).max(axis=-1)
     peak = float(sal.max())
     return (sal / peak if peak > 0 else sal).astype(np.float32)
+
+
+def what_it_saw(model: Any, x: Any) -> tuple[np.ndarray | None, list, str]:
+    """What Predict shows under a finished drawing, in one request: Grad-CAM on the default layer, the first two
+    top-level convolutions' feature maps, and that layer's name. A model without a convolution has no Grad-CAM."""
+    from cnnlab.inspection.features import feature_maps
+
+    try:
+        layer = default_cam_layer(model)
+        cam = grad_cam(model, x, layer_name=layer)
+    except InspectionError:
+        layer, cam = "", None
+    convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
+    return cam, convs, layer

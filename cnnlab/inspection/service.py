@@ -59,7 +59,20 @@ CALLS: dict[str, str] = {
     "evaluate": "cnnlab.inspection.evaluation:evaluate",
     "embeddings": "cnnlab.inspection.embeddings:embeddings",
     "penultimate_layer": "cnnlab.inspection.embeddings:penultimate_layer",
+    "what_it_saw": "cnnlab.inspection.attribution:what_it_saw",
+    "maximise_activation": "cnnlab.inspection.maximise:maximise_activation",
+    "top_activating": "cnnlab.inspection.maximise:top_activating",
+    "robustness_sweep": "cnnlab.inspection.robustness:robustness_sweep",
+    "occlusion_map": "cnnlab.inspection.perturb:occlusion_map",
+    "transformed": "cnnlab.inspection.perturb:transformed",
+    "receptive_field": "cnnlab.inspection.receptive:receptive_field",
+    "effective_receptive_field": "cnnlab.inspection.receptive:effective_receptive_field",
+    "neighbour_index": "cnnlab.inspection.neighbours:neighbour_index",
+    "nearest": "cnnlab.inspection.neighbours:nearest",
+    "attack": "cnnlab.inspection.adversarial:attack",
+    "smallest_flip": "cnnlab.inspection.adversarial:smallest_flip",
 }
+PROGRESS = "__progress__"  # a `progress=` callback's place in a request: the service reports through the connection
 
 
 class ServiceError(CnnLabError, RuntimeError):
@@ -109,7 +122,11 @@ class ModelHandle:
         """Run inspection function `name` (a key of CALLS) on the model, in the service."""
         if name not in CALLS:
             raise ValueError(f"the model service has no call {name!r}")
-        return self._service.request("call", self.path, self.mtime, name, args, kwargs)
+        progress = kwargs.get("progress")
+        if callable(progress):  # a callback cannot travel: the service sends (done, total) messages instead
+            kwargs = {**kwargs, "progress": PROGRESS}
+        return self._service.request("call", self.path, self.mtime, name, args, kwargs,
+                                     on_progress=progress if callable(progress) else None)  # fmt: skip
 
 
 def _method(name: str) -> Callable[..., Any]:
@@ -136,14 +153,19 @@ class ModelService:
         self._key = b""
         self._generation = 0
 
-    def request(self, kind: str, *payload: Any) -> Any:
-        """Send one request and wait for its answer. A broken connection is opened again; if that fails too, the
-        service is started afresh (it died: killed, out of memory) and asked once more."""
+    def request(self, kind: str, *payload: Any, on_progress: Callable[..., Any] | None = None) -> Any:
+        """Send one request and wait for its answer (`on_progress` gets the service's progress reports on the way).
+        A broken connection is opened again; if that fails too, the service is started afresh (it died: killed,
+        out of memory) and asked once more."""
         for attempt in range(3):
             try:
                 conn, generation = self._connection()
                 conn.send((kind, payload))
                 status, value = conn.recv()
+                while status == "progress":
+                    if on_progress is not None:
+                        on_progress(*value)
+                    status, value = conn.recv()
             except (EOFError, OSError, ConnectionError):
                 self._local.conn = None
                 if attempt == 1:
@@ -226,6 +248,70 @@ def open_model(path: str | os.PathLike) -> ModelHandle:
     return ModelHandle(path)
 
 
+_warming: set[str] = set()
+
+
+def warm_enabled() -> bool:
+    """CNNLAB_WARM=0: no model is loaded before somebody asks (the tests, a CLI)."""
+    return os.environ.get("CNNLAB_WARM", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def warm(model_path: Callable[[], str | os.PathLike | None]) -> None:
+    """Start the service and load the model `model_path()` names, in the background, once per process: the web
+    server calls it at start so the first visitor's drawing does not wait ~10 s for TensorFlow to import."""
+    with _default_lock:
+        if not warm_enabled() or "started" in _warming:
+            return
+        _warming.add("started")
+
+    def load() -> None:
+        try:
+            path = model_path()
+            if path is None:
+                default_service().request("stats")  # started, nothing to load yet
+                return
+            handle = open_model(path)
+            handle.predict(np.zeros(handle.input_shape, np.float32))  # loaded and its predictor compiled
+        except (CnnLabError, OSError, ValueError):
+            pass  # the first visitor's request will try again and say what is wrong
+
+    threading.Thread(target=load, daemon=True, name="warm-models").start()
+
+
+KEPT_UPLOADS = 8  # clean copies of uploaded model files kept for the service (the oldest go first)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # gone meanwhile (another visitor's upload pruned it)
+
+
+def serve_model_file(payload: bytes, sha256: str) -> tuple[ModelHandle, Any]:
+    """A user's model file: screened in a capped child (cnnlab.modelfiles.screen_model), its clean copy written to
+    the data home's uploads folder and loaded by the service with safe_mode=True. Returns (handle, ModelCheck);
+    a file Keras refuses is a ModelFileError here, not on first use."""
+    from cnnlab import paths
+    from cnnlab.modelfiles import screen_model
+
+    clean, check = screen_model(payload)
+    folder = paths.subdir("uploads")
+    path = folder / f"{sha256[:32]}.{'keras' if check.format == 'keras' else 'h5'}"
+    if path.exists():
+        os.utime(path)  # in use again: the newest
+    else:
+        tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
+        tmp.write_bytes(clean)
+        os.replace(tmp, path)
+    kept = sorted([*folder.glob("*.keras"), *folder.glob("*.h5")], key=_mtime)
+    for stale in kept[:-KEPT_UPLOADS]:
+        stale.unlink(missing_ok=True)
+    handle = open_model(path)
+    _ = handle.info  # loaded now: Keras' refusal is the upload's error
+    return handle, check
+
+
 # ---------------------------------------------------------------- the service side (its own process)
 
 
@@ -242,9 +328,9 @@ class _Models:
             if key in self._models:
                 self._models.move_to_end(key)
                 return self._models[key]
-        from cnnlab.modelfiles import load_model
+        from cnnlab.modelfiles import load_clean
 
-        model = load_model(path)
+        model = load_clean(path)  # run files and screened clean copies only; a refusal is a ModelFileError
         with self._lock:
             self._models[key] = model
             while len(self._models) > MAX_MODELS:
@@ -258,6 +344,7 @@ class _Server:
         self.predictions: queue.Queue = queue.Queue()
         self.calls: queue.Queue = queue.Queue()
         self.batches: list[int] = []
+        self.answered: dict[str, int] = {}  # inspection calls answered, by name
 
     def serve(self, listener: Listener) -> None:
         threading.Thread(target=self._predict_lane, daemon=True, name="predict-lane").start()
@@ -319,14 +406,15 @@ class _Server:
         while True:
             kind, payload, reply = self.calls.get()
             try:
-                reply("ok", self._answer(kind, payload))
+                reply("ok", self._answer(kind, payload, reply))
             except Exception as exc:
                 reply("error", _plain_error(exc))
 
-    def _answer(self, kind: str, payload: tuple) -> Any:
+    def _answer(self, kind: str, payload: tuple, reply: Callable[[str, Any], None]) -> Any:
         if kind == "stats":
             sizes = self.batches[-1000:]
-            return {"batches": len(self.batches), "largest_batch": max(sizes, default=0), "pid": os.getpid()}
+            return {"batches": len(self.batches), "largest_batch": max(sizes, default=0), "pid": os.getpid(),
+                    "calls": dict(self.answered)}  # fmt: skip
         path, mtime, *rest = payload
         model = self.models.get(path, mtime)
         if kind == "info":
@@ -335,6 +423,9 @@ class _Server:
             shape = tuple(int(d) for d in predictor(model).input_shape)
             return ModelInfo(shape, int(model.outputs[0].shape[-1]))
         name, args, kwargs = rest
+        self.answered[name] = self.answered.get(name, 0) + 1
+        if kwargs.get("progress") == PROGRESS:
+            kwargs = {**kwargs, "progress": lambda *done: reply("progress", done)}
         module, _, function = CALLS[name].partition(":")
         return getattr(importlib.import_module(module), function)(model, *args, **kwargs)
 

@@ -86,9 +86,8 @@ def details(run, t: Callable[..., str]) -> None:
     st.markdown(" · ".join(t("runs.fact", label=label, value=value) for label, value in facts))
     study = studies.study_of(state.store(), run.id)
     if study is not None:  # one entry of a study: its comparison is on Experiments
-        tab = None if study.kind == "arena" else study.kind  # each kind's tab on Experiments has the kind's id
         links.page_link(st, "experiments", t("runs.in_study", name=study.name), ":material/science:", study=study.id,
-                        tab=tab)  # fmt: skip
+                        tab=None if study.kind == "arena" else study.kind)  # the study's own tab (its id is its kind)
     if run.reason_error:
         st.caption(t("runs.ended_because", reason=shell.reason(run.reason_error)))
 

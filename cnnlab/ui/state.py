@@ -1,5 +1,5 @@
 """Per-session and per-server state shared by the pages: the run store (one per thread), the run in view,
-links between pages, and trained models cached per checkpoint file version."""
+links between pages, and handles on trained models (served by cnnlab.inspection.service) per checkpoint version."""
 
 from __future__ import annotations
 
@@ -22,7 +22,27 @@ def store():
     if cached is None or getattr(_local, "home", None) != home:
         _local.store, _local.home = RunStore(), home
         ensure_standby(_local.store)  # once per server and data home; CNNLAB_STANDBY=0: nothing
+        _warm_models()  # once per server; CNNLAB_WARM=0: nothing
     return _local.store
+
+
+def _warm_models() -> None:
+    """The model service started, with the model Predict shows first loaded, before the first visitor asks."""
+    from cnnlab.inspection.prediction import best_for_drawings
+    from cnnlab.inspection.service import warm
+    from cnnlab.runs.files import ModelMissing, run_model_path
+    from cnnlab.runs.store import RunStore
+
+    def first_model():
+        with RunStore() as store:  # (this runs in the warming thread: a connection of its own)
+            runs = [r for r in store.list_runs() if not r.active and store.artifact(r.id, "best_model")]
+            best = best_for_drawings(runs)
+            try:
+                return run_model_path(store, best.id) if best else None
+            except ModelMissing:
+                return None
+
+    warm(first_model)
 
 
 def current_run_id() -> str | None:
@@ -46,22 +66,18 @@ def page_link(container, page: str, label: str, icon: str, **query: str) -> None
     links.page_link(container, page, label, icon, **query)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _cached_model(path: str, mtime: float):
-    """One loaded model (+ its compiled predictor and a lock) per checkpoint file version."""
-    from cnnlab.inspection.forward import predictor
-    from cnnlab.modelfiles import load_model
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _handle(path: str, mtime: float):
+    """One handle per checkpoint file version (it remembers the model's input shape and classes once asked)."""
+    from cnnlab.inspection.service import open_model
 
-    model = load_model(path)
-    return model, predictor(model), threading.Lock()
+    return open_model(path)
 
 
 def run_model(run_id: str):
-    """(run, model, predictor, lock) for a run's best checkpoint, cached per (run id, file mtime).
-
-    Nothing large goes into st.session_state; hold `lock` around predictions (models are shared by
-    every session of this server). Returns None when the run has no checkpoint yet.
-    """
+    """(run, model) for a run's best checkpoint: `model` is a handle on it in the model service (its own process,
+    so TensorFlow never loads into this server; visitors' predictions are batched there). None without a
+    checkpoint yet."""
     from cnnlab.runs.files import ModelMissing, run_model_path
 
     run = store().find_run(run_id)
@@ -69,8 +85,7 @@ def run_model(run_id: str):
         path = run_model_path(store(), run.id)
     except ModelMissing:
         return None
-    model, pred, lock = _cached_model(str(path), path.stat().st_mtime)
-    return run, model, pred, lock
+    return run, _handle(str(path), path.stat().st_mtime)
 
 
 def finished_runs(shape: tuple[int, ...] | None = None) -> list:

@@ -166,7 +166,7 @@ def test_results_of_an_uploaded_model_are_kept_in_memory_once(tiny_run):
     from cnnlab.ui.inspect.common import Subject
     from cnnlab.ui.inspect.probe import known, once
 
-    subj = Subject("upload:abc:mnist-sample", "model.keras", None, None, None, None)  # no run: nothing on disk
+    subj = Subject("upload:abc:mnist-sample", "model.keras", None, None)  # no run: nothing on disk
     calls = []
     first = once(subj, "sweep", {"a": 1}, lambda key: calls.append(key) or {"x": np.ones(2)})
     again = once(subj, "sweep", {"a": 1}, lambda key: calls.append(key) or {"x": np.zeros(2)})

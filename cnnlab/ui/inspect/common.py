@@ -2,12 +2,15 @@
 per-tab error guard. Imported by the other cnnlab.ui.inspect modules; imports none of them (small widget helpers
 live in cnnlab.ui.widgets).
 
-Everything heavy is computed by `cnnlab.inspection` under the model's lock and cached with st.cache_resource
-(keyed by the model file's version or sha256); st.session_state only holds small choices (indices, names).
+Everything heavy is computed by `cnnlab.inspection` in the model service (through the handle) and cached with
+st.cache_resource (keyed by the model file's version or sha256); st.session_state only holds small choices
+(indices, names).
 """
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +31,7 @@ class Subject:
 
     key: str  # names this model version + dataset in caches
     title: str
-    model: Any
-    predictor: Any
-    lock: Any
+    model: Any  # a cnnlab.inspection.service.ModelHandle: the model itself lives in the model service
     dataset: data.Dataset
     run: Any = None  # the store's Run, or None for an uploaded model
 
@@ -47,6 +48,19 @@ class Picked:
     probs: np.ndarray
     true: int | None
     label: str
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _shared(key: str, name: str, digest: str, _model: Any, _args: tuple, _kwargs: dict) -> Any:
+    return _model.call(name, *_args, **_kwargs)
+
+
+def shared(subj: Subject, name: str, *args: Any, **kwargs: Any) -> Any:
+    """`subj.model.<name>(*args, **kwargs)` computed once per model version and arguments for every visitor (a
+    class of thirty opening Inspect on the same run asks the model service once, not thirty times). The answer is
+    shared: read it, never change it."""
+    digest = hashlib.sha256(pickle.dumps((args, sorted(kwargs.items())), protocol=5)).hexdigest()
+    return _shared(subj.key, name, digest, subj.model, args, kwargs)
 
 
 def safely(draw: Callable[[], None], t: T) -> None:

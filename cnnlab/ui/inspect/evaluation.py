@@ -11,7 +11,7 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.inspection import evaluation as evaluation_
-from cnnlab.inspection.embeddings import Embedding, embeddings
+from cnnlab.inspection.embeddings import Embedding
 from cnnlab.inspection.forward import InspectionError
 from cnnlab.ui import shell, widgets
 from cnnlab.ui.inspect.common import Subject, T
@@ -103,8 +103,7 @@ def evaluation_tab(subj: Subject, t: T) -> None:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _embedding(key: str, method: str, n: int, _subj: Subject) -> Embedding:
-    with _subj.lock:
-        return embeddings(_subj.model, _subj.dataset.x_test, method=method, max_points=n)
+    return _subj.model.embeddings(_subj.dataset.x_test, method=method, max_points=n)
 
 
 def embeddings_tab(subj: Subject, t: T) -> None:

@@ -4,7 +4,6 @@ evaluation on the test split, and the input picker whose image the per-input tab
 from __future__ import annotations
 
 import hashlib
-import threading
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,7 @@ import streamlit as st
 from cnnlab import charts
 from cnnlab.data import datasets as data
 from cnnlab.inspection import evaluation as evaluation_
-from cnnlab.inspection.forward import as_batch, predictor
+from cnnlab.inspection.forward import as_batch
 from cnnlab.ui import shell, state, uploads, widgets
 from cnnlab.ui.inspect.common import Picked, Subject, T
 
@@ -54,21 +53,21 @@ def run_subject(run_id: str, t: T) -> Subject | None:
     if loaded is None:
         st.info(t("inspect.no_model_yet"))
         return None
-    run, model, pred, lock = loaded
+    run, model = loaded
     ds = _load_dataset(run.dataset, run.seed, run.config.get("val_fraction", 0.1), t)
-    if ds is None or not _fits(pred.input_shape, ds, int(model.outputs[0].shape[-1]), t):
+    if ds is None or not _fits(model.input_shape, ds, model.info.classes, t):
         return None
     version = run_model_path(state.store(), run.id).stat().st_mtime_ns
-    return Subject(f"run:{run.id}:{version}", run.name, model, pred, lock, ds, run)
+    return Subject(f"run:{run.id}:{version}", run.name, model, ds, run)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _uploaded_model(sha256: str, _payload: bytes):
-    """A user's model file, checked and loaded once per content hash (never kept in session_state)."""
-    from cnnlab.modelfiles import load_model_file
+    """A user's model file, screened in a capped child and its clean copy served (loaded with safe_mode=True) by
+    the model service, once per content hash (never kept in session_state): (handle, ModelCheck)."""
+    from cnnlab.inspection.service import serve_model_file
 
-    model, check = load_model_file(_payload)
-    return model, check, predictor(model), threading.Lock()
+    return serve_model_file(_payload, sha256)
 
 
 def _charged(file: Any, key: str, t: T) -> bytes | None:
@@ -104,11 +103,11 @@ def upload_subject(t: T) -> Subject | None:
     sha = hashlib.sha256(payload).hexdigest()
     try:
         with st.spinner(t("inspect.upload_checking")):
-            model, check, pred, lock = _uploaded_model(sha, payload)
+            model, check = _uploaded_model(sha, payload)
     except ModelFileError as exc:
         st.error(t("inspect.upload_refused", name=file.name, reason=shell.reason(exc)))
         return None
-    shape, classes = tuple(pred.input_shape), int(check.output_shape[-1] or 0)
+    shape, classes = tuple(model.input_shape), int(check.output_shape[-1] or 0)
     st.success(t("inspect.upload_ok", name=file.name, params=f"{check.params:,}", layers=check.layers,
                  shape="×".join(map(str, shape)), classes=classes))  # fmt: skip
     fitting = [i.name for i in data.list_datasets()
@@ -121,14 +120,13 @@ def upload_subject(t: T) -> Subject | None:
     ds = _load_dataset(name, 0, 0.1, t)
     if ds is None:
         return None
-    return Subject(f"upload:{sha}:{name}", file.name, model, pred, lock, ds)
+    return Subject(f"upload:{sha}:{name}", file.name, model, ds)
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _evaluation(key: str, _subj: Subject) -> evaluation_.Evaluation:
     ds = _subj.dataset
-    with _subj.lock:
-        return evaluation_.evaluate(_subj.model, ds.x_test, ds.y_test, ds.class_names)
+    return _subj.model.evaluate(ds.x_test, ds.y_test, ds.class_names)
 
 
 def evaluation(subj: Subject, t: T) -> evaluation_.Evaluation:
@@ -204,8 +202,7 @@ def pick_input(subj: Subject, t: T) -> Picked | None:
         return None
     image, true, label = picked
     x = as_batch(image)[0]
-    with subj.lock:
-        probs = subj.predictor.predict_one(x)
+    probs = subj.model.predict_one(x)
     with mid:
         st.image(widgets.picture(x, 196), caption=label)
     with right:

@@ -9,18 +9,14 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.imaging import colorize, enlarge, overlay
-from cnnlab.inspection.attribution import default_cam_layer, grad_cam, saliency
 from cnnlab.inspection.features import (
-    feature_maps,
-    filters,
     load_snapshots,
     snapshot_change,
     snapshot_images,
-    weight_histograms,
 )
-from cnnlab.inspection.forward import PASS_THROUGH, POOL_TYPES, layer_infos
+from cnnlab.inspection.forward import PASS_THROUGH, POOL_TYPES
 from cnnlab.ui import state, widgets
-from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.common import Picked, Subject, T, shared
 from cnnlab.ui.inspect.probe import occlusion_cell
 
 # ---------------------------------------------------------------- tab: feature maps
@@ -31,8 +27,7 @@ _SHOWN_BY_DEFAULT = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "MaxPooling
 
 def feature_maps_tab(subj: Subject, picked: Picked, t: T) -> None:
     st.caption(t("inspect.fm_help"))
-    with subj.lock:
-        layers = feature_maps(subj.model, picked.image)
+    layers = shared(subj, "feature_maps", picked.image)
     if not layers:
         st.info(t("inspect.fm_none"))
         return
@@ -73,7 +68,7 @@ def feature_maps_tab(subj: Subject, picked: Picked, t: T) -> None:
 
 
 def filters_tab(subj: Subject, t: T) -> None:
-    found = filters(subj.model)
+    found = shared(subj, "filters")
     if not found:
         st.info(t("inspect.filters_none"))
     else:
@@ -103,7 +98,7 @@ def filters_tab(subj: Subject, t: T) -> None:
         _snapshots(subj, t)
     st.subheader(t("inspect.hist_title"))
     with_bias = st.checkbox(t("inspect.hist_bias"), key="insp_hist_bias")
-    hists = [h for h in weight_histograms(subj.model)
+    hists = [h for h in shared(subj, "weight_histograms")
              if with_bias or h.variable.split("/")[-1] in ("kernel", "depthwise_kernel", "embeddings")]  # fmt: skip
     if hists:
         labels = {"weight": t("inspect.weight"), "count": t("inspect.count")}
@@ -145,7 +140,7 @@ def _snapshots(subj: Subject, t: T) -> None:
 def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
     st.caption(t("inspect.cam_help"))
     st.caption(t("probe.occl_help"))
-    infos = layer_infos(subj.model)
+    infos = shared(subj, "layer_infos")
     candidates = [i.name for i in infos
                   if i.spatial and i.type not in PASS_THROUGH | POOL_TYPES]  # fmt: skip
     if not candidates:
@@ -157,13 +152,12 @@ def cam_tab(subj: Subject, picked: Picked, t: T) -> None:
     widgets.keep_option("insp_cam_class", options, -1)
     chosen = a.selectbox(t("inspect.cam_class"), options, key="insp_cam_class", format_func=lambda k: (
         t("inspect.cam_predicted", name=subj.classes[predicted]) if k < 0 else subj.classes[k]))  # fmt: skip
-    widgets.keep_option("insp_cam_layer", candidates, default_cam_layer(subj.model))
+    widgets.keep_option("insp_cam_layer", candidates, shared(subj, "default_cam_layer"))
     layer = b.selectbox(t("inspect.cam_layer"), candidates, key="insp_cam_layer", help=t("inspect.cam_layer_help"))
     classes = [predicted] + ([chosen] if chosen >= 0 and chosen != predicted else [])
     for k in classes:
-        with subj.lock:
-            cam = grad_cam(subj.model, picked.image, k, layer)
-            sal = saliency(subj.model, picked.image, k)
+        cam = shared(subj, "grad_cam", picked.image, k, layer)
+        sal = shared(subj, "saliency", picked.image, k)
         st.markdown(t("inspect.cam_row", name=subj.classes[k], p=float(picked.probs[k])))
         cols = st.columns(5)
         size = 200

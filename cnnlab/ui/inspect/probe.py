@@ -19,12 +19,9 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.imaging import enlarge, overlay, to_display
-from cnnlab.inspection.forward import PASS_THROUGH, layer_infos
-from cnnlab.inspection.neighbours import nearest, neighbour_index
-from cnnlab.inspection.perturb import occlusion_map
-from cnnlab.inspection.receptive import effective_receptive_field, receptive_field
+from cnnlab.inspection.forward import PASS_THROUGH
 from cnnlab.ui import state, widgets
-from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.common import Picked, Subject, T, shared
 
 _MEMORY: OrderedDict[str, Any] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()
@@ -88,8 +85,7 @@ def progress_bar(text: str) -> tuple[Any, Callable[[int, int], None]]:
 
 def occlusion_cell(column: Any, subj: Subject, picked: Picked, k: int, t: T, size: int = 200) -> None:
     """Where hiding a 6x6 patch of the image lowers class k's probability most, over the input."""
-    with subj.lock:
-        found = occlusion_map(subj.model, picked.image, k)
+    found = shared(subj, "occlusion_map", picked.image, k)
     worst = float(found.grid.max())
     column.image(enlarge(overlay(picked.image, found.heat()), size), caption=t("probe.occl_caption", drop=worst))
 
@@ -121,7 +117,7 @@ def _clicked(chart_key: str, row_key: str, col_key: str) -> None:
 
 def rf_tab(subj: Subject, picked: Picked, t: T) -> None:
     st.caption(t("probe.rf_help"))
-    infos = [i for i in layer_infos(subj.model) if i.spatial and i.type not in PASS_THROUGH]
+    infos = [i for i in shared(subj, "layer_infos") if i.spatial and i.type not in PASS_THROUGH]
     if not infos:
         st.info(t("probe.rf_none"))
         return
@@ -139,12 +135,10 @@ def rf_tab(subj: Subject, picked: Picked, t: T) -> None:
     widgets.keep_option("insp_rf_channel", options, -1)
     channel = d.selectbox(t("inspect.channel"), options, key="insp_rf_channel", help=t("probe.rf_channel_help"),
                           format_func=lambda k: t("probe.rf_all") if k < 0 else str(k))  # fmt: skip
-    from cnnlab.inspection.features import feature_maps
 
-    with subj.lock:
-        field = receptive_field(subj.model, name, row, col)
-        erf = effective_receptive_field(subj.model, picked.image, name, row, col, None if channel < 0 else channel)
-        maps = {m.name: m for m in feature_maps(subj.model, picked.image)}
+    field = subj.model.receptive_field(name, row, col)
+    erf = subj.model.effective_receptive_field(picked.image, name, row, col, None if channel < 0 else channel)
+    maps = {m.name: m for m in shared(subj, "feature_maps", picked.image)}
     left, mid, right = st.columns(3, gap="medium")
     with left:
         fmap = maps[name].array if name in maps else np.zeros((h, w, channels), np.float32)
@@ -172,7 +166,7 @@ def whatif_tab(subj: Subject, picked: Picked, t: T) -> None:
     from cnnlab.ui.predict.whatif import whatif_for
 
     st.caption(t("probe.whatif_help"))
-    whatif_for(t, lambda: (None, subj.model, subj.predictor, subj.lock), picked.image, subj.classes, "insp",
+    whatif_for(t, lambda: (None, subj.model), picked.image, subj.classes, "insp",
                title=False)  # fmt: skip
 
 
@@ -190,14 +184,12 @@ def near_tab(subj: Subject, picked: Picked, t: T) -> None:
 
     def build(key: str | None):
         bar, report = progress_bar(t("probe.near_building"))
-        with subj.lock:
-            index = neighbour_index(subj.model, ds.x_train, ds.y_train, cache_key=key, progress=report)
+        index = subj.model.neighbour_index(ds.x_train, ds.y_train, cache_key=key, progress=report)
         bar.empty()
         return index
 
     index = once(subj, "neighbours", settings, build)
-    with subj.lock:
-        near = nearest(subj.model, picked.image, index, k=k)
+    near = subj.model.nearest(picked.image, index, k=k)
     predicted = int(picked.probs.argmax())
     same = int((near.labels == predicted).sum())
     sentence = t("probe.near_sentence", name=subj.classes[predicted], same=same, k=len(near.indices), layer=near.layer)

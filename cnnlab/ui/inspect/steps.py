@@ -7,10 +7,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import charts
-from cnnlab.inspection.forward import CONV_TYPES, POOL_TYPES, LayerInfo, layer_infos
-from cnnlab.inspection.steps import conv_step, pool_step
+from cnnlab.inspection.forward import CONV_TYPES, POOL_TYPES, LayerInfo
 from cnnlab.ui import widgets
-from cnnlab.ui.inspect.common import Picked, Subject, T
+from cnnlab.ui.inspect.common import Picked, Subject, T, shared
 
 # ---------------------------------------------------------------- tab: step-through
 
@@ -18,7 +17,7 @@ OK, OFF = ":material/check_circle:", ":material/warning:"  # icons that render w
 
 
 def step_tab(subj: Subject, picked: Picked, t: T) -> None:
-    infos = layer_infos(subj.model)
+    infos = shared(subj, "layer_infos")
     convs = [i for i in infos if i.type in CONV_TYPES]
     pools = [i for i in infos if i.type in POOL_TYPES]
     kinds = [k for k, found in (("conv", convs), ("pool", pools)) if found]
@@ -70,8 +69,7 @@ def _pad_text(values: np.ndarray, inside: np.ndarray) -> np.ndarray:
 
 def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
     name, f, row, col = _layer_unit_position(convs, "insp_conv", "filter", "inspect.filter", t)
-    with subj.lock:
-        s = conv_step(subj.model, picked.image, name, f, row, col)
+    s = subj.model.conv_step(picked.image, name, f, row, col)
     kh, kw, cin = s.kernel.shape
     channel = 0
     if cin > 1:
@@ -112,8 +110,7 @@ def _conv_step(subj: Subject, picked: Picked, convs: list, t: T) -> None:
 
 def _pool_step(subj: Subject, picked: Picked, pools: list, t: T) -> None:
     name, channel, row, col = _layer_unit_position(pools, "insp_pool", "channel", "inspect.channel_of", t)
-    with subj.lock:
-        s = pool_step(subj.model, picked.image, name, channel, row, col)
+    s = subj.model.pool_step(picked.image, name, channel, row, col)
     a, b, c = st.columns([2, 1, 2])
     window = charts.map_with_box(s.input_map, s.input_rows, s.input_cols, colorscale="Viridis", height=300,
                                  title=t("inspect.pool_input", c=channel))  # fmt: skip

@@ -12,12 +12,11 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.imaging import mosaic
-from cnnlab.inspection.forward import layer_infos
-from cnnlab.inspection.maximise import AscentSettings, maximise_activation, top_activating
+from cnnlab.inspection.maximise import AscentSettings
 from cnnlab.inspection.probecache import remember
-from cnnlab.inspection.robustness import SweepSettings, robustness_sweep
+from cnnlab.inspection.robustness import SweepSettings
 from cnnlab.ui import widgets
-from cnnlab.ui.inspect.common import Subject, T
+from cnnlab.ui.inspect.common import Subject, T, shared
 from cnnlab.ui.inspect.probe import known, once, progress_bar
 
 CHANNEL_TYPES = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D", "Dense")
@@ -38,11 +37,9 @@ def _pictures(subj: Subject, layer: str, channels: list[int], t: T) -> dict[str,
             bar, report = progress_bar(t("probe.want_climbing", layer=layer))
             parts = []
             for start in range(0, len(channels), CHUNK):
-                with subj.lock:
-                    parts.append(maximise_activation(subj.model, layer, channels[start : start + CHUNK], ASCENT))
+                parts.append(subj.model.maximise_activation(layer, channels[start : start + CHUNK], ASCENT))
                 report(min(start + CHUNK, len(channels)), len(channels))
-            with subj.lock:
-                top = top_activating(subj.model, layer, subj.dataset.x_test, k=9, channels=channels)
+            top = subj.model.top_activating(layer, subj.dataset.x_test, k=9, channels=channels)
             bar.empty()
             return {"images": np.concatenate([p.images for p in parts]),
                     "activation": np.concatenate([p.activation for p in parts]),
@@ -56,7 +53,7 @@ def _pictures(subj: Subject, layer: str, channels: list[int], t: T) -> dict[str,
 
 def want_tab(subj: Subject, t: T) -> None:
     st.caption(t("probe.want_help"))
-    infos = [i for i in layer_infos(subj.model) if i.type in CHANNEL_TYPES]
+    infos = [i for i in shared(subj, "layer_infos") if i.type in CHANNEL_TYPES]
     if not infos:
         st.info(t("probe.want_none"))
         return
@@ -123,8 +120,7 @@ def sweep_tab(subj: Subject, t: T) -> None:
 
     def compute(key: str | None):
         bar, report = progress_bar(t("probe.sweep_running", n=len(ds.y_test)))
-        with subj.lock:
-            found = robustness_sweep(subj.model, ds.x_test, ds.y_test, SWEEP, progress=report, cache_key=key)
+        found = subj.model.robustness_sweep(ds.x_test, ds.y_test, SWEEP, progress=report, cache_key=key)
         bar.empty()
         return found
 

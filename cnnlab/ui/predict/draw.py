@@ -125,19 +125,8 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
-    _, model, pred, lock = loaded
-    seen = None
-    try:
-        with demo.PREDICTIONS, lock:
-            probs = shift_averaged(pred.predict, x[None])[0] if shifts else pred.predict_one(x)
-            if final:
-                try:
-                    seen = what_it_saw(model, x)
-                except InspectionError:
-                    seen = (None, [], "")
-    except demo.LimitReached as exc:
-        st.warning(t("predict.busy", reason=shell.reason(exc)))
-        return
+    _, model = loaded  # served: visitors' drawings that arrive together are predicted as one batch
+    probs = shift_averaged(model.predict, x[None])[0] if shifts else model.predict_one(x)
     k = int(probs.argmax())
     a, b = st.columns([1, 3])
     a.metric(t("predict.predicted"), class_name(names, k))
@@ -147,24 +136,20 @@ def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str],
                         config={"displayModeBar": False})  # fmt: skip
     if probs[k] < 0.5:
         st.caption(t("predict.unsure"))
-    if seen is None:
+    if not final:  # Grad-CAM and feature maps once the pen is lifted, not on every stroke
         st.caption(t("predict.lift_pen"), help=t("predict.lift_pen_help"))
+        return
+    try:
+        with demo.PREDICTIONS:
+            seen = model.what_it_saw(x)
+    except InspectionError:
+        seen = (None, [], "")
+    except demo.LimitReached as exc:
+        st.warning(t("predict.busy", reason=shell.reason(exc)))
         return
     show_what_it_saw(t, x, *seen)
     if teach:
         teach_this(t, run_id, x, names, probs)
-
-
-def what_it_saw(model, x: np.ndarray) -> tuple[np.ndarray | None, list, str]:
-    """Grad-CAM on the default layer, the first two top-level convolutions' feature maps, and that layer's name:
-    the expensive part of explaining a prediction (the caller holds the model's lock)."""
-    from cnnlab.inspection.attribution import default_cam_layer, grad_cam
-    from cnnlab.inspection.features import feature_maps
-
-    layer = default_cam_layer(model)
-    cam = grad_cam(model, x, layer_name=layer)
-    convs = [m for m in feature_maps(model, x) if m.type == "Conv2D" and m.parent is None][:2]
-    return cam, convs, layer
 
 
 def show_what_it_saw(t: Callable[..., str], x: np.ndarray, cam: np.ndarray | None, convs: list, layer: str) -> None:

@@ -38,10 +38,7 @@ def before_after(t: Callable[..., str], tuned: rs.Run, names: list[str]) -> None
     if pair is None or before is None or after is None:
         return
     x, y = pair[0][:40], pair[1][:40]
-    with before[3]:
-        pb = before[2].predict(x)
-    with after[3]:
-        pa = after[2].predict(x)
+    pb, pa = before[1].predict(x), after[1].predict(x)
     rows = finetune.before_after(pb, pa, y)
     st.subheader(t("predict.before_after"))
     st.caption(t("predict.before_after_summary", n=len(rows), before=sum(r.before == r.label for r in rows),
@@ -77,7 +74,7 @@ def label_doubt_for(t: Callable[..., str], run_id: str, x: np.ndarray, probs: np
     """cnnlab.inspection.neighbours.LabelDoubt for the user's `label`, or None. The nearest training images are
     looked up only when the model is sure of another answer (the training split's features are computed once per
     checkpoint and kept on disk, shared with Inspect's "Nearest training images")."""
-    from cnnlab.inspection.neighbours import DOUBT_CONFIDENCE, DOUBT_NEIGHBOURS, label_doubt, nearest, neighbour_index
+    from cnnlab.inspection.neighbours import DOUBT_CONFIDENCE, DOUBT_NEIGHBOURS, label_doubt
     from cnnlab.inspection.probecache import checkpoint_key
     from cnnlab.runs.files import run_dataset, run_model_path, run_split
 
@@ -86,13 +83,13 @@ def label_doubt_for(t: Callable[..., str], run_id: str, x: np.ndarray, probs: np
     loaded = state.run_model(run_id)
     if loaded is None:
         return None
-    run, model, _, lock = loaded
+    run, model = loaded
     try:
         ds = run_dataset(run)
         key = checkpoint_key(run_model_path(state.store(), run.id), *run_split(run))
-        with st.spinner(t("probe.near_building")), lock:
-            index = neighbour_index(model, ds.x_train, ds.y_train, cache_key=key)
-            near = nearest(model, x, index, k=DOUBT_NEIGHBOURS)
+        with st.spinner(t("probe.near_building")):
+            index = model.neighbour_index(ds.x_train, ds.y_train, cache_key=key)
+            near = model.nearest(x, index, k=DOUBT_NEIGHBOURS)
     except (CnnLabError, OSError):
         return None  # (no warning is the old behaviour; Inspect's tab says what is wrong with the split)
     return label_doubt(probs, label, near.labels)

@@ -56,7 +56,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
-    _, _, pred, lock = loaded
+    _, pred = loaded  # served: the files go through the model as one batch
     inputs, labels = [], []
     for f in files:
         if refusal := spend(f):
@@ -71,8 +71,7 @@ def upload_section(t: Callable[..., str], run_id: str, names: list[str]) -> None
             st.error(t("predict.bad_file", reason=shell.reason(exc)))
     if not inputs:
         return
-    with demo.PREDICTIONS, lock:
-        probs = pred.predict(np.stack(inputs))
+    probs = pred.predict(np.stack(inputs))
     gallery([(label, x, top_k(p, names)) for label, x, p in zip(labels, inputs, probs, strict=True)])
     widgets.keep_option("predict_upload_probe", list(range(len(labels))))
     chosen = st.selectbox(t("probe.which_upload"), range(len(labels)), format_func=labels.__getitem__,

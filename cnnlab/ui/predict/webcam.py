@@ -42,7 +42,7 @@ def classify_photo(t: Callable[..., str], run_id: str, photo, names: list[str]) 
         st.warning(t("predict.no_checkpoint"))
         return
     try:
-        if is_digit_model(loaded[2].input_shape):
+        if is_digit_model(loaded[1].input_shape):
             digit_photo(t, run_id, photo.getvalue(), names)
         else:
             other_photo(t, run_id, photo.getvalue(), names)
@@ -65,12 +65,11 @@ def digit_photo(t: Callable[..., str], run_id: str, data: bytes, names: list[str
 
 def other_photo(t: Callable[..., str], run_id: str, data: bytes, names: list[str]) -> None:
     """A model that does not read digits: the photo resized to its input, and its three most likely classes."""
-    _, _, pred, lock = state.run_model(run_id)
+    _, pred = state.run_model(run_id)
     try:
         x = image_for_model(data, pred.input_shape, name=t("predict.webcam_photo"))
     except TeachError as exc:
         st.error(t("predict.bad_file", reason=shell.reason(exc)))
         return
-    with demo.PREDICTIONS, lock:
-        probs = pred.predict_one(x)
+    probs = pred.predict_one(x)
     gallery([(t("predict.webcam_photo"), x, top_k(probs, names))], columns=3)

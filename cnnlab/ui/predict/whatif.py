@@ -18,8 +18,7 @@ import streamlit as st
 
 from cnnlab import charts
 from cnnlab.imaging import diverging
-from cnnlab.inspection.adversarial import attack, smallest_flip
-from cnnlab.inspection.perturb import Transform, transformed
+from cnnlab.inspection.perturb import Transform
 from cnnlab.inspection.prediction import class_name
 from cnnlab.ui import shell, state, widgets
 
@@ -44,7 +43,7 @@ def whatif(t: T, run_id: str, x: np.ndarray, names: list[str], key: str) -> None
 
 
 def whatif_for(t: T, load: Callable[[], Any], x: np.ndarray, names: list[str], key: str, title: bool = True) -> None:
-    """The box for the model `load()` gives as (anything, model, predictor, lock), or None when there is none yet
+    """The box for the model `load()` gives as (anything, a served model handle), or None when there is none yet
     (Inspect passes the model in view, uploaded files included)."""
     with st.container(border=True):
         if title:
@@ -62,17 +61,16 @@ def _draw(t: T, load: Callable[[], Any], x: np.ndarray, names: list[str], key: s
     if loaded is None:
         st.warning(t("predict.no_checkpoint"))
         return
-    _, model, pred, lock = loaded
+    _, model = loaded
     x = x if x.ndim == 3 else x[..., None]
-    with lock:
-        before = pred.predict_one(x)
+    before = model.predict_one(x)
     parts = ["push", "fool"]
     widgets.keep_tab(f"{key}_wi_tab", [f"probe.tab_{n}" for n in parts], t)  # survives a language switch
     tabs = st.tabs([t(f"probe.tab_{n}") for n in parts], key=f"{key}_wi_tab", on_change="rerun")
     for tab, draw in zip(tabs, (_push, _fool), strict=True):
         if tab.open is not False:  # only the open tab computes (a slider move never runs an attack)
             with tab:
-                draw(t, model, lock, x, before, names, key)
+                draw(t, model, x, before, names, key)
 
 
 # ---------------------------------------------------------------- pushing on the input
@@ -112,13 +110,12 @@ def _sliders(t: T, x: np.ndarray, key: str) -> Transform:
                      thickness=int(values["thickness"]), noise=float(values["noise"]), occlusion=occlusion)  # fmt: skip
 
 
-def _push(t: T, model: Any, lock: Any, x: np.ndarray, before: np.ndarray, names: list[str], key: str) -> None:
+def _push(t: T, model: Any, x: np.ndarray, before: np.ndarray, names: list[str], key: str) -> None:
     st.caption(t("probe.push_help"))
     left, right = st.columns([5, 6], gap="medium")
     with left:
         change = _sliders(t, x, key)
-    with lock:
-        out = transformed(model, x, change)
+    out = model.transformed(x, change)
     k0, k = int(before.argmax()), out.predicted
     with right:
         a, b = st.columns([2, 5])
@@ -141,7 +138,7 @@ def _signature(x: np.ndarray) -> str:
     return hashlib.sha1(np.ascontiguousarray(x).tobytes()).hexdigest()[:16]
 
 
-def _fool(t: T, model: Any, lock: Any, x: np.ndarray, before: np.ndarray, names: list[str], key: str) -> None:
+def _fool(t: T, model: Any, x: np.ndarray, before: np.ndarray, names: list[str], key: str) -> None:
     st.caption(t("probe.fool_help"))
     k0 = int(before.argmax())
     a, b, c = st.columns([2, 2, 2], vertical_alignment="bottom")
@@ -157,8 +154,8 @@ def _fool(t: T, model: Any, lock: Any, x: np.ndarray, before: np.ndarray, names:
         return
     eps_key, flip_key = f"{key}_wi_eps", f"{key}_wi_flip"
     if c.button(t("probe.find"), icon=":material/search:", key=f"{key}_wi_find", help=t("probe.find_help")):
-        with st.spinner(t("probe.finding")), lock:
-            flip = smallest_flip(model, x, method=method, target=goal, max_epsilon=MAX_EPSILON, steps=PGD_STEPS)
+        with st.spinner(t("probe.finding")):
+            flip = model.smallest_flip(x, method=method, target=goal, max_epsilon=MAX_EPSILON, steps=PGD_STEPS)
         found = None if flip.epsilon is None else float(flip.epsilon)
         st.session_state[flip_key] = {"sig": _signature(x), "method": method, "target": goal, "eps": found,
                                       "to": flip.to_class}  # fmt: skip
@@ -167,8 +164,7 @@ def _fool(t: T, model: Any, lock: Any, x: np.ndarray, before: np.ndarray, names:
     eps = _slider(st, t("probe.epsilon"), 0.0, MAX_EPSILON, 0.05, eps_key, step=0.001, format="%.3f",
                   help=t("probe.epsilon_help"))  # fmt: skip
     _found_sentence(t, st.session_state.get(flip_key), x, method, goal, names)
-    with lock:
-        adv = attack(model, x, float(eps), method=method, target=goal, steps=PGD_STEPS)
+    adv = model.attack(x, float(eps), method=method, target=goal, steps=PGD_STEPS)
     cols = st.columns([1, 1, 1, 3])
     cols[0].image(widgets.picture(adv.clean, 120), caption=t("probe.clean", name=class_name(names, adv.before)))
     cols[1].image(widgets.picture(adv.image, 120), caption=t("probe.perturbed", name=class_name(names, adv.after)))
