@@ -18,7 +18,8 @@ from cnnlab.errors import CnnLabError
 # training), and the engine calls that do it. Visitors need the presenter's password for each; README shows this
 # table and tests/ui/test_demo_audit.py checks that every such call in the pages sits behind `require(action)`.
 SHARED_STATE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "train": ("start_run", "restart", "start_finetune", "start_arena"),  # new runs (Train, Predict, teach it, arena)
+    "train": ("start_run", "restart", "start_finetune", "start_arena", "start_curve"),  # new runs (Train, Predict,
+    # teach it, an arena, a learning curve)
     "stop": ("stop_run", "stop_study"),
     "resume": ("resume_run", "resume_study"),
     "delete": ("delete_run",),

@@ -1,5 +1,6 @@
 """Charts of studies (Plotly, labels passed in, no Streamlit): an arena's accuracy against its cost, with the
-Pareto front marked; a sweep's runs as parallel coordinates; the quantization lab's changes."""
+Pareto front marked; a sweep's runs as parallel coordinates; a learning curve's test accuracy against the number
+of training images; the quantization lab's changes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from cnnlab.charts import PALETTE, _layout
+from cnnlab.charts import PALETTE, _layout, scaled
 
 
 def pareto_chart(
@@ -112,3 +113,50 @@ def _padded(values: list[float]) -> list[float]:
     low, high = min(values, default=0.0), max(values, default=1.0)
     pad = (high - low) * 0.08 or 0.5
     return [low - pad, high + pad]
+
+
+def curve_chart(
+    lines: list[dict[str, Any]], names: list[str], labels: dict[str, str], full_n: int = 0, height: int = 420,
+    scale: float = 1.0,
+) -> go.Figure:  # fmt: skip
+    """A learning curve: test accuracy (y, %) against training images (x, log scale), one line per (architecture,
+    augmentation) of `lines` (cnnlab.train.curves.curve_points), named by `names`; the spread over seeds as error bars
+    from the lowest to the highest, the lines a little apart at each n; lines without augmentation dashed. The whole
+    split (`full_n`) is ticked as labels["full"]; labels also: "x", "y", "spread" (hover text, with {seeds})."""
+    fig = go.Figure()
+    sizes: set[int] = set()
+    lows = []
+    for i, (line, name) in enumerate(zip(lines, names, strict=True)):
+        pts = line["points"]
+        sizes.update(p["n"] for p in pts)
+        lows += [p["min"] for p in pts]
+        hover = [f"{name} · n={p['n']:,}: {p['mean']:.1%}" + _spread(p, labels["spread"]) for p in pts]
+        dodge = 10 ** ((i - (len(lines) - 1) / 2) * 0.012)  # lines side by side at each n, so their bars do not
+        fig.add_scatter(  # hide each other (a few % of n on the log axis; the hover says the exact n)
+            x=[p["n"] * dodge for p in pts], y=[p["mean"] for p in pts], name=name, mode="lines+markers",
+            line=dict(color=PALETTE[i % len(PALETTE)], width=3, dash="solid" if line["augmentation"] else "dash"),
+            marker=dict(size=10, symbol="circle" if line["augmentation"] else "square"),
+            error_y=dict(type="data", symmetric=False, array=[p["max"] - p["mean"] for p in pts],
+                         arrayminus=[p["mean"] - p["min"] for p in pts], thickness=2, width=8),
+            text=hover, hovertemplate="%{text}<extra></extra>",
+        )  # fmt: skip
+    ticks = sorted(sizes)
+    text = [labels["full"] if full_n and n == full_n else f"{n:,}" for n in ticks]
+    span = [math.log10(min(ticks)) - 0.12, math.log10(max(ticks)) + 0.12] if ticks else None
+    low = max(0.0, math.floor((min(lows) - 0.05) * 10) / 10) if lows else 0.0
+    fig.update_layout(
+        xaxis=dict(title=dict(text=labels["x"], font=dict(size=16)), type="log", tickvals=ticks, ticktext=text,
+                   range=span, tickfont=dict(size=15)),
+        yaxis=dict(title=dict(text=labels["y"], font=dict(size=16)), tickformat=".0%", range=[low, 1.02],
+                   tickfont=dict(size=15)),
+    )  # fmt: skip
+    fig = _layout(fig, height)  # (sizes set here: a projector's back row reads them at 1280x720)
+    fig.update_layout(hovermode="closest", font=dict(size=15), legend=dict(font=dict(size=15)), showlegend=True,
+                      margin=dict(l=10, r=10, t=40, b=10))  # fmt: skip
+    return scaled(fig, scale)
+
+
+def _spread(point: dict[str, Any], words: str) -> str:
+    if point["seeds"] < 2:
+        return ""
+    return f"<br>{words.format(seeds=point['seeds'])}: {point['min']:.1%}–{point['max']:.1%}"

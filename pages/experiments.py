@@ -1,22 +1,23 @@
-"""Experiments: studies of many runs (an arena trains several architectures alike and compares them), and the
-quantization lab (one run as TensorFlow Lite float32, dynamic-range and int8)."""
+"""Experiments: studies of many runs (an arena trains several architectures alike and compares them; a sweep; a
+learning curve trains one recipe on growing subsets, with and without augmentation), and the quantization lab (one
+run as TensorFlow Lite float32, dynamic-range and int8)."""
 
 import streamlit as st
 
 from cnnlab.runs import jobs, studies
+from cnnlab.ui import curvelab, linked, quantlab, router, shell, state, sweeplab
 from cnnlab.ui import experiments as exp
-from cnnlab.ui import linked, quantlab, router, shell, state, sweeplab
 
 router.guard()  # first: a page started without app.py's router reruns through it
 t = shell.tr()
 st.title(t("experiments.title"))
 st.caption(t("exp.intro"))
 
-arena_tab, sweep_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch and a reload keep it
-    "experiments", "exp_tab", ["arena", "sweep", "quant"],
+arena_tab, sweep_tab, curve_tab, quant_tab = linked.tabs(  # by id (?tab=quant): a language switch, a reload keep it
+    "experiments", "exp_tab", ["arena", "sweep", "curve", "quant"],
     [f":material/stadium: {t('exp.tab_arena')}", f":material/tune: {t('exp.tab_sweep')}",
-     f":material/compress: {t('quant.tab')}"],
-)
+     f":material/show_chart: {t('curve.tab')}", f":material/compress: {t('quant.tab')}"],
+)  # fmt: skip
 with quant_tab:
     shell.run_safely(lambda: quantlab.section(t), t)
 
@@ -44,3 +45,5 @@ with arena_tab:
         st.fragment(study_live, run_every=1.0 if running else None)(chosen.id)
 with sweep_tab:  # after the arena's: while it is open, its study is the one ?study= carries
     shell.run_safely(lambda: sweeplab.section(t), t)
+with curve_tab:  # the data budget and augmentation lab (cnnlab/ui/curvelab.py); the same for ?study=
+    shell.run_safely(lambda: curvelab.section(t), t)

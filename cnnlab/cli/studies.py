@@ -1,5 +1,5 @@
-"""`study`, `studies`: studies of many runs (an arena of architectures; a sweep: cli/sweeps.py); `quantize`: one
-run as TFLite float32, dynamic-range and int8, measured."""
+"""`study`, `studies`: studies of many runs (an arena of architectures; a sweep: cli/sweeps.py; a learning curve:
+cli/curves.py); `quantize`: one run as TFLite float32, dynamic-range and int8, measured."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from cnnlab.cli import sweeps
 from cnnlab.cli.common import CliError, emit
+from cnnlab.cli.curves import add_curve_args, curve_text, start_curve_study
 
 
 def _summary(study, store) -> dict[str, Any]:
@@ -42,6 +43,8 @@ def _wait(study_id: str, store, timeout: float | None) -> dict[str, Any]:
 def _text(summary: dict[str, Any]) -> str:
     if summary["kind"] == "sweep":
         return sweeps.sweep_text(summary)
+    if summary["kind"] == "curve":
+        return curve_text(summary)
     lines = [f"{summary['id']} {summary['state']}  {summary['name']}"]
     for r in summary["rows"]:
         acc = "-" if r["test_accuracy"] is None else f"{r['test_accuracy']:.4f}"
@@ -62,6 +65,11 @@ def cmd_study(args: argparse.Namespace) -> int:
     store = RunStore()
     if args.kind == "sweep":
         return _finish(args, store, sweeps.start(args, store))
+    if args.kind == "curve":
+        try:
+            return _finish(args, store, start_curve_study(args, archs, store))
+        except ConfigError as exc:
+            raise CliError(f"cannot start the study: {exc}") from None
     if args.epochs and len(args.epochs) > 1:
         raise CliError("an arena trains every entry for the same epochs: give one --epochs (a sweep takes a list)")
     try:
@@ -88,8 +96,10 @@ def _finish(args: argparse.Namespace, store, study_id: str) -> int:
 
 def add_study(sub) -> None:
     p = sub.add_parser("study", help="an arena: train 2-6 architectures on the same data and recipe, then compare "
-                       "(or --kind sweep: one architecture over a grid of hyperparameters)")  # fmt: skip
-    p.add_argument("--arch", required=True, help="comma-separated presets, e.g. lenet5,simple_cnn (a sweep: one)")
+                       "(or --kind sweep: one architecture over a grid of hyperparameters; --kind curve: a learning "
+                       "curve over training-set sizes, with augmentation off and on)")  # fmt: skip
+    p.add_argument("--arch", required=True,
+                   help="comma-separated presets, e.g. lenet5,simple_cnn (a sweep: one; a curve: 1-2)")  # fmt: skip
     p.add_argument("--dataset", default="mnist-sample", help="dataset name (`datasets` lists them)")
     p.add_argument("--epochs", type=sweeps.ints, help="epochs for every entry (default 5; with --seconds, the most any "
                    "trains); a sweep takes a list, e.g. 1,3")  # fmt: skip
@@ -101,6 +111,7 @@ def add_study(sub) -> None:
     p.add_argument("--timeout", type=float, help="give up waiting after N seconds (the runs go on)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     sweeps.add_sweep_args(p)
+    add_curve_args(p)
     p.set_defaults(func=cmd_study)
 
 

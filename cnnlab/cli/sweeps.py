@@ -34,7 +34,8 @@ def words(text: str) -> list[str]:
 
 def add_sweep_args(p: argparse.ArgumentParser) -> None:
     """The `study` command's sweep options (each a comma-separated list of values)."""
-    p.add_argument("--kind", choices=("arena", "sweep"), default="arena", help="arena (default) or sweep")
+    p.add_argument("--kind", choices=("arena", "sweep", "curve"), default="arena",
+                   help="arena (default), sweep or curve (a learning curve)")
     p.add_argument("--learning-rate", type=floats, help="sweep: learning rates, e.g. 0.001,0.005")
     p.add_argument("--batch-size", type=ints, help="sweep: batch sizes, e.g. 64,128")
     p.add_argument("--optimizer", type=words, help="sweep: optimizers, e.g. adam,sgd")

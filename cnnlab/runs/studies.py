@@ -19,7 +19,7 @@ from cnnlab.runs.store import RunStore
 
 ACTIVE, STOPPED = "active", "stopped"
 MAX_ATTEMPTS = 3  # a run interrupted this often is left for a person to look at
-KINDS = ("arena", "sweep")
+KINDS = ("arena", "sweep", "curve")
 
 
 class StudyNotFound(CnnLabError, KeyError):

@@ -127,6 +127,10 @@ def study_rows(
 def study_summary(study: studies.Study, store: st.RunStore | None = None) -> dict[str, Any]:
     """The study with its state and rows, JSON-ready (what `python -m cnnlab study --json` prints)."""
     store = open_store(store)
+    if study.kind == "curve":  # a learning curve: its rows and curve (cnnlab.train.curves)
+        from cnnlab.train.curves import curve_summary
+
+        return curve_summary(study, store)
     runs = [store.get_run(entry.run_id) for entry in study.runs]  # read once, for the rows and the state
     rows = study_rows(study, store, runs)
     return {**study.to_dict(), "state": studies.study_state(runs, study.status), "rows": rows}

@@ -53,16 +53,21 @@ def arena_form(t: T) -> str | None:
         return None
 
 
-def study_choice(all_studies: list[studies.Study], t: T) -> studies.Study | None:
-    """The study in view: `?study=` when it names one, else the newest; a select box switches (the URL follows)."""
-    if not all_studies:
+def study_choice(
+    all_studies: list[studies.Study], t: T, kind: str = "arena", key: str = "exp_study", label: str = "exp.study"
+) -> studies.Study | None:
+    """The `kind` study in view, in the tab whose id is `kind`: `?study=` when it names one, else the newest; a select
+    box switches, and while its tab is open the URL follows the choice."""
+    mine = [s for s in all_studies if s.kind == kind]
+    if not mine:
         return None
-    ids = [s.id for s in all_studies]
-    links.bind("experiments", "study", "exp_study")  # ?study= opens it, and the URL follows the choice
-    widgets.keep_option("exp_study", ids)
-    labels = {s.id: f"{s.name} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))}" for s in all_studies}
-    chosen = st.selectbox(t("exp.study"), ids, format_func=labels.get, key="exp_study")
-    return all_studies[ids.index(chosen)]
+    ids = [s.id for s in mine]
+    if st.session_state.get("exp_tab__id", "arena") == kind:  # the open tab's study is the one ?study= carries
+        links.bind("experiments", "study", key)
+    widgets.keep_option(key, ids)
+    labels = {s.id: f"{s.name} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.created))}" for s in mine}
+    chosen = st.selectbox(t(label), ids, format_func=labels.get, key=key)
+    return mine[ids.index(chosen)]
 
 
 def _table(rows: list[dict[str, Any]], t: T):
