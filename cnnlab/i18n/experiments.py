@@ -4,12 +4,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.experiments": ("Experiments", "实验"),
     "experiments.title": ("Experiments", "实验"),
     "exp.intro": (
-        "Studies of many runs, started together and compared fairly. An arena trains several architectures on "
-        "the same data, split, seed, augmentation and recipe, one after another, and compares what they cost "
-        "with what they get right.",
-        "一次启动、公平比较的多次运行。对比赛场让几个网络结构使用相同的数据、划分、随机种子、数据增强和训练配方依次训"
-        "练，"
-        "再比较它们的代价和准确率。",
+        "Studies of many runs, started together and compared fairly: an arena trains several architectures on the "
+        "same data and recipe; a sweep tries learning rates, batch sizes, optimizers, dropout and epochs; learning "
+        "curves show what more images and augmentation buy; the quantization lab shows what int8 costs.",
+        "一次启动、公平比较的多次运行：对比赛场让几个网络结构使用相同的数据和训练配方；超参数搜索尝试不同的学习率、批大小、"
+        "优化器、Dropout 和轮数；学习曲线显示更多图像和数据增强带来什么；量化实验显示 int8 的代价。",
     ),
     "exp.new_arena": ("New arena", "新建对比赛场"),
     "exp.arena_help": (
