@@ -74,6 +74,12 @@ def answered(name: str, question: str, value: Any) -> dict[str, Any]:
 
 
 def visited(name: str, page: str) -> dict[str, Any]:
+    """Remember a page visit; a page already remembered costs a read, not a locked write (a class of thirty
+    opening Predict under one learner name would otherwise queue on the learner's file lock)."""
+    known = load(name)
+    if page in known.get("visited", []):
+        return known
+
     def change(d: dict[str, Any]) -> None:
         pages = d.setdefault("visited", [])
         if page not in pages:

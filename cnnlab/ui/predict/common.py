@@ -47,6 +47,17 @@ def square(image: np.ndarray, side: int) -> np.ndarray:
     return out
 
 
+def with_gap(image: np.ndarray, gap: int = 12) -> np.ndarray:
+    """`image` (uint8 grey, RGB or RGBA) as RGBA with a transparent strip on its right: a row of images drawn as
+    one element keeps the gaps a row of columns had."""
+    rgba = np.asarray(image)
+    if rgba.ndim == 2 or rgba.shape[2] == 1:
+        rgba = np.repeat(rgba.reshape(*rgba.shape[:2], 1), 3, axis=2)
+    if rgba.shape[2] == 3:
+        rgba = np.concatenate([rgba, np.full((*rgba.shape[:2], 1), 255, np.uint8)], axis=2)
+    return np.pad(rgba, ((0, 0), (0, gap), (0, 0)))
+
+
 def mosaic(tiles: np.ndarray) -> np.ndarray:
     """A tile_channels mosaic (NaN between tiles) as uint8 RGB: grey maps on dark gaps."""
     grey = (np.clip(np.nan_to_num(tiles), 0, 1) * 255 + 0.5).astype(np.uint8)

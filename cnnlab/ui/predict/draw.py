@@ -28,7 +28,7 @@ from cnnlab.train import finetune
 from cnnlab.train.config import ConfigError
 from cnnlab.ui import shell, state
 from cnnlab.ui.predict.canvas import Drawing, draw_canvas
-from cnnlab.ui.predict.common import big, mosaic, square, thumbs, watch
+from cnnlab.ui.predict.common import big, mosaic, square, thumbs, watch, with_gap
 from cnnlab.ui.predict.finetuned import before_after, keep_or_discard, label_doubt_for, warn_doubt
 from cnnlab.ui.predict.whatif import whatif
 
@@ -109,9 +109,9 @@ def show_steps(t: Callable[..., str], steps: PreprocessSteps, first: dict[str, n
     """The images on the way to the model: `first` (caption key -> image), then cropped, 20x20, centred 28x28."""
     st.markdown(f"**{t('predict.steps')}**", help=t(help_key or "predict.steps_help"))
     shown = {**first, "cropped": steps.cropped, "scaled": steps.scaled, "centred": steps.centred}
-    cols = st.columns([1] * len(shown) + [max(0.5, 5.5 - len(shown))])  # a gap on the right, as wide as it fits
-    for col, (key, image) in zip(cols, shown.items(), strict=False):
-        col.image(square(image, 96), caption=t(f"predict.step_{key}"))
+    # one element for the row (a class drawing at once: every element of a rerun costs the server a message)
+    st.image([with_gap(square(image, 96)) for image in shown.values()],
+             caption=[t(f"predict.step_{k}") for k in shown], width=108)  # fmt: skip
 
 
 def explain(t: Callable[..., str], run_id: str, x: np.ndarray, names: list[str], *, final: bool = True,
