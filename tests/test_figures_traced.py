@@ -62,17 +62,20 @@ def test_the_data_page_shows_the_loaded_splits_class_counts_and_pixel_statistics
     f = ds.x_train.astype(np.float64)
     assert (shown["Mean"], shown["Std. deviation"]) == (f"{f.mean():.1f}", f"{f.std():.1f}")
     assert (shown["Min"], shown["Max"]) == (f"{f.min():.1f}", f"{f.max():.1f}")
-    bars = next(c for c in (json.loads(p.proto.spec) for p in at.get("plotly_chart")) if c["data"][0]["type"] == "bar")
-    counts = bars["data"][0]["y"]
-    counts = counts if isinstance(counts, list) else _plotly_array(counts)
+    counts = _chart_values(at, "bar", "y")
     assert [int(v) for v in counts] == [int((ds.y_train == k).sum()) for k in range(10)]
 
 
-def _plotly_array(value: dict) -> list:
-    """A typed array as plotly.py serialises NumPy data ({"dtype", "bdata"}) back to a list."""
+def _chart_values(at, kind: str, key: str) -> np.ndarray:
+    """Values `key` of the page's first plotly trace of type `kind` (a typed array as plotly.py writes NumPy data,
+    {"dtype", "bdata", "shape"}, decoded)."""
     import base64
 
-    return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"])).tolist()
+    spec = next(c for c in (json.loads(p.proto.spec) for p in at.get("plotly_chart")) if c["data"][0]["type"] == kind)
+    value = spec["data"][0][key]
+    if isinstance(value, list):
+        return np.asarray(value)
+    return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
 
 
 # ---------------------------------------------------------------- Build: activation memory
@@ -92,3 +95,112 @@ def test_the_activation_memory_build_shows_is_every_output_keras_builds(name) ->
     totals = analyze(spec).totals
     assert totals["activation_bytes"] == floats * 4, name  # float32: 4 bytes per value, one image
     assert totals["params"] == model.count_params()
+
+
+# ---------------------------------------------------------------- a run's figures (Train, Runs, Predict, arena)
+
+
+def _moved(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """Every image moved dy rows down and dx columns right, blank where nothing moved in (by hand, with np.pad)."""
+    h, w = images.shape[1:3]
+    padded = np.pad(images, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    return padded[:, 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
+
+
+def _keras_macs(model) -> int:
+    """Multiply-accumulates of every Conv2D and Dense layer, straight from the built Keras layers."""
+    total = 0
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            _, h, w, filters = layer.output.shape
+            total += h * w * filters * int(np.prod(layer.kernel_size)) * layer.input.shape[-1]
+        elif kind == "Dense":
+            total += int(layer.input.shape[-1]) * layer.units
+    return total
+
+
+@pytest.mark.slow
+def test_a_runs_figures_are_its_model_run_again_on_its_own_test_split(tiny_run) -> None:
+    """Test accuracy and loss (Train, Runs, model pickers), drawn and shift-averaged drawn accuracy and their ratio
+    (Train, Runs, Predict's switch, the arena), the best epoch's validation accuracy, parameters and MACs (arena):
+    the saved model, reloaded by Keras and run with `model.predict` on the run's own split."""
+    import keras
+
+    from cnnlab.arch.analysis import analyze
+    from cnnlab.arch.spec import ArchSpec
+    from cnnlab.data import drawn
+    from cnnlab.runs.files import run_dataset, run_model_path
+    from cnnlab.runs.store import RunStore
+
+    with RunStore() as store:
+        run = store.get_run(tiny_run.run_id)
+        path, best = run_model_path(store, run.id), store.artifact(run.id, "best_model")
+        epochs = {row["epoch"]: row for row in store.epoch_table(run.id)}
+    fm, ds = run.final_metrics, run_dataset(run)
+    model = keras.saving.load_model(path)
+
+    def probabilities(images: np.ndarray) -> np.ndarray:
+        return model.predict(images.astype(np.float32) / 255.0, batch_size=256, verbose=0)
+
+    one_image = 1.0 / len(ds.y_test) + 1e-9  # float32 sums in another order may tip one near-tie
+    probs = probabilities(ds.x_test)
+    assert fm["test_accuracy"] == pytest.approx(np.mean(probs.argmax(axis=1) == ds.y_test), abs=one_image)
+    k, smoothing = probs.shape[1], float(run.config["label_smoothing"])
+    target = np.eye(k)[ds.y_test] * (1.0 - smoothing) + smoothing / k  # what the run trained against
+    loss = -np.mean(np.sum(target * np.log(np.clip(probs.astype(np.float64), 1e-7, 1.0 - 1e-7)), axis=1))
+    assert fm["test_loss"] == pytest.approx(loss, rel=1e-3)
+
+    drawings = drawn.drawn_test_images(ds.x_test, drawn.DRAWN_SEED)
+    on_drawn = np.mean(probabilities(drawings).argmax(axis=1) == ds.y_test)
+    assert fm["drawn_accuracy"] == pytest.approx(on_drawn, abs=one_image)
+    assert fm["drawn_ratio"] == pytest.approx(fm["drawn_accuracy"] / fm["test_accuracy"])
+    averaged = np.mean([probabilities(_moved(drawings, dy, dx)) for dy in (-1, 0, 1) for dx in (-1, 0, 1)], axis=0)
+    assert fm["drawn_accuracy_shifted"] == pytest.approx(np.mean(averaged.argmax(axis=1) == ds.y_test), abs=one_image)
+
+    # the curves and "best validation accuracy" come from the per-epoch records: the best checkpoint's epoch
+    # recorded the accuracy that checkpoint has on the validation split
+    on_val = np.mean(probabilities(ds.x_val).argmax(axis=1) == ds.y_val)
+    assert epochs[best.epoch]["val_accuracy"] == pytest.approx(on_val, abs=1.0 / len(ds.y_val) + 1e-9)
+    assert fm["best_val_accuracy"] == max(row["val_accuracy"] for row in epochs.values())
+
+    totals = analyze(ArchSpec.from_dict(run.arch)).totals  # what the arena's and Build's size columns show
+    assert (totals["params"], totals["macs"]) == (model.count_params(), _keras_macs(model)) == (44_426, 281_640)
+
+
+@pytest.mark.slow
+def test_the_inspect_pages_evaluation_is_the_model_on_the_test_split_counted_by_hand(tiny_run) -> None:
+    import keras
+
+    from cnnlab.i18n import t as tr
+    from cnnlab.runs.files import run_dataset, run_model_path
+    from cnnlab.runs.store import RunStore
+
+    with RunStore() as store:
+        run = store.get_run(tiny_run.run_id)
+        model = keras.saving.load_model(run_model_path(store, run.id))
+    ds = run_dataset(run)
+    pred = model.predict(ds.x_test.astype(np.float32) / 255.0, verbose=0).argmax(axis=1)
+    y, k = ds.y_test, 10
+    confusion = np.zeros((k, k), np.int64)
+    np.add.at(confusion, (y, pred), 1)
+
+    at = open_app("pages/inspect.py", "en", timeout=180, run_id=run.id, insp_tab=tr("inspect.tab.eval", "en"))
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Test accuracy"] == f"{np.mean(pred == y):.1%}"
+    assert shown["Mistakes"] == f"{int(np.sum(pred != y)):,}" and shown["Test images"] == f"{len(y):,}"
+    shown_counts = _chart_values(at, "heatmap", "text").reshape(k, k)  # the number in each cell
+    np.testing.assert_array_equal(shown_counts, confusion)  # rows true, columns predicted
+    colour = _chart_values(at, "heatmap", "z").reshape(k, k)  # the share of the true class
+    np.testing.assert_allclose(colour, confusion / confusion.sum(axis=1, keepdims=True))
+    table = at.dataframe[0].value
+    for c in range(k):
+        tp, predicted, actual = confusion[c, c], confusion[:, c].sum(), confusion[c].sum()
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / actual
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        row = table.iloc[c]
+        assert row["Test images"] == actual
+        assert (row["Precision"], row["Recall"], row["F1 score"]) == pytest.approx(
+            (100 * precision, 100 * recall, 100 * f1), abs=1e-9
+        ), c
