@@ -204,3 +204,26 @@ def test_the_inspect_pages_evaluation_is_the_model_on_the_test_split_counted_by_
         assert (row["Precision"], row["Recall"], row["F1 score"]) == pytest.approx(
             (100 * precision, 100 * recall, 100 * f1), abs=1e-9
         ), c
+
+
+@pytest.mark.slow
+def test_the_train_and_runs_pages_show_the_runs_own_figures(tiny_run) -> None:
+    """What the pages print is the run record, rounded as labelled (the record itself is recomputed above)."""
+    from cnnlab.runs.store import RunStore
+
+    with RunStore() as store:
+        run = store.get_run(tiny_run.run_id)
+    fm = run.final_metrics
+    at = open_app("pages/train.py", run_id=run.id)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Test accuracy"] == f"{fm['test_accuracy']:.2%}" and shown["Test loss"] == f"{fm['test_loss']:.3f}"
+    assert shown["Best validation accuracy"] == f"{fm['best_val_accuracy']:.2%}"
+    assert shown["Drawn digits"] == f"{fm['drawn_accuracy']:.2%}"
+    # training time: the epochs' own seconds, never more than the run's wall time from start to end
+    assert (
+        shown["Training time"] == f"{run.train_seconds:.0f} s" and 0 < run.train_seconds <= run.finished - run.started
+    )
+    table = open_app("pages/runs.py").dataframe[0].value
+    row = table.iloc[0]
+    assert (row["Test accuracy"], row["Drawn digits"]) == (fm["test_accuracy"], fm["drawn_accuracy"])
+    assert row["Epochs"] == f"{run.epochs_done}/{run.epochs}" == "2/2"
