@@ -227,3 +227,28 @@ def test_the_train_and_runs_pages_show_the_runs_own_figures(tiny_run) -> None:
     row = table.iloc[0]
     assert (row["Test accuracy"], row["Drawn digits"]) == (fm["test_accuracy"], fm["drawn_accuracy"])
     assert row["Epochs"] == f"{run.epochs_done}/{run.epochs}" == "2/2"
+
+
+@pytest.mark.slow
+def test_predicts_before_and_after_fine_tuning_counts_the_drawings_both_models_get_right(finetuned) -> None:
+    import keras
+
+    from cnnlab.runs.files import run_model_path
+    from cnnlab.runs.store import RunStore
+
+    with RunStore() as store:
+        base, tuned = store.get_run(finetuned.base), store.get_run(finetuned.tuned)
+        models = [keras.saving.load_model(run_model_path(store, r.id)) for r in (base, tuned)]
+    with np.load(tuned.config["extra_data"], allow_pickle=False) as f:  # the drawings the fine-tune trained on
+        n = int(f["unique"]) if "unique" in f.files else len(f["y"])
+        x, y = f["x"][:n], f["y"][:n]
+    right = [int(np.sum(m.predict(x.astype(np.float32) / 255.0, verbose=0).argmax(axis=1) == y)) for m in models]
+    at = open_app("pages/predict.py", "en", run_id=tuned.id)
+    captions = [c.value for c in at.caption]
+    assert f"Before: {right[0]} of {n} right · after: {right[1]} of {n} right." in captions
+    b, a = base.final_metrics, tuned.final_metrics
+    figures = (
+        f"Test digits: {b['test_accuracy']:.1%} before, {a['test_accuracy']:.1%} after · "
+        f"drawn digits: {b['drawn_accuracy']:.1%} before, {a['drawn_accuracy']:.1%} after."
+    )
+    assert figures in captions
