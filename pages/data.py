@@ -40,6 +40,11 @@ def dataset(name: str) -> Dataset:
     return load_dataset(name)
 
 
+@st.cache_data(max_entries=3, show_spinner=False)
+def stats_of(name: str) -> dict[str, float]:  # over every training image: a moment on CIFAR-10, so once
+    return pixel_stats(dataset(name).x_train)
+
+
 try:
     ds = dataset(name)
 except (DatasetUnavailable, OSError, ValueError, KeyError) as exc:
@@ -74,7 +79,7 @@ with right:
     fig.update_xaxes(type="category")
     st.plotly_chart(fig, width="stretch", key="class_counts")
     st.subheader(t("data.pixels"))
-    stats = pixel_stats(ds.x_train)
+    stats = stats_of(name)
     s = st.columns(4)
     for col, key in zip(s, ("mean", "std", "min", "max"), strict=True):
         col.metric(t(f"data.pixel_{key}"), f"{stats[key]:.1f}")

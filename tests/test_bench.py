@@ -51,6 +51,20 @@ def test_latencies_memory_and_cold_start_are_reported(quick_bench: dict) -> None
     assert cold["tensorflow_loaded_after_home_data_build"] is False  # Home, Data, Build need no model
 
 
+def test_both_recipes_report_native_and_drawn_accuracy(quick_bench: dict) -> None:
+    recipes = quick_bench["recipes"]
+    assert recipes["quick"] is True and recipes["dataset"] == "mnist-sample"
+    for name in ("default", "drawings"):
+        r = recipes[name]
+        assert r["status"] == "finished" and r["epochs_done"] == r["epochs"] == 1, name
+        assert 0.0 < r["test_accuracy"] <= 1.0 and 0.0 <= r["drawn_accuracy"] <= 1.0, name
+        assert r["drawn_ratio"] == pytest.approx(r["drawn_accuracy"] / r["test_accuracy"]), name
+        assert 0.0 <= r["drawn_accuracy_shifted"] <= 1.0 and 0 < r["train_s"] <= r["wall_s"], name
+    measures = [row[0] for row in quick_bench["summary"]]
+    assert "recipe default: test accuracy" in measures and "recipe drawings: test accuracy" in measures
+    assert measures.count("... drawn / test") == 2
+
+
 def test_first_point_with_and_without_the_standby_is_reported(quick_bench: dict) -> None:
     first = quick_bench["firstpoint"]
     for key in ("standby_s", "standby_other_recipe_s", "no_standby_s", "no_standby_over_standby"):

@@ -11,6 +11,9 @@ With no section every one below runs, in one go, and a summary table ends the ou
   latency    a drawing (280x280 canvas) -> `canvas_to_mnist` -> compiled prediction, and all-layer feature maps
              for one image, LeNet-5 already loaded (goals: under 5 ms and 20 ms median).
   memory     peak resident memory (VmHWM) of a real training worker running the default recipe.
+  recipes    the default and the "drawings" recipe (cnnlab/train/recipes.py) each trained in full by a real worker,
+             one after the other: test accuracy, drawn-digit accuracy, their ratio, drawn accuracy averaged over
+             1-pixel shifts, and training seconds, against each recipe's goals (--quick: 1 epoch on a few images).
   firstpoint Train click -> first chart point: `start_run` with the Train page's default config until the run's
              first batch metric row is in the store, with the warm standby worker (default recipe, and another
              recipe) and without it (CNNLAB_STANDBY=0), in interleaved rounds; and the idle standby's memory.
@@ -55,6 +58,8 @@ from cnnlab.bench.common import environment
 from cnnlab.bench.firstpoint import bench_firstpoint, print_firstpoint
 from cnnlab.bench.latency import bench_latency, print_latency
 from cnnlab.bench.probe import bench_probe, print_probe, summary_rows
+from cnnlab.bench.recipes import bench_recipes, print_recipes
+from cnnlab.bench.recipes import summary_rows as recipe_rows
 from cnnlab.bench.runners import bench_ray, print_ray
 from cnnlab.bench.runners import summary_rows as ray_rows
 from cnnlab.bench.training import bench_settings, bench_train, print_train, serve
@@ -71,6 +76,7 @@ SECTIONS = {
     "train": (bench_train, print_train),
     "latency": (bench_latency, print_latency),
     "memory": (bench_memory, print_memory),
+    "recipes": (bench_recipes, print_recipes),
     "firstpoint": (bench_firstpoint, print_firstpoint),
     "coldstart": (bench_coldstart, print_coldstart),
     "settings": (bench_settings, lambda res: None),
@@ -80,7 +86,7 @@ SECTIONS = {
     "classroom": (bench_classroom, print_classroom),
 }
 # `settings` answers another question; `ray` needs requirements-cluster.txt; `classroom` takes minutes
-ALL = ("train", "latency", "memory", "firstpoint", "coldstart", "probe", "untrusted")
+ALL = ("train", "latency", "memory", "recipes", "firstpoint", "coldstart", "probe", "untrusted")
 
 
 def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -104,11 +110,8 @@ def summary(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     if "memory" in results:
         r = results["memory"]
         rows.append(("training worker peak memory", f"{r['worker_peak_rss_mib']:,.0f} MiB", ""))
-        if r.get("drawn_accuracy") is not None and r.get("drawn_accuracy_shifted") is not None:
-            rows.append(("default recipe: test / drawn digits",
-                         f"{r['test_accuracy']:.2%} / {r['drawn_accuracy']:.2%}", "drawn/test >= 0.99"))  # fmt: skip
-            shifted = f"{r['drawn_accuracy_shifted']:.2%} ({r['latency_shifted_ms']:.2f} ms a drawing, "
-            rows.append(("... drawn, shift-averaged", f"{shifted}{r['latency_ms']:.2f} without)", "< 15 ms"))
+    if "recipes" in results:
+        rows += recipe_rows(results["recipes"])
     if "firstpoint" in results:
         r = results["firstpoint"]
         rows.append(("Train click -> first point (standby)", f"{r['standby_s']['median']:.2f} s", "< 1.5 s"))
@@ -169,12 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-train-samples", type=_positive, default=None)
     t.add_argument("--threads", type=_threads, help="INTRA,INTER thread pool sizes (default: TensorFlow's)")
     t.add_argument("--engine-only", action="store_true", help="measure only the engine (used by `settings`)")
-    o = parser.add_argument_group("latency, memory, firstpoint, coldstart, probe, ray")
+    o = parser.add_argument_group("latency, memory, recipes, firstpoint, coldstart, probe, ray")
     o.add_argument("--repeats", type=_positive, default=200, help="timed calls per latency figure")
     o.add_argument("--memory-epochs", type=_positive, default=3)
+    o.add_argument("--recipe-seed", type=int, default=0, help="the seed of the recipes section's runs")
     o.add_argument("--firstpoint-rounds", type=_positive, default=3)
     o.add_argument("--cold-starts", type=_positive, default=3)
-    o.add_argument("--classroom", default=None, help="visitors drawing at once, per round (default 1,10,30)")
+    o.add_argument("--classroom", default=None, help="visitors drawing at once in Chromium, per round (default 1,5,10)")
     o.add_argument("--classroom-protocol", default=None,
                    help="protocol-level visitors drawing at once, per round (default 1,10,30)")
     o.add_argument("--classroom-inspect", type=int, default=None, help="visitors opening Inspect (default 30)")

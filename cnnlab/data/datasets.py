@@ -8,8 +8,10 @@ import contextlib
 import gzip
 import importlib.util
 import json
+import math
 import pickle
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +131,19 @@ class DatasetInfo:
         }
 
 
+def _cut(n: int, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """(test, validation) images `split` takes from a class of n images."""
+    return round(n * test_fraction), round(n * val_fraction)
+
+
+def split_counts(class_sizes: Sequence[int], val_fraction: float = 0.1, test_fraction: float = 0.0) -> dict[str, int]:
+    """The train / validation / test sizes `split` gives a dataset with these images per class (rounded per
+    class, so 10% of MNIST's 60,000 training digits is 5,999, not 6,000)."""
+    cuts = [_cut(int(n), val_fraction, test_fraction) for n in class_sizes]
+    test, val = sum(c[0] for c in cuts), sum(c[1] for c in cuts)
+    return {"train": int(sum(class_sizes)) - test - val, "validation": val, "test": test}
+
+
 def split(
     x: np.ndarray,
     y: np.ndarray,
@@ -149,8 +164,7 @@ def split(
     for label in np.unique(y):
         idx = np.flatnonzero(y == label)
         rng.shuffle(idx)
-        n_test = round(len(idx) * test_fraction)
-        n_val = round(len(idx) * val_fraction)
+        n_test, n_val = _cut(len(idx), val_fraction, test_fraction)
         parts["test"].append(idx[:n_test])
         parts["val"].append(idx[n_test : n_test + n_val])
         parts["train"].append(idx[n_test + n_val :])
@@ -275,11 +289,17 @@ class _Builtin:
     title: str
     shape: tuple[int, int, int]
     classes: list[str]
-    counts: dict[str, int]
+    sizes: tuple[tuple[int, ...], int]  # (training images per class, test images) as the files ship them
     source: str
     cached: object  # () -> bool
     arrays: object  # () -> tuple of 4 arrays
     fix: dict[str, str]  # the values of its catalogue sentence engine.data.fix.<name>, besides {cache}
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """The split `load_dataset` makes (validation carved out of the training images), without loading it."""
+        per_class, test = self.sizes
+        return {**split_counts(per_class, val_fraction=0.1), "test": test}
 
 
 BUILTINS: dict[str, _Builtin] = {
@@ -287,7 +307,7 @@ BUILTINS: dict[str, _Builtin] = {
         "MNIST handwritten digits",
         (28, 28, 1),
         MNIST_CLASSES,
-        {"train": 54000, "validation": 6000, "test": 10000},
+        ((5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949), 10000),
         "MNIST (LeCun et al.), 70,000 digits, from the Keras cache",
         lambda: _keras_file("mnist.npz").is_file(),
         _mnist_npz,
@@ -297,7 +317,7 @@ BUILTINS: dict[str, _Builtin] = {
         "Fashion-MNIST clothing",
         (28, 28, 1),
         FASHION_CLASSES,
-        {"train": 54000, "validation": 6000, "test": 10000},
+        ((6000,) * 10, 10000),
         "Fashion-MNIST (Zalando), 70,000 images, from the Keras cache or Debian's dataset-fashion-mnist",
         lambda: _fashion_dir() is not None,
         _fashion_arrays,
@@ -307,7 +327,7 @@ BUILTINS: dict[str, _Builtin] = {
         "CIFAR-10 small photos",
         (32, 32, 3),
         CIFAR10_CLASSES,
-        {"train": 45000, "validation": 5000, "test": 10000},
+        ((5000,) * 10, 10000),
         "CIFAR-10 (Krizhevsky), 60,000 colour photos, from the Keras cache",
         lambda: _cifar_dir() is not None,
         _cifar_arrays,
@@ -475,6 +495,19 @@ def class_grid(ds: Dataset, per_class: int = 10, seed: int = 0, gap: int = 2) ->
 
 
 def pixel_stats(x: np.ndarray) -> dict[str, float]:
-    """Mean, spread and range of pixel values (0-255), the numbers normalisation is about."""
-    sample = x[: min(len(x), 5000)].astype(np.float32)
-    return {"mean": float(sample.mean()), "std": float(sample.std()), "min": float(x.min()), "max": float(x.max())}
+    """Mean, spread and range of the pixel values (0-255) of every image in `x`, the numbers normalisation is about.
+
+    Exact over all images (it used to take the mean and spread of the first 5,000 only: 72.6 instead of 72.9 on
+    Fashion-MNIST's 54,000); 8-bit images are counted by value, which is exact and fast."""
+    a = np.asarray(x)
+    if a.size == 0:
+        return {"mean": float("nan"), "std": float("nan"), "min": float("nan"), "max": float("nan")}
+    if a.dtype == np.uint8:
+        counts = np.bincount(a.ravel(), minlength=256).astype(np.float64)
+        values = np.arange(256, dtype=np.float64)
+        mean = float(counts @ values / a.size)
+        present = np.flatnonzero(counts)
+        std = math.sqrt(float(counts @ (values - mean) ** 2 / a.size))
+        return {"mean": mean, "std": std, "min": float(present[0]), "max": float(present[-1])}
+    f = a.astype(np.float64)
+    return {"mean": float(f.mean()), "std": float(f.std()), "min": float(f.min()), "max": float(f.max())}

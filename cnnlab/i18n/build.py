@@ -19,6 +19,7 @@ STRINGS = {
         "请在上方选择一个已保存的模型：它在分类层之前的各层会成为基础网络，分析、结构图和代码随之更新。",
     ),
     "build.run_option": ("{name} · {dataset} · test {acc} · {date}", "{name} · {dataset} · 测试准确率 {acc} · {date}"),
+    "build.run_option_named": ("{name} · test {acc} · {date}", "{name} · 测试准确率 {acc} · {date}"),
     "build.use_random": ("Use random weights", "改用随机权重"),
     "build.copy_weights": ("How to add the weights file", "如何添加权重文件"),
     "build.copy_weights_how": (

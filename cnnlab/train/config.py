@@ -59,6 +59,14 @@ Default recipe: LeNet-5 (ReLU, max-pooling) on the offline MNIST sample (3,500 t
   Wall time from command to result: 69-91 s while other processes kept the load average at 2-4 (13 s of it
   importing TensorFlow); the fastest epochs took 0.75 s, i.e. about 45 s in all on a quiet machine.
 
+  Against issue 19's goal for it (>= 98.5% test accuracy, trained in <= 30 s here), measured by
+  `python -m cnnlab.bench recipes` (a real worker, a fresh process, today's code): seed 0 98.1% in 22.0 s of
+  training (30.7 s start to finish, load average 1-2; a rerun at load 3-5: the same figures, 56.4 s), seed 1
+  98.0% in 42.4 s (52.1 s, load 5). Accuracy misses by
+  0.4-0.5 points (no setting in the sweep below reached 98.5% in more than one seed on these 3,500 images); the
+  30 s is met on a quiet machine only. Drawn digits: 96.4% in both seeds (ratio 0.983-0.984), 96.9-97.0%
+  averaged over shifts; the drawings recipe (cnnlab/train/recipes.py) is the one for the canvas.
+
 Sweep (test accuracy on the 1,000 test images; each seed is its own split, so compare within a seed;
 one test image = 0.1%, so differences under ~0.5% are noise):
   Adam 1e-3 constant, batch 64, no augmentation, 30 epochs ............ 96.6
@@ -331,6 +339,8 @@ def _split_train_count(name: str, info, val: float) -> int:
         except (OSError, ValueError, KeyError):
             return int(counts.get("train", 0))
         return int(sum(int(n) - round(int(n) * 0.2) - round(int(n) * val) for n in per_class))
+    if name in data.BUILTINS:  # the very cut load_dataset makes (rounded per class)
+        return data.split_counts(data.BUILTINS[name].sizes[0], val_fraction=val)["train"]
     pool = int(counts.get("train", 0)) + int(counts.get("validation", 0))
     if name == data.DEFAULT_DATASET:  # the sample's test split is cut from the same 5,000 images
         return pool - round((pool + int(counts.get("test", 0))) * val)

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from cnnlab.arch import spec as spec_
-from cnnlab.arch.presets import PRESET_OPTIONS, PRESETS, preset, run_model_label, saved_run_models, visible_options
+from cnnlab.arch.presets import (
+    PRESET_OPTIONS,
+    PRESETS,
+    PresetOption,
+    preset,
+    run_model_label,
+    saved_run_models,
+    visible_options,
+)
 from cnnlab.arch.transfer import transfer_geometry
 from cnnlab.arch.weights import imagenet_weights_file, imagenet_weights_status
 from cnnlab.charts import DEFAULT_LABELS, architecture_diagram
@@ -61,7 +70,8 @@ def run_label(path: str, t: T) -> str:
     except (rs.RunNotFound, rs.BadRunName):  # a model file with no run record: its folder's name is all there is
         return run_id
     acc = run.final_metrics.get("test_accuracy")
-    return t("build.run_option", name=run.name, dataset=run.dataset, acc="—" if acc is None else f"{acc:.1%}",
+    key = "build.run_option_named" if run.dataset in run.name else "build.run_option"  # "LeNet-5 on mnist-sample"
+    return t(key, name=run.name, dataset=run.dataset, acc="—" if acc is None else f"{acc:.1%}",
              date=time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created)))  # fmt: skip
 
 
@@ -79,6 +89,31 @@ def weights_way_out(base: str, side: int, shape: tuple[int, ...], classes: int, 
              key="build_use_random")  # fmt: skip
     with b.popover(t("build.copy_weights"), width="stretch"):
         st.markdown(t("build.copy_weights_how", file=imagenet_weights_file(base, side)))
+
+
+def option_widget(col: Any, name: str, o: PresetOption, shape: tuple[int, ...], classes: int, t: T) -> None:
+    """One preset option's widget in `col` (a column, or st for the whole width)."""
+    kw = {
+        "key": f"build_opt_{name}_{o.name}",
+        "on_change": load_preset,
+        "args": (shape, classes),
+        "label": t(f"build.opt.{o.name}"),
+    }
+    if o.kind == "bool":
+        col.toggle(value=o.default, **kw)
+    elif o.kind in ("int", "float"):
+        col.number_input(value=o.default, step=1 if o.kind == "int" else 0.05, placeholder=t("build.auto"), **kw)
+    elif o.name == "model_path":
+        saved = saved_run_models()
+        col.selectbox(
+            options=saved,
+            index=None,
+            placeholder=t("build.pick_of", n=len(saved)) if saved else t("build.no_runs"),
+            format_func=lambda p: run_label(p, t),
+            **kw,
+        )
+    else:
+        col.selectbox(options=list(o.choices), format_func=lambda v: word(v, t), **kw)
 
 
 def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T) -> bool:
@@ -99,30 +134,12 @@ def preset_box(base: spec_.ArchSpec, shape: tuple[int, ...], classes: int, t: T)
         top[1].caption(t(f"build.desc.{name}"))
         chosen = {o.name: ss.get(f"build_opt_{name}_{o.name}", o.default) for o in PRESET_OPTIONS[name]}
         shown = visible_options(name, chosen)
+        picker = [o for o in shown if o.name == "model_path"]  # long labels: a row of its own, the page's width
+        shown = [o for o in shown if o.name != "model_path"]
         for col, o in zip(st.columns(max(len(shown), 3)), shown, strict=False):
-            kw = {
-                "key": f"build_opt_{name}_{o.name}",
-                "on_change": load_preset,
-                "args": (shape, classes),
-                "label": t(f"build.opt.{o.name}"),
-            }
-            if o.kind == "bool":
-                col.toggle(value=o.default, **kw)
-            elif o.kind in ("int", "float"):
-                col.number_input(
-                    value=o.default, step=1 if o.kind == "int" else 0.05, placeholder=t("build.auto"), **kw
-                )
-            elif o.name == "model_path":
-                saved = saved_run_models()
-                col.selectbox(
-                    options=saved,
-                    index=None,
-                    placeholder=t("build.pick_of", n=len(saved)) if saved else t("build.no_runs"),
-                    format_func=lambda p: run_label(p, t),
-                    **kw,
-                )
-            else:
-                col.selectbox(options=list(o.choices), format_func=lambda v: word(v, t), **kw)
+            option_widget(col, name, o, shape, classes, t)
+        for o in picker:
+            option_widget(st, name, o, shape, classes, t)
         if name == "transfer" and chosen["base"] != "run" and chosen["weights"] == "imagenet":
             side = _base_side(base, chosen, shape)
             if imagenet_weights_status(chosen["base"], side).available:
