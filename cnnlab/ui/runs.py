@@ -131,7 +131,8 @@ def run_downloads(run, store, t: Callable[..., str]) -> None:
                 if st.button(t(label), key=f"export_{kind}") and shell.require("export", t):
                     with st.spinner(t("runs.exporting")):
                         try:
-                            result = default_service().run_task(f"export_{kind}", store, run.id)  # not here: TF
+                            exporter = export.export_savedmodel if kind == "savedmodel" else export.export_tflite
+                            result = default_service().run_task(exporter.__name__, store, run.id)  # TF: not here
                         except export.ExportError as exc:
                             st.error(t("runs.export_failed", reason=shell.reason(exc)))
                         else:
