@@ -32,10 +32,12 @@ def bench_latency(args: argparse.Namespace) -> dict[str, Any]:
     image = ds.x_test[:1].astype("float32") / 255.0
     predict = time_prediction(model, canvas, repeats=args.repeats)
     maps = time_feature_maps(model, image, repeats=args.repeats)
+    served = time_served_prediction(model, canvas, repeats=args.repeats)
     return {
         "model": "lenet5",
         "layers_mapped": len(feature_mapper(model).layers),
         "drawing_to_prediction_ms": spread([1000 * s for s in predict]),
+        "served_drawing_to_prediction_ms": spread([1000 * s for s in served]),
         "feature_maps_all_layers_ms": spread([1000 * s for s in maps]),
         "goals_ms": {"drawing_to_prediction": 5.0, "feature_maps": 20.0},
     }
@@ -43,9 +45,10 @@ def bench_latency(args: argparse.Namespace) -> dict[str, Any]:
 
 def print_latency(res: dict[str, Any]) -> None:
     print(f"\nlatency ({res['model']}, loaded and warm, one image; median of {res['drawing_to_prediction_ms']['n']})")
-    for key, goal in (("drawing_to_prediction", 5.0), ("feature_maps_all_layers", 20.0)):
+    for key, goal in (("drawing_to_prediction", 5.0), ("served_drawing_to_prediction", 5.0),
+                      ("feature_maps_all_layers", 20.0)):
         s = res[f"{key}_ms"]
-        print(f"  {key:26} {s['median']:6.2f} ms  (quartiles {s['q1']:.2f}-{s['q3']:.2f}; goal < {goal:g} ms)")
+        print(f"  {key:30} {s['median']:6.2f} ms  (quartiles {s['q1']:.2f}-{s['q3']:.2f}; goal < {goal:g} ms)")
 
 
 def timed(fn: Callable[[], Any], repeats: int, warmup: int = 3) -> list[float]:
@@ -71,3 +74,23 @@ def time_prediction(model: Any, canvas: np.ndarray, repeats: int = 50) -> list[f
 
     pred = predictor(model)
     return timed(lambda: pred.predict(canvas_to_mnist(canvas)), repeats)
+
+
+def time_served_prediction(model: Any, canvas: np.ndarray, repeats: int = 50) -> list[float]:
+    """The same, the way the pages predict: `canvas_to_mnist` here, the model in the model service (a process of
+    its own, asked over a local socket). Its start and the model's loading are not counted."""
+    import tempfile
+    from pathlib import Path
+
+    from cnnlab.data.preprocess import canvas_to_mnist
+    from cnnlab.inspection.service import ModelHandle, ModelService
+
+    service = ModelService()
+    with tempfile.TemporaryDirectory(prefix="cnnlab-latency-") as folder:
+        path = Path(folder) / "lenet5.keras"
+        model.save(path)
+        try:
+            handle = ModelHandle(path, service)
+            return timed(lambda: handle.predict_one(canvas_to_mnist(canvas)), repeats)
+        finally:
+            service.stop()
