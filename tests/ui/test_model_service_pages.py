@@ -40,6 +40,7 @@ at.run()
 assert not at.exception and not at.error, (at.exception, [e.value for e in at.error])
 out["prediction"] = {m.label: m.value for m in at.metric}
 out["predict_images"] = len(at.get("image"))
+out["predict_captions"] = [c for image in at.get("image") for c in image.captions]
 out["tabs"] = {}
 for tab in ("fm", "filters", "cam", "eval", "step", "emb"):
     page = AppTest.from_file(os.path.join(os.getcwd(), "app.py"), default_timeout=300)
@@ -102,7 +103,9 @@ def test_predict_and_inspect_run_every_model_in_the_service_never_in_the_server(
     expected = predictor(model).predict_one(canvas_to_mnist(digit_canvases(1, seed=11)[0][0]))
     assert out["prediction"]["Prediction"] == str(int(np.argmax(expected)))
     assert out["prediction"]["Confidence"] == f"{expected.max():.1%}"
-    assert out["predict_images"] >= 4 + 1 + 2  # the steps, Grad-CAM and two layers of feature maps
+    assert out["predict_images"] >= 1 + 1 + 2  # the steps (one row), Grad-CAM and two layers of feature maps
+    assert {"drawn", "cropped", "20×20", "centred 28×28"} <= set(out["predict_captions"])
+    assert sum("maps of" in c for c in out["predict_captions"]) == 2
     assert all(count > 0 for count in out["tabs"].values()), out["tabs"]
     assert any("Loaded **mine.h5**" in s for s in out["upload"]), out["upload"]
     assert "Test accuracy" in out["upload_metrics"]
