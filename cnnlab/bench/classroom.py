@@ -181,15 +181,21 @@ async def _predict_round(browser: Any, url: str, n: int) -> dict[str, Any]:
             "answers": [f"{d}->{f.get('answer')}" for d, f in zip(digits, found, strict=True)]}  # fmt: skip
 
 
-async def _recorded_load(browser: Any, url: str) -> Any:
-    """The message a real browser sends to open `url` (its first rerun request), once the page has drawn."""
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-
+async def _recording_page(browser: Any) -> tuple[Any, Any, list[bytes]]:
+    """A fresh 1280x720 context and page, and the list its websocket messages to the server are recorded into."""
     context = await browser.new_context(viewport={"width": 1280, "height": 720})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     sent: list[bytes] = []
     page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f) if isinstance(f, bytes) else None))
+    return context, page, sent
+
+
+async def _recorded_load(browser: Any, url: str) -> Any:
+    """The message a real browser sends to open `url` (its first rerun request), once the page has drawn."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+
+    context, page, sent = await _recording_page(browser)
     await page.goto(url)
     await page.locator(".js-plotly-plot").first.wait_for()
     await page.wait_for_function(IDLE)
@@ -226,11 +232,7 @@ async def _inspect_round(url: str, load: Any, n: int) -> dict[str, Any]:
 
 async def _recorded(browser: Any, url: str) -> list[bytes]:
     """The messages a real browser sends while it opens Predict and draws a 1 (BackMsg protobufs)."""
-    context = await browser.new_context(viewport={"width": 1280, "height": 720})
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    sent: list[bytes] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda f: sent.append(f) if isinstance(f, bytes) else None))
+    context, page, sent = await _recording_page(browser)
     await page.goto(url)
     await page.locator(CANVAS).wait_for()
     await page.wait_for_function(IDLE)

@@ -98,7 +98,7 @@ def study_view(study: studies.Study, t: T) -> None:
     summary = arena.study_summary(study, store)
     rows, done = summary["rows"], sum(r["status"] == "finished" for r in summary["rows"])
     st.progress(done / max(1, len(rows)), text=t(f"exp.state.{summary['state']}", done=done, total=len(rows)))
-    _actions(study, summary["state"], t)
+    exp.study_actions(study, summary["state"], t, key="curve", words="curve")
     lines = [line for line in summary["curve"] if line["points"]]
     if lines:
         two, full = len(study.settings.get("archs", [])) > 1, int(study.settings.get("full_n") or 0)
@@ -112,17 +112,6 @@ def study_view(study: studies.Study, t: T) -> None:
         st.info(t("curve.wait"), icon=":material/hourglass_top:")
     table, config = _table(rows, t)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config, placeholder="—")
-
-
-def _actions(study: studies.Study, now: str, t: T) -> None:
-    if now == "running" and st.button(t("curve.stop"), icon=":material/stop:", key="curve_stop"):
-        if shell.require("stop", t):
-            arena.stop_study(study.id, state.store())
-            st.rerun()
-    if now == "stopped" and st.button(t("curve.resume"), icon=":material/play_arrow:", key="curve_resume"):
-        if shell.require("resume", t):
-            arena.resume_study(study.id, state.store())
-            st.rerun()
 
 
 def _live(study_id: str, t: T) -> None:

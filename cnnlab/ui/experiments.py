@@ -94,7 +94,7 @@ def study_view(study: studies.Study, t: T) -> None:
     summary = arena.study_summary(study, store)
     rows, done = summary["rows"], sum(r["status"] == "finished" for r in summary["rows"])
     st.progress(done / max(1, len(rows)), text=t(f"exp.state.{summary['state']}", done=done, total=len(rows)))
-    _actions(study, summary["state"], t)
+    study_actions(study, summary["state"], t)
     table, config = _table(rows, t)
     st.dataframe(table, hide_index=True, width="stretch", column_config=config, placeholder="—")
     labels = {"val_accuracy": t("exp.val_accuracy"), "epoch": t("train.epoch")}
@@ -115,12 +115,14 @@ def study_view(study: studies.Study, t: T) -> None:
     right.caption(t("exp.pareto_help"))
 
 
-def _actions(study: studies.Study, now: str, t: T) -> None:
-    if now == "running" and st.button(t("exp.stop"), icon=":material/stop:", key="exp_stop"):
+def study_actions(study: studies.Study, now: str, t: T, key: str = "exp", words: str = "exp") -> None:
+    """Stop (while it runs) or Resume (once stopped) the whole study: buttons `{key}_stop` / `{key}_resume`, their
+    labels `{words}.stop` / `{words}.resume`; both ask for the presenter's password in demo mode."""
+    if now == "running" and st.button(t(f"{words}.stop"), icon=":material/stop:", key=f"{key}_stop"):
         if shell.require("stop", t):
             arena.stop_study(study.id, state.store())
             st.rerun()
-    if now == "stopped" and st.button(t("exp.resume"), icon=":material/play_arrow:", key="exp_resume"):
+    if now == "stopped" and st.button(t(f"{words}.resume"), icon=":material/play_arrow:", key=f"{key}_resume"):
         if shell.require("resume", t):
             arena.resume_study(study.id, state.store())
             st.rerun()

@@ -12,9 +12,9 @@ import streamlit as st
 from cnnlab import studycharts
 from cnnlab.data import datasets as data
 from cnnlab.runs import jobs, studies
-from cnnlab.train import studies as arena
 from cnnlab.train import sweeps
 from cnnlab.train.config import OPTIMIZERS, ConfigError
+from cnnlab.ui import experiments as exp
 from cnnlab.ui import links, shell, state
 from cnnlab.ui.runs import status_word
 from cnnlab.ui.train import PRESETS_FOR_TRAINING
@@ -133,7 +133,7 @@ def view(study: studies.Study, t: T) -> None:
     rows, now = summary["rows"], summary["state"]
     done = sum(r["status"] == "finished" for r in rows)
     st.progress(done / max(1, len(rows)), text=t(f"exp.state.{now}", done=done, total=len(rows)))
-    _actions(study, now, t)
+    exp.study_actions(study, now, t, key="sweep", words="exp")
     top = sweeps.best(rows)
     axes = sweeps.swept(study)
     if top is not None:
@@ -191,12 +191,3 @@ def train_best(config: dict[str, Any]) -> None:
     links.switch_page("train", **links.setup_query(config))
 
 
-def _actions(study: studies.Study, now: str, t: T) -> None:
-    if now == "running" and st.button(t("exp.stop"), icon=":material/stop:", key="sweep_stop"):
-        if shell.require("stop", t):
-            arena.stop_study(study.id, state.store())
-            st.rerun()
-    if now == "stopped" and st.button(t("exp.resume"), icon=":material/play_arrow:", key="sweep_resume"):
-        if shell.require("resume", t):
-            arena.resume_study(study.id, state.store())
-            st.rerun()
